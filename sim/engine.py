@@ -1,0 +1,105 @@
+"""The batched loop: an ensemble of replicates as one kernel call.
+
+:func:`run` is the one-call entry point: ``sim.run("afghanistan_2021", seed=1)`` or
+``sim.run(scenario, seed=0, replicates=1000)``. Replicate r uses seed ``seed + r`` and equals
+``ConflictModel(scenario, seed=seed + r)`` run alone (tests assert it): with the numba backend
+all replicates run in one call of :func:`sim.kernels.step.run_batch_nb`, in parallel over
+replicates; with the python backend each replicate is a Mesa model stepped by its agents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sim.kernels import codes as C
+from sim.kernels.step import N_SIDE, run_batch_nb, run_batch_serial_nb
+from sim.outputs import RunResult
+from sim.scenario import Scenario, load_scenario
+from sim.world import build_params, build_static, initial_state
+
+#: Above this many (replicate x day x location) cells the per-location series is not kept
+#: unless asked for (it would be the bulk of memory for large ensembles).
+SERIES_CELL_LIMIT = 20_000_000
+
+
+def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates: int = 1,
+        days: int | None = None, backend: str = "numba",
+        record_locations: bool | None = None, parallel: bool = True,
+        overrides: Sequence[str] = ()) -> RunResult:
+    """Run a scenario for ``replicates`` replicates and return the result tables.
+
+    Parameters
+    ----------
+    scenario : Scenario or str, default "afghanistan_2021"
+        A loaded scenario, or a scenario name (loaded with ``overrides``).
+    seed : int, default 0
+        Seed of replicate 0; replicate r uses ``seed + r``.
+    replicates : int, default 1
+    days : int, optional
+        Days to simulate (default: the scenario's horizon).
+    backend : {"numba", "python"}, default "numba"
+    record_locations : bool, optional
+        Keep daily per-location series; default True when the series is small.
+    parallel : bool, default True
+        Use the ``prange`` kernel (threads over replicates); results are identical either way.
+    overrides : sequence of str
+        Hydra overrides, used only when ``scenario`` is a name.
+
+    Returns
+    -------
+    RunResult
+        ``summary`` (capital falls), ``runs``, ``events``, ``sides``, ``series``.
+    """
+    if isinstance(scenario, str):
+        scenario = load_scenario(scenario, overrides)
+    if replicates < 1:
+        raise ValueError(f"replicates must be >= 1, not {replicates}")
+    if seed < 0:
+        raise ValueError(f"seed must be >= 0, not {seed}")
+    T = int(scenario.horizon_days if days is None else days)
+    if not 0 < T <= scenario.horizon_days:
+        raise ValueError(f"days must be in 1..{scenario.horizon_days}, not {T}")
+    seeds = np.arange(seed, seed + replicates, dtype=np.int64)
+    N = scenario.n_locations
+    if record_locations is None:
+        record_locations = replicates * (T + 1) * N <= SERIES_CELL_LIMIT
+    if backend == "python":
+        return _run_python(scenario, seeds, T, record_locations)
+    if backend != "numba":
+        raise ValueError(f"backend must be 'numba' or 'python', not {backend!r}")
+    S = build_static(scenario)
+    P = build_params(scenario)
+    st = initial_state(scenario, replicates)
+    R = replicates
+    side = np.zeros((R, T + 1, N_SIDE))
+    acc = np.zeros((R, T + 1, C.N_ACC))
+    shape = (R, T + 1, N) if record_locations else (0, 0, 0)
+    lc, lg = np.zeros(shape, np.int8), np.zeros(shape)
+    lm, li = np.zeros(shape), np.zeros(shape)
+    kernel = run_batch_nb if parallel else run_batch_serial_nb
+    kernel(st, S, P, seeds, 0, T, side, acc, lc, lg, lm, li)
+    return RunResult.from_arrays(scenario, seeds, st, side, acc, lc, lg, lm, li, backend="numba")
+
+
+def _run_python(scenario: Scenario, seeds: np.ndarray, T: int, record: bool) -> RunResult:
+    import pandas as pd
+
+    from sim.model import ConflictModel
+
+    parts = []
+    for r, s in enumerate(seeds):
+        m = ConflictModel(scenario, backend="python", days=T, record_locations=record,
+                          seed=int(s)).run()
+        res = m.result()
+        for name in ("summary", "runs", "events", "sides", "series"):
+            df = getattr(res, name)
+            if "replicate" in df:
+                df["replicate"] = r
+        parts.append(res)
+    first = parts[0]
+    merged = {name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+              for name in ("summary", "runs", "events", "sides", "series")}
+    return RunResult(scenario_name=first.scenario_name, config_yaml=first.config_yaml,
+                     seeds=seeds, **merged)

@@ -1,0 +1,212 @@
+"""Outputs: tidy tables (pandas) of a run or an ensemble, and their Parquet files.
+
+Tables, all long format keyed by (replicate, day, entity):
+
+* ``summary`` - one row per replicate and capital: ``replicate, seed, location_id, name,
+  province, fell_day, fell_date, mode`` (``fell_day`` is <NA> when it held to the horizon).
+* ``runs`` - one row per replicate: ``replicate, seed, capitals_fallen, capitals_held_final,
+  districts_lost, hub_fell_day, hub_fell_date`` (the hub is the national capital, Kabul in
+  2021) and the personnel accounting (``gov_casualties`` ... ``equipment_captured``).
+* ``events`` - the typed event log: ``replicate, day, date, event, location_id, name,
+  is_capital, value, mode``.
+* ``sides`` - daily per side: ``gov_present, ins_present, capitals_held, locations_held,
+  locations_contested, reserve, in_transit`` and the cumulative accounting columns.
+* ``series`` - daily per location (when recorded): ``control, gov_strength, gov_morale,
+  ins_strength``.
+
+:meth:`RunResult.to_parquet` writes every table plus ``config.yaml`` (the resolved config with
+the seeds) into a directory atomically (a temporary directory renamed into place), and
+:func:`read_parquet` reads it back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.kernels import codes as C
+from sim.kernels.step import SIDE_LABELS
+from sim.scenario import Scenario
+from sim.world import State
+
+TABLES = ("summary", "runs", "events", "sides", "series")
+
+
+def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
+    return pd.to_datetime(start) + pd.to_timedelta(np.asarray(days), unit="D")
+
+
+@dataclass
+class RunResult:
+    """Results of one run or an ensemble; see the module docstring for the columns."""
+
+    scenario_name: str
+    config_yaml: str
+    seeds: np.ndarray
+    summary: pd.DataFrame
+    runs: pd.DataFrame
+    events: pd.DataFrame
+    sides: pd.DataFrame
+    series: pd.DataFrame
+
+    @classmethod
+    def from_arrays(cls, scen: Scenario, seeds: np.ndarray, st: State, side: np.ndarray,
+                    acc: np.ndarray, loc_ctrl: np.ndarray, loc_gov: np.ndarray,
+                    loc_morale: np.ndarray, loc_ins: np.ndarray,
+                    backend: str = "numba") -> RunResult:
+        """Build the tables from the arrays a run left behind."""
+        R = len(seeds)
+        loc = scen.locations
+        ids, names = loc["location_id"], loc["name"]
+        caps = scen.capital_indices()
+        start = scen.start
+        # summary: replicate x capital
+        rep = np.repeat(np.arange(R), len(caps))
+        capcol = np.tile(caps, R)
+        fell = st.fell_day[rep, capcol]
+        summary = pd.DataFrame({
+            "replicate": rep, "seed": seeds[rep],
+            "location_id": ids[capcol], "name": names[capcol],
+            "province": loc["province"][capcol],
+            "fell_day": pd.array(np.where(fell >= 0, fell, 0), dtype="Int64"),
+            "mode": pd.Categorical(np.array(C.FALL_MODES, dtype=object)[st.fall_mode[rep, capcol]],
+                                   categories=C.FALL_MODES),
+        })
+        summary.loc[fell < 0, "fell_day"] = pd.NA
+        summary["fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
+            summary["fell_day"].astype("float64"), unit="D")
+        summary = summary[["replicate", "seed", "location_id", "name", "province", "fell_day",
+                           "fell_date", "mode"]]
+        summary = summary.sort_values(["replicate", "fell_day", "location_id"],
+                                      na_position="last", kind="stable").reset_index(drop=True)
+        # runs
+        hub = int(caps[np.argmax(loc["value"][caps])])
+        is_cap = loc["is_capital"]
+        hub_day = st.fell_day[:, hub]
+        runs = pd.DataFrame({
+            "replicate": np.arange(R), "seed": seeds,
+            "capitals_fallen": (st.fell_day[:, is_cap] >= 0).sum(axis=1),
+            "capitals_held_final": side[:, -1, 2].astype(np.int64),
+            "districts_lost": ((st.ctrl[:, ~is_cap] == C.INSURGENT)
+                               & (loc["initial_control"][~is_cap] != C.INSURGENT)).sum(axis=1),
+            "hub_fell_day": pd.array(np.where(hub_day >= 0, hub_day, 0), dtype="Int64"),
+        })
+        runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
+        runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
+            runs["hub_fell_day"].astype("float64"), unit="D")
+        for k, lab in enumerate(C.ACC_LABELS):
+            runs[lab] = st.acc[:, k]
+        runs["backend"] = backend
+        # events
+        n = st.log_n
+        erep = np.concatenate([np.full(int(n[r]), r) for r in range(R)]) if R else np.zeros(0, int)
+        eidx = np.concatenate([np.arange(int(n[r])) for r in range(R)]) if R else np.zeros(0, int)
+        eday = st.log_day[erep, eidx]
+        ekind = st.log_kind[erep, eidx].astype(np.int64)
+        eloc = st.log_loc[erep, eidx]
+        evalue = st.log_val[erep, eidx]
+        has_loc = eloc >= 0
+        safe = np.where(has_loc, eloc, 0)
+        is_fall = (ekind == C.LOG_DISTRICT_FELL) | (ekind == C.LOG_CAPITAL_FELL)
+        mode = np.where(is_fall, np.array(C.FALL_MODES, dtype=object)[
+            np.where(is_fall, evalue, 0).astype(int)], None)
+        events = pd.DataFrame({
+            "replicate": erep, "seed": seeds[erep] if R else [], "day": eday,
+            "date": _dates(start, eday),
+            "event": pd.Categorical(np.array(C.LOG_LABELS, dtype=object)[ekind],
+                                    categories=C.LOG_LABELS),
+            "location_id": np.where(has_loc, ids[safe], None),
+            "name": np.where(has_loc, names[safe], None),
+            "is_capital": np.where(has_loc, is_cap[safe], False),
+            "value": np.where(is_fall, np.nan, evalue),
+            "mode": mode,
+        })
+        # sides
+        T1 = side.shape[1]
+        srep = np.repeat(np.arange(R), T1)
+        sday = np.tile(np.arange(T1), R)
+        sides = pd.DataFrame({"replicate": srep, "seed": seeds[srep], "day": sday,
+                              "date": _dates(start, sday)})
+        for k, lab in enumerate(SIDE_LABELS):
+            sides[lab] = side[:, :, k].ravel()
+        for k, lab in enumerate(C.ACC_LABELS):
+            sides[lab] = acc[:, :, k].ravel()
+        # series
+        if loc_ctrl.shape[0]:
+            N = loc_ctrl.shape[2]
+            rr = np.repeat(np.arange(R), T1 * N)
+            dd = np.tile(np.repeat(np.arange(T1), N), R)
+            ll = np.tile(np.arange(N), R * T1)
+            series = pd.DataFrame({
+                "replicate": rr, "seed": seeds[rr], "day": dd, "date": _dates(start, dd),
+                "location_id": pd.Categorical(ids[ll]),
+                "control": pd.Categorical(np.array(C.CONTROL_LABELS, dtype=object)[
+                    loc_ctrl.ravel()], categories=C.CONTROL_LABELS),
+                "gov_strength": loc_gov.ravel(), "gov_morale": loc_morale.ravel(),
+                "ins_strength": loc_ins.ravel(),
+            })
+        else:
+            series = pd.DataFrame(columns=["replicate", "seed", "day", "date", "location_id",
+                                           "control", "gov_strength", "gov_morale",
+                                           "ins_strength"])
+        cfg = OmegaConf.to_container(scen.config, resolve=True)
+        cfg["seed"] = int(seeds[0]) if R else 0
+        cfg["replicates"] = R
+        cfg["backend"] = backend
+        return cls(scenario_name=scen.name, config_yaml=OmegaConf.to_yaml(cfg),
+                   seeds=np.asarray(seeds), summary=summary, runs=runs, events=events,
+                   sides=sides, series=series)
+
+    # ---------------------------------------------------------------- views
+    @property
+    def capitals_held(self) -> pd.DataFrame:
+        """Capitals held by the government per day (replicate x day)."""
+        return self.sides[["replicate", "seed", "day", "date", "capitals_held"]]
+
+    def falls(self, replicate: int = 0) -> pd.DataFrame:
+        """The capitals that fell in one replicate, in order."""
+        s = self.summary
+        return s[(s.replicate == replicate) & s.fell_day.notna()].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        R = len(self.seeds)
+        fallen = self.runs["capitals_fallen"]
+        return (f"<RunResult {self.scenario_name!r}: {R} replicate(s), capitals fallen median "
+                f"{fallen.median():.0f} (min {fallen.min()}, max {fallen.max()}), "
+                f"{len(self.events)} events>")
+
+    # ---------------------------------------------------------------- files
+    def to_parquet(self, path: str | os.PathLike) -> Path:
+        """Write every table and ``config.yaml`` into directory ``path`` atomically."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            for name in TABLES:
+                getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
+            (tmp / "config.yaml").write_text(self.config_yaml)
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+
+def read_parquet(path: str | os.PathLike) -> RunResult:
+    """Read a directory written by :meth:`RunResult.to_parquet`."""
+    path = Path(path)
+    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES}
+    cfg_yaml = (path / "config.yaml").read_text()
+    cfg = OmegaConf.create(cfg_yaml)
+    seeds = np.asarray(tables["runs"]["seed"].to_numpy())
+    return RunResult(scenario_name=str(cfg.name), config_yaml=cfg_yaml, seeds=seeds, **tables)
