@@ -88,7 +88,7 @@ class ConflictModel(mesa.Model):
         self._loc_gov = np.zeros(shape)
         self._loc_morale = np.zeros(shape)
         self._loc_ins = np.zeros(shape)
-        self.tgt_count = np.zeros(n)
+        self.tgt_count = self.state.tgt_count[0]  # view: the python backend writes the state
 
         self._build_agents()
         self._record()

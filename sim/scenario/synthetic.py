@@ -41,7 +41,7 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     gx, gy = idx % side, idx // side
     lat = 20.0 + (gy + rng.uniform(-0.3, 0.3, n)) * spacing / KM_PER_DEG
     lon = 40.0 + (gx + rng.uniform(-0.3, 0.3, n)) * spacing / KM_PER_DEG
-    ids = np.char.add("L", np.char.zfill(idx.astype(str), 7)).astype(object)
+    ids = _ids("L", n, 7)
 
     n_prov = math.ceil(n / cfg.capital_every)
     prov = idx // cfg.capital_every
@@ -51,7 +51,7 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     cap_idx[-1] = last_start + (n - last_start) // 2
     is_cap = np.zeros(n, bool)
     is_cap[cap_idx] = True
-    prov_names = np.char.add("P", np.char.zfill(np.arange(n_prov).astype(str), 6)).astype(object)
+    prov_names = _ids("P", n_prov, 6)
 
     population = np.where(is_cap, rng.uniform(5e4, 5e5, n), rng.uniform(5e3, 8e4, n)).round()
     rugged = rng.uniform(0.0, 1.0, n).round(3)
@@ -118,7 +118,7 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     k = int(cfg.n_units)
     at = ins_loc[rng.integers(0, len(ins_loc), k)] if k else np.zeros(0, np.int64)
     insurgents = pd.DataFrame({
-        "unit_id": np.char.add("U", np.char.zfill(np.arange(k).astype(str), 8)).astype(object),
+        "unit_id": _ids("U", k, 8),
         "location_id": ids[at],
         "strength": rng.uniform(50, 400, k).round(),
         "morale": np.full(k, 0.7),
@@ -134,6 +134,11 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     return {"sources": sources, "provinces": provinces, "locations": locations, "roads": roads,
             "garrisons": garrisons, "militias": militias, "insurgents": insurgents,
             "insurgent_pools": pools}
+
+
+def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """Identifiers prefix + zero-padded number, as an object array (works for n = 0)."""
+    return np.array([f"{prefix}{i:0{width}d}" for i in range(n)], dtype=object)
 
 
 def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
