@@ -275,7 +275,7 @@ class Garrison(FixedAgent):
             self.supply = max(self.supply - 1.0, 0.0)
         else:
             self.supply = min(self.supply + 2.0, 60.0)
-        x, x_eff = loc.defence()
+        _x, x_eff = loc.defence()
         x_eff *= loc.gov_multiplier(sigma)
         ins = loc.insurgents_present
         ins_q = loc.insurgents_effective / ins if ins > 0.0 else P.ins_quality0

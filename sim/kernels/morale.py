@@ -83,7 +83,7 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
             st.supply[r, i] = max(st.supply[r, i] - 1.0, 0.0)
         else:
             st.supply[r, i] = min(st.supply[r, i] + 2.0, 60.0)
-        x, x_eff = defence_of(st, P, r, i)
+        _x, x_eff = defence_of(st, P, r, i)
         x_eff *= gov_multiplier(S, P, st, r, i, sigma)
         ins_q = st.ins_eff[r, i] / st.ins[r, i] if st.ins[r, i] > 0.0 else P.ins_quality0
         t_eff = st.threat[r, i] * ins_q * (1.0 + P.terrain * S.ruggedness[i])

@@ -25,6 +25,10 @@ class ScenarioError(ValueError):
     """
 
     def __init__(self, where: str, field: str, value: Any, allowed: str) -> None:
+        if hasattr(value, "item") and not isinstance(value, str):
+            value = value.item()  # numpy scalar -> plain Python for a readable message
+        if isinstance(value, str):
+            value = str(value)
         self.where = where
         self.field = field
         self.value = value

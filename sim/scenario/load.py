@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -81,7 +84,10 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
             try:
                 cfg = compose(config_name="config", overrides=[f"scenario={name}", *overrides])
             except (HydraException, OmegaConfBaseException) as e:
-                raise _override_error(e, overrides) from None
+                raise _override_error(e, overrides, name) from None
+            except yaml.YAMLError as e:
+                raise ScenarioError(f"scenarios/scenario/{name}.yaml", "yaml", "<unparsable>",
+                                    f"valid YAML ({' '.join(str(e).split())})") from None
     finally:
         if was:
             GlobalHydra.instance().clear()
@@ -89,12 +95,27 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
     return cfg
 
 
-def _override_error(e: Exception, overrides: Sequence[str]) -> ScenarioError:
+def _override_error(e: Exception, overrides: Sequence[str], name: str) -> ScenarioError:
+    """Turn Hydra's composition error into a ScenarioError naming the override or the file."""
     msg = " ".join(str(e).split())
-    bad = next((o for o in overrides if o.split("=")[0].lstrip("+~") in msg), None)
-    key = (bad or "?").split("=")[0]
-    value = bad.split("=", 1)[1] if bad and "=" in bad else "<none>"
-    return ScenarioError("override", key, value, f"a known key of the right type ({msg})")
+    cause = e.__cause__ or e.__context__
+    if cause is not None and str(cause) not in str(e):
+        msg = f"{msg}: {' '.join(str(cause).split())}"
+    m = re.search(r"full_key: (\S+)", msg)
+    key = m.group(1) if m else None
+    if key is None:
+        m = re.search(r"(?:override|merging override) '?([\w.\[\]+~]+)=", msg)
+        key = m.group(1).lstrip("+~") if m else None
+    keys = {o.split("=")[0].lstrip("+~"): o for o in overrides}
+    if key is None:  # fall back to the first override named in the message
+        key = next((k for k in keys if re.search(rf"\b{re.escape(k)}\b", msg)), "?")
+    value_m = re.search(r"Value '([^']*)'", msg)
+    if key in keys:
+        value = keys[key].split("=", 1)[1] if "=" in keys[key] else "<none>"
+        return ScenarioError("override", key, value, f"a known key of the right type ({msg})")
+    value = value_m.group(1) if value_m else "<see message>"
+    return ScenarioError(f"scenarios/scenario/{name}.yaml", key, value,
+                         f"a known key of the right type ({msg})")
 
 
 def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ()) -> Scenario:
@@ -130,10 +151,13 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     """Validate a composed config, read its tables and build the :class:`Scenario`."""
     register_configs()
     scen_file = f"scenarios/scenario/{cfg.get('name', '?')}.yaml"
-    overridden = {o.split("=")[0].lstrip("+~") for o in overrides}
+    overridden = {re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", o.split("=")[0].lstrip("+~"))
+                  for o in overrides}
 
     def where(path: str) -> str:
-        return "override" if path in overridden else scen_file
+        parts = path.split(".")
+        prefixes = {".".join(parts[: k + 1]) for k in range(len(parts))}
+        return "override" if prefixes & overridden else scen_file
 
     # Typed object (OmegaConf already enforced types when composing; re-check for safety).
     try:
@@ -219,24 +243,24 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     for i, ev in enumerate(obj.events):
         field = f"events[{i}]"
         if ev.kind not in EVENT_KINDS:
-            raise ScenarioError(scen_file, f"{field}.kind", ev.kind,
+            raise ScenarioError(where(f"{field}.kind"), f"{field}.kind", ev.kind,
                                 f"one of {', '.join(EVENT_KINDS)}")
-        d = _date(ev.date, scen_file, f"{field}.date")
+        d = _date(ev.date, where(f"{field}.date"), f"{field}.date")
         day = (d - start).days
         if not 0 <= day < horizon:
-            raise ScenarioError(scen_file, f"{field}.date", ev.date,
+            raise ScenarioError(where(f"{field}.date"), f"{field}.date", ev.date,
                                 f"a date within the horizon {start} .. "
                                 f"{start + dt.timedelta(days=horizon - 1)}")
         li = -1
         if ev.kind == "reinforcement_request" or ev.location:
             if ev.location not in loc_index:
-                raise ScenarioError(scen_file, f"{field}.location", ev.location,
+                raise ScenarioError(where(f"{field}.location"), f"{field}.location", ev.location,
                                     f"a location_id of {base}/locations.csv")
             li = loc_index[ev.location]
         pi = -1
         if ev.kind == "leader_return":
             if ev.patron not in patrons:
-                raise ScenarioError(scen_file, f"{field}.patron", ev.patron,
+                raise ScenarioError(where(f"{field}.patron"), f"{field}.patron", ev.patron,
                                     f"a militia patron: {', '.join(patrons) or '(none)'}")
             pi = patrons.index(ev.patron)
         if ev.kind == "policy" and ev.note not in POLICIES:
@@ -340,7 +364,8 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         name=obj.name, description=obj.description, scenario_file=scen_file, config=frozen_cfg,
         start=start, horizon_days=horizon, provinces=provinces, locations=locations, roads=roads,
         garrisons=garrisons, militias=militias, patrons=patrons, insurgents=insurgents,
-        pools=pools, events=tuple(events), sources=dict(sources), support=support,
+        pools=pools, events=tuple(events), sources=MappingProxyType(dict(sources)),
+        support=support,
     )
 
 

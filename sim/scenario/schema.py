@@ -135,7 +135,7 @@ class CommandParams:
     policy: str = "by_value"  # one of first_come, by_value, none
     capitals_only: bool = True
     abandon_fraction: float = param(0.6, "fraction", 0.0, 1.0,
-                                    "share of district garrisons pulled back when the countryside is abandoned")
+                                    "share of district garrisons pulled back when abandoning the countryside")
 
 
 @dataclass

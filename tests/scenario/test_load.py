@@ -133,10 +133,6 @@ def test_scenario_attributes_cannot_be_reassigned(afg):
         afg.events[0].day = 5  # type: ignore[misc]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Scenario.sources is a plain dict (Scenario(..., sources=dict(sources))), so "
-    "scenario.sources['x'] = 'y' succeeds silently and changes the fingerprint; it should be "
-    "a read-only mapping (e.g. types.MappingProxyType)"))
 def test_sources_are_read_only():
     s = sim.load_scenario("synthetic", overrides=SMALL_SYNTH)
     with pytest.raises(TypeError):

@@ -110,10 +110,6 @@ def test_wrong_type_override(override, key, value):
     check(e, "override", key, value, "right type")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the message does not say which type is expected: today it is \"override: reserve.commandos "
-    "= 'abc' is invalid; allowed: a known key of the right type (Error merging override "
-    "reserve.commandos=abc)\" -- OmegaConf's cause ('could not be converted to Float') is lost"))
 @pytest.mark.parametrize("override, expected_type", [
     ("reserve.commandos=abc", "float"),
     ("model.movement.candidates=2.5", "int"),
@@ -123,11 +119,6 @@ def test_wrong_type_override_names_expected_type(override, expected_type):
     assert expected_type in e.allowed.lower(), str(e)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_override_error picks the first override whose key is a SUBSTRING of Hydra's message, so a "
-    "valid override whose key is a prefix of the bad one is blamed: today \"override: "
-    "model.combat.noise = '0.1' is invalid; allowed: a known key of the right type (Could not "
-    "override 'model.combat.noise_x'. ...)\""))
 def test_unknown_override_key_blames_the_right_override():
     e = load_error(["model.combat.noise=0.1", "model.combat.noise_x=1"])
     check(e, "override", "model.combat.noise_x", "1", "known key")
@@ -207,11 +198,6 @@ def test_unknown_data_kind_override():
     check(e, "override", "data.kind", "database", "'tables' or 'synthetic'")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an override of a list element (events.3.location=...) is reported against the YAML file: "
-    "today \"scenarios/scenario/afghanistan_2021.yaml: events[3].location = 'atlantis' is "
-    "invalid; ...\" although the bad value came from the command line (where should be "
-    "'override')"))
 def test_event_override_is_attributed_to_the_override():
     e = load_error(["events.3.location=atlantis"])
     assert e.where == "override", str(e)
@@ -298,22 +284,12 @@ def test_provenance_unknown_source_in_a_list(scen):
           f"a source_id of {DATA}/sources.csv")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a wrong type in the scenario YAML is blamed on an override with no field or value: today "
-    "\"override: ? = <none> is invalid; allowed: a known key of the right type (In "
-    "'scenario/afghanistan_2021': ValidationError raised while composing config: Value 'many' of "
-    "type 'str' could not be converted to Float full_key: reserve.commandos ...)\""))
 def test_wrong_type_in_yaml(scen):
     scen.replace_in_yaml("commandos: 4000", "commandos: many")
     e = load_error()
     check(e, YAML, "reserve.commandos", "many")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an unknown key in the scenario YAML is blamed on an override with no field or value: today "
-    "\"override: ? = <none> is invalid; allowed: a known key of the right type (In "
-    "'scenario/afghanistan_2021': ConfigKeyError raised while composing config: Key 'nosuch' not "
-    "in 'ReserveConfig' full_key: reserve.nosuch ...)\""))
 def test_unknown_key_in_yaml(scen):
     scen.replace_in_yaml("commandos: 4000", "commandos: 4000\n  nosuch: 1")
     e = load_error()
@@ -321,10 +297,6 @@ def test_unknown_key_in_yaml(scen):
     assert e.field == "reserve.nosuch", str(e)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "malformed YAML escapes as a bare yaml.parser.ParserError traceback (\"while parsing a flow "
-    "sequence ... expected ',' or ']', but got '<scalar>'\"), not a ScenarioError: compose_config "
-    "only catches HydraException and OmegaConfBaseException"))
 def test_malformed_yaml(scen):
     scen.replace_in_yaml("reserve:", "reserve: [")
     e = load_error()
@@ -383,10 +355,6 @@ def test_csv_value_out_of_range(scen, table, key, column, bad, allowed):
           exact_value=False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "out-of-range table values are passed as numpy scalars, so numpy 2 renders them as "
-    "np.float64(...): today \"scenarios/data/afghanistan_2021/locations.csv: line 4, column "
-    "'ruggedness' = np.float64(1.5) is invalid; allowed: 0 <= value <= 1\" (should be '= 1.5')"))
 @pytest.mark.parametrize("table, key, column, bad", [
     ("locations", "badakhshan_argo", "ruggedness", 1.5),
     ("locations", "badakhshan_argo", "lat", 95.0),
@@ -493,10 +461,6 @@ def test_empty_source_in_csv_row(scen):
           "one or more source_id of sources.csv", exact_value=False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an empty source cell is shown as a numpy string: today \"scenarios/data/afghanistan_2021/"
-    "garrisons.csv: line 4, column 'source' = np.str_('') is invalid; allowed: one or more "
-    "source_id of sources.csv separated by ';'\" (should be = '')"))
 def test_empty_source_shown_as_plain_string(scen):
     line = set_cell(scen, "garrisons", "badakhshan_argo", "source", "")
     check(load_error(), f"{DATA}/garrisons.csv", f"line {line}, column 'source'", "")

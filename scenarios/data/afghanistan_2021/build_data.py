@@ -687,8 +687,8 @@ def build():
     # local links: k nearest neighbours (great-circle)
     LOC_SRC = "barialay_districts;model_choice_road_distance;model_choice_travel_time"
     for a in locs:
-        dd = sorted(((haversine(a["lat"], a["lon"], b["lat"], b["lon"]), b["location_id"])
-                     for b in locs if b is not a))
+        dd = sorted((haversine(a["lat"], a["lon"], b["lat"], b["lon"]), b["location_id"])
+                     for b in locs if b is not a)
         for _, bid in dd[:K_NEAREST]:
             add_edge(a["location_id"], bid, "local", LOC_SRC)
 
@@ -719,8 +719,8 @@ def build():
             break
         comps.sort(key=len, reverse=True)
         main, other = comps[0], comps[1]
-        best = min(((haversine(by_id[a]["lat"], by_id[a]["lon"], by_id[b]["lat"], by_id[b]["lon"]), a, b)
-                    for a in main for b in other))
+        best = min((haversine(by_id[a]["lat"], by_id[a]["lon"], by_id[b]["lat"], by_id[b]["lon"]), a, b)
+                    for a in main for b in other)
         add_edge(best[1], best[2], "local", LOC_SRC)
         bridges += 1
 
