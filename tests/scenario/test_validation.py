@@ -215,7 +215,7 @@ def test_withdrawal_end_before_start_in_yaml(scen):  # case 5 (file)
 
 
 def test_out_of_range_parameter_in_yaml(scen):
-    scen.replace_in_yaml("present_fraction: 0.4", "present_fraction: 1.4")
+    scen.replace_in_yaml("present_fraction: 0.85", "present_fraction: 1.4")
     check(load_error(), YAML, "forces.present_fraction", 1.4, "0.05 <= value <= 1.0", "fraction")
 
 
