@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/conflict-sim replicates=20
+	$(BIN)/conflict-sim +sweep=demo -m
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,7 +9,7 @@ replicates; with the python backend each replicate is a Mesa model stepped by it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -27,7 +27,8 @@ SERIES_CELL_LIMIT = 20_000_000
 def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates: int = 1,
         days: int | None = None, backend: str = "numba",
         record_locations: bool | None = None, parallel: bool = True,
-        overrides: Sequence[str] = ()) -> RunResult:
+        overrides: Sequence[str] = (), chunk: int | None = None,
+        progress: Callable[[int], None] | None = None) -> RunResult:
     """Run a scenario for ``replicates`` replicates and return the result tables.
 
     Parameters
@@ -46,6 +47,11 @@ def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates
         Use the ``prange`` kernel (threads over replicates); results are identical either way.
     overrides : sequence of str
         Hydra overrides, used only when ``scenario`` is a name.
+    chunk : int, optional
+        Run the replicates in kernel calls of at most this many (default: all in one call);
+        results are identical, since each replicate depends only on its own seed.
+    progress : callable, optional
+        Called with the number of replicates finished after each chunk (for progress bars).
 
     Returns
     -------
@@ -71,15 +77,27 @@ def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates
         raise ValueError(f"backend must be 'numba' or 'python', not {backend!r}")
     S = build_static(scenario)
     P = build_params(scenario)
-    st = initial_state(scenario, replicates)
-    R = replicates
-    side = np.zeros((R, T + 1, N_SIDE))
-    acc = np.zeros((R, T + 1, C.N_ACC))
-    shape = (R, T + 1, N) if record_locations else (0, 0, 0)
-    lc, lg = np.zeros(shape, np.int8), np.zeros(shape)
-    lm, li = np.zeros(shape), np.zeros(shape)
     kernel = run_batch_nb if parallel else run_batch_serial_nb
-    kernel(st, S, P, seeds, 0, T, side, acc, lc, lg, lm, li)
+    step = max(1, int(chunk or replicates))
+    parts = []
+    for a in range(0, replicates, step):
+        R = min(step, replicates - a)
+        st = initial_state(scenario, R)
+        side = np.zeros((R, T + 1, N_SIDE))
+        acc = np.zeros((R, T + 1, C.N_ACC))
+        shape = (R, T + 1, N) if record_locations else (0, 0, 0)
+        lc, lg = np.zeros(shape, np.int8), np.zeros(shape)
+        lm, li = np.zeros(shape), np.zeros(shape)
+        kernel(st, S, P, seeds[a:a + R], 0, T, side, acc, lc, lg, lm, li)
+        parts.append((st, side, acc, lc, lg, lm, li))
+        if progress is not None:
+            progress(a + R)
+    if len(parts) == 1:
+        st, side, acc, lc, lg, lm, li = parts[0]
+    else:
+        st = type(parts[0][0])(*(np.concatenate(f) for f in zip(*(p[0] for p in parts),
+                                                                 strict=True)))
+        side, acc, lc, lg, lm, li = (np.concatenate([p[k] for p in parts]) for k in range(1, 7))
     return RunResult.from_arrays(scenario, seeds, st, side, acc, lc, lg, lm, li, backend="numba")
 
 

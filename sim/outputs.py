@@ -6,7 +6,8 @@ Tables, all long format keyed by (replicate, day, entity):
   province, fell_day, fell_date, mode`` (``fell_day`` is <NA> when it held to the horizon).
 * ``runs`` - one row per replicate: ``replicate, seed, capitals_fallen, capitals_held_final,
   districts_lost, hub_fell_day, hub_fell_date`` (the hub is the national capital, Kabul in
-  2021) and the personnel accounting (``gov_casualties`` ... ``equipment_captured``).
+  2021), ``report_date, capitals_fallen_by_report`` (``report.by_date`` of the config) and the
+  personnel accounting (``gov_casualties`` ... ``equipment_captured``).
 * ``events`` - the typed event log: ``replicate, day, date, event, location_id, name,
   is_capital, value, mode``.
 * ``sides`` - daily per side: ``gov_present, ins_present, capitals_held, locations_held,
@@ -100,6 +101,10 @@ class RunResult:
             "hub_fell_day": pd.array(np.where(hub_day >= 0, hub_day, 0), dtype="Int64"),
         })
         runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
+        rday = scen.report_day
+        fd = st.fell_day[:, is_cap]
+        runs["report_date"] = pd.Timestamp(scen.date_of(rday))
+        runs["capitals_fallen_by_report"] = ((fd >= 0) & (fd <= rday)).sum(axis=1)
         runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
             runs["hub_fell_day"].astype("float64"), unit="D")
         for k, lab in enumerate(C.ACC_LABELS):

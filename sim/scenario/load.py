@@ -150,6 +150,8 @@ def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ())
 def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scenario:
     """Validate a composed config, read its tables and build the :class:`Scenario`."""
     register_configs()
+    if "hydra" in cfg:  # composed with return_hydra_config=True: the world is the rest
+        cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     scen_file = f"scenarios/scenario/{cfg.get('name', '?')}.yaml"
     overridden = {re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", o.split("=")[0].lstrip("+~"))
                   for o in overrides}
@@ -191,6 +193,9 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     if w_end < w_start:
         raise ScenarioError(where("model.withdrawal.end"), "model.withdrawal.end", w.end,
                             f"a date on or after model.withdrawal.start ({w.start})")
+
+    if obj.report.by_date:
+        _date(obj.report.by_date, where("report.by_date"), "report.by_date")
 
     # Tables.
     if obj.data.kind == "synthetic":

@@ -165,6 +165,14 @@ class Scenario:
             raise KeyError(location_id)
         return int(hit[0])
 
+    @property
+    def report_day(self) -> int:
+        """Day of ``report.by_date`` (the horizon when unset), for headline tables."""
+        d = str(self.config.get("report", {}).get("by_date", "") or "")
+        if not d:
+            return self.horizon_days
+        return min(max((dt.date.fromisoformat(d) - self.start).days, 0), self.horizon_days)
+
     def capital_indices(self) -> np.ndarray:
         return np.flatnonzero(self.locations["is_capital"])
 

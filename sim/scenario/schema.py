@@ -58,6 +58,9 @@ class CombatParams:
     capture_gain: float = param(0.05, "quality per 1000 captured", 0.0, 1.0,
                                 "insurgent quality gained per 1,000 government personnel captured")
     max_insurgent_quality: float = param(1.2, "multiplier", 0.0, 3.0, "cap on insurgent quality")
+    pool_alone: float = param(1.0, "fraction", 0.0, 1.0,
+                              "share of a local part-time pool that fights where no insurgent unit"
+                              " is converging on the location (all of it fights where one is)")
     noise: float = param(0.3, "log-sd", 0.0, 3.0,
                          "sd of the lognormal factor on realised losses (0 = deterministic)")
 
@@ -107,6 +110,10 @@ class MovementParams:
     candidates: int = param(24, "nodes", 1, 256, "nearest nodes (by travel time) a unit considers")
     radius_days: float = param(6.0, "days", 0.1, 100.0, "furthest target considered")
     max_hops_per_day: int = param(8, "hops", 1, 1000, "road hops a unit may take in one day")
+    withdraw_ratio: float = param(
+        1e6, "ratio", 0.0, 1e6,
+        "siege ratio (effective defence incl. air support and fortification + 1) / (effective "
+        "insurgent threat + 1) above which a unit breaks off an attack and does not pick a target")
 
 
 @dataclass
@@ -175,7 +182,8 @@ class ForcesConfig:
     pool_scale: float = param(1.0, "multiplier", 0.0, 10.0, "scale on part-time local fighters")
     militia_scale: float = param(1.0, "multiplier", 0.0, 10.0, "scale on militia personnel")
     militia_loyalty_shift: float = param(0.0, "loyalty", -1.0, 1.0,
-                                         "added to every militia's initial loyalty (clipped)")
+                                         "added to every militia's initial loyalty and to its loyalty"
+                                         " target (clipped to [0, 1])")
 
 
 @dataclass
@@ -235,6 +243,13 @@ class DataConfig:
 
 
 @dataclass
+class ReportConfig:
+    """What the headline tables report."""
+
+    by_date: str = ""  # count capitals fallen by this ISO date; "" = the end of the horizon
+
+
+@dataclass
 class Config:
     """A whole scenario plus the run settings (seed, replicates, backend)."""
 
@@ -248,6 +263,7 @@ class Config:
     events: list[EventConfig] = field(default_factory=list)
     provenance: dict[str, str] = field(default_factory=dict)
     synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     seed: int = 0
     replicates: int = 1
     backend: str = "numba"
