@@ -103,7 +103,8 @@ class RunResult:
         runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
         rday = scen.report_day
         fd = st.fell_day[:, is_cap]
-        runs["report_date"] = pd.Timestamp(scen.date_of(rday))
+        runs["report_date"] = pd.to_datetime(start) + pd.to_timedelta(
+            np.full(R, float(rday)), unit="D")
         runs["capitals_fallen_by_report"] = ((fd >= 0) & (fd <= rday)).sum(axis=1)
         runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
             runs["hub_fell_day"].astype("float64"), unit="D")

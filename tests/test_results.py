@@ -1,0 +1,47 @@
+"""The results store: atomic writes, merging, resume markers, headline table."""
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.results import (
+    headline_table,
+    job_is_done,
+    merge_sweep,
+    open_sweep,
+    write_failure,
+    write_job,
+    write_parquet,
+)
+
+
+class Boom(pd.DataFrame):
+    def to_parquet(self, path, **kw):
+        open(path, "wb").write(b"PAR1 half")
+        raise KeyboardInterrupt  # Ctrl-C in the middle of a write
+
+
+def test_interrupted_write_leaves_nothing(tmp_path):
+    target = tmp_path / "runs.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        write_parquet(Boom({"a": [1]}), target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_jobs_merge_and_resume_marker(tmp_path):
+    scen = sim.load_scenario("synthetic", ["synthetic.n_locations=30", "synthetic.n_units=40"])
+    for job, n in enumerate([100, 900]):
+        res = sim.run(scen, seed=job * 10, replicates=3)
+        write_job(res, tmp_path / str(job), {"reserve.commandos": str(n)}, f"h{job}", job)
+    write_failure(tmp_path / "2", {"reserve.commandos": "-1"}, 2, ValueError("bad"))
+    (tmp_path / "3").mkdir()  # a job interrupted before it finished: ignored
+    counts = merge_sweep(tmp_path)
+    assert counts == {"jobs": 4, "done": 2, "failed": 1, "rows": 6}
+    assert job_is_done(tmp_path / "0", "h0") and not job_is_done(tmp_path / "0", "other")
+    assert not job_is_done(tmp_path / "3", "h3")
+    sw = open_sweep(tmp_path)
+    assert sw.params == ["reserve.commandos"]
+    assert sw.failures.error.tolist() == ["bad"]
+    t = headline_table(sw.runs)
+    assert t["reserve.commandos"].tolist() == [100, 900] and (t.replicates == 3).all()
+    assert sw.sql("SELECT count(DISTINCT job) AS n FROM series").n[0] == 2
