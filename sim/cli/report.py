@@ -15,10 +15,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from sim.results import headline_table, open_sweep  # noqa: E402
+from sim.results import headline_table, open_sweep
 
 
 def write_plots(path: Path) -> list[Path]:
