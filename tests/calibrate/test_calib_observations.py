@@ -1,0 +1,96 @@
+"""The observation format, the shipped 2021 table and the data rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.calibrate import check_data_rule, prepare, read_observations
+from sim.calibrate.observations import from_frame
+from sim.scenario import ScenarioError
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared" / "data" / "afghanistan" / "observed_before_2021-08-08.csv"
+# The same pattern as tests/scenario/test_load.py: any date after 7 August 2021.
+LEAK = re.compile(r"2021-08-0[8-9]|2021-08-[1-3][0-9]|2021-09-|2021-1[0-2]-")
+
+
+@pytest.fixture(scope="module")
+def obs2021():
+    return read_observations("afghanistan_2021")
+
+
+def test_no_observation_after_the_article_in_the_shipped_files():
+    files = [p for d in ("observations", "fit") for p in (REPO / "scenarios" / d).rglob("*")
+             if p.is_file()]
+    assert any(p.name == "afghanistan_2021.csv" for p in files)
+    hits = [f"{p.name}:{n}" for p in files
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+            if LEAK.search(line)]
+    assert not hits, hits
+
+
+def test_shipped_table_is_valid_and_within_the_rule(obs2021):
+    t = obs2021.table
+    assert str(obs2021.last_date) == "2021-08-07"
+    check_data_rule("afghanistan_2021", obs2021)
+    assert (t["source"].str.len() > 0).all()
+    assert set(t["kind"]) == {"count", "fell"}
+
+
+@pytest.mark.skipif(not SHARED.is_file(), reason="shared data not present")
+def test_shipped_table_holds_the_facts_of_the_shared_file(obs2021):
+    facts = pd.read_csv(SHARED)
+    t = obs2021.table
+    for f in facts.itertuples(index=False):
+        same_day = t[t["date"].astype(str) == f.date]
+        if f.quantity == "capital_fell":
+            assert (same_day["note"] == f.value).any() and (same_day["kind"] == "fell").any(), f
+        else:
+            assert (same_day["value"] == float(f.value)).any(), f
+            assert (same_day["of_total"] == 421).any(), f
+
+
+def test_2021_table_maps_district_counts_as_fractions(obs2021):
+    scen = sim.load_scenario("afghanistan_2021")
+    prep = prepare(obs2021, scen)
+    assert prep.cutoff_day == 98  # 7 August 2021
+    row = prep.counts[prep.counts["day"] == 60].iloc[0]
+    assert row["quantity"] == "districts_insurgent_held"
+    assert row["obs"] == pytest.approx(158 / 421)
+    assert set(prep.events["location"]) == {"nimroz_zaranj", "jowzjan_sheberghan"}
+    assert "before the scenario start" in set(prep.skipped["reason"])
+
+
+def test_data_rule_refuses_a_later_observation(obs2021):
+    t = obs2021.table.copy()
+    t.loc[len(t) - 1, "date"] = pd.Timestamp("2021-08-07").date().replace(day=9)
+    late = from_frame(t.assign(date=t["date"].astype(str)), path="late.csv")
+    with pytest.raises(ScenarioError, match="on or before 2021-08-07"):
+        check_data_rule("afghanistan_2021", late)
+    check_data_rule("synthetic", late)  # other scenarios have no such rule
+
+
+@pytest.mark.parametrize("row,field", [
+    ({"date": "2000-13-01", "kind": "count", "quantity": "capitals_held", "value": 1}, "date"),
+    ({"date": "2000-01-01", "kind": "rumour", "value": 1}, "kind"),
+    ({"date": "2000-01-01", "kind": "count", "quantity": "vibes", "value": 1}, "quantity"),
+    ({"date": "2000-01-01", "kind": "count", "quantity": "capitals_held", "value": -1}, "value"),
+    ({"date": "2000-01-01", "kind": "count", "quantity": "capitals_held", "value": 5,
+      "of_total": 3}, "of_total"),
+    ({"date": "2000-01-01", "kind": "fell", "location": ""}, "location"),
+    ({"date": "2000-01-01", "kind": "fell", "location": "X", "weight": -1}, "weight"),
+])
+def test_bad_rows_name_the_line_and_column(row, field):
+    with pytest.raises(ScenarioError, match=f"line 2, column '{field}'"):
+        from_frame(pd.DataFrame([{"source": "made up", **row}]), path="bad.csv")
+
+
+def test_missing_source_is_an_error():
+    with pytest.raises(ScenarioError, match="source"):
+        from_frame(pd.DataFrame([{"date": "2000-01-01", "kind": "fell", "location": "X",
+                                  "source": ""}]))

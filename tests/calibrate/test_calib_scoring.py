@@ -1,0 +1,136 @@
+"""``score_forecast`` on a hand-made forecast and observed table (all values worked by hand).
+
+Made-up world: start 2000-01-01, horizon day 9 (c = 10 for a fully known outcome), cut-off day 3,
+four replicates, capitals A..E. Nothing here is a real observation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate.forecast import Forecast, summarise_held, write_forecast
+from sim.calibrate.observations import from_frame
+from sim.calibrate.scoring import score_forecast
+from sim.cli.score import main as score_main
+
+START = dt.date(2000, 1, 1)
+NA = np.nan
+SAMPLES = {
+    "A": [5, 7, NA, 6],    # observed fell day 6       -> x' = [5, 7, 10, 6]
+    "B": [NA, NA, 8, NA],  # observed not fallen by 9  -> complete, y = c = 10
+    "C": [2, 3, 4, 5],     # observed fell day 2       -> known at the cut-off
+    "D": [4, 9, NA, NA],   # observed not fallen by 5  -> partial, c = 6
+    "E": [4, 4, 5, NA],    # observed fell day 8
+}
+
+
+def _day(d: int) -> str:
+    return (START + dt.timedelta(days=d)).isoformat()
+
+
+def _forecast() -> Forecast:
+    rows = []
+    for city, xs in SAMPLES.items():
+        for r, x in enumerate(xs):
+            rows.append({"location_id": city, "name": f"City {city}", "replicate": r, "seed": r,
+                         "fell_day": pd.NA if np.isnan(x) else int(x)})
+    fall = pd.DataFrame(rows)
+    fall["fell_day"] = fall["fell_day"].astype("Int64")
+    fall["fell_date"] = pd.to_datetime(START) + pd.to_timedelta(fall["fell_day"].astype(float), unit="D")
+    held = pd.DataFrame({"replicate": np.repeat(np.arange(4), 10), "day": np.tile(np.arange(10), 4),
+                         "capitals_held": np.tile(np.linspace(5, 1, 10).round(), 4)})
+    held.loc[(held.replicate == 0) & (held.day == 9), "capitals_held"] = 3.0
+    meta = {"scenario": "made_up", "start": START.isoformat(), "horizon_day": 9,
+            "horizon_date": _day(9), "cutoff_day": 3, "cutoff_date": _day(3),
+            "replicates_kept": 4}
+    summ = pd.DataFrame({"location_id": list(SAMPLES), "name": [f"City {c}" for c in SAMPLES]})
+    for q in ("q05", "q25", "q50", "q75", "q95"):
+        summ[f"{q}_day"] = 5
+    return Forecast(meta, fall, summ, summarise_held(held, START, 3), held)
+
+
+def _observed():
+    return from_frame(pd.DataFrame([
+        {"date": _day(6), "kind": "fell", "location": "A", "source": "made up"},
+        {"date": _day(9), "kind": "not_fallen_by", "location": "City B", "source": "made up"},
+        {"date": _day(2), "kind": "fell", "location": "C", "source": "made up"},
+        {"date": _day(5), "kind": "not_fallen_by", "location": "D", "source": "made up"},
+        {"date": _day(1), "kind": "not_fallen_by", "location": "E", "source": "made up"},
+        {"date": _day(8), "kind": "fell", "location": "E", "source": "made up"},
+        {"date": _day(9), "kind": "count", "quantity": "capitals_held", "value": 1,
+         "source": "made up"},
+    ]), path="made_up.csv")
+
+
+@pytest.fixture(scope="module")
+def scored():
+    return score_forecast(_forecast(), _observed(), brier_dates=[_day(5), _day(9)], plot=False)
+
+
+def test_crps_per_city(scored):
+    b = scored.by_city.set_index("location_id")
+    # A: x' = [5, 6, 7, 10], y = 6: 1.5 - 32/32 = 0.5
+    # B: x' = [8, 10, 10, 10], y = 10: 0.5 - 12/32 = 0.125
+    # C: x' = [2, 3, 4, 5], y = 2: 1.5 - 20/32 = 0.875
+    # D: c = 6, x' = [4, 6, 6, 6], y = 6: 0.5 - 12/32 = 0.125
+    # E: x' = [4, 4, 5, 10], y = 8: 3.25 - 38/32 = 2.0625
+    expect = {"A": 0.5, "B": 0.125, "C": 0.875, "D": 0.125, "E": 2.0625}
+    for city, v in expect.items():
+        assert b.loc[city, "crps_days"] == pytest.approx(v), city
+    assert b.loc["C", "known_at_cutoff"]
+    assert not b.loc["D", "complete"]
+    # out of sample: A, B, D, E -> (0.5 + 0.125 + 0.125 + 2.0625) / 4
+    assert scored.summary["crps_days_mean"] == pytest.approx(0.703125)
+    assert scored.summary["n_out_of_sample"] == 4
+
+
+def test_brier(scored):
+    d = scored.brier_by_date.set_index("day")
+    # day 5: A p=1/4 o=0 -> 1/16; B 0; D p=1/4 o=0 -> 1/16; E p=3/4 o=0 -> 9/16
+    assert d.loc[5, "brier"] == pytest.approx(0.6875 / 4)
+    assert d.loc[5, "n"] == 4
+    # day 9: A p=3/4 o=1; B p=1/4 o=0; E p=3/4 o=1 -> 1/16 each; D unknown after day 5
+    assert d.loc[9, "brier"] == pytest.approx(0.0625)
+    assert d.loc[9, "n"] == 3
+    assert scored.summary["brier_mean"] == pytest.approx(0.875 / 7)
+
+
+def test_coverage_and_rank_correlation(scored):
+    b = scored.by_city.set_index("location_id")
+    # A: 50% [5, 7] holds 6; B: [8, 10] holds 10; E: [4, 5] misses 8, 90% [4, 10] holds it
+    assert b.loc["A", "covered50"] and b.loc["B", "covered50"] and not b.loc["E", "covered50"]
+    assert b.loc["E", "covered90"]
+    assert pd.isna(b.loc["D", "covered50"])
+    assert scored.summary["coverage50"] == pytest.approx(2 / 3)
+    assert scored.summary["coverage90"] == pytest.approx(1.0)
+    # medians A 6, B 10, E 4 vs observed A 6, B 10 (H + 1), E 8: ranks (2,3,1) vs (1,3,2)
+    assert scored.summary["spearman_fall_order"] == pytest.approx(0.5)
+
+
+def test_counts_are_scored(scored):
+    c = scored.counts
+    assert len(c) == 1
+    # day 9: capitals held [3, 1, 1, 1] against 1: mean |x-y| = 0.5, pair term 12/32
+    assert c["crps"].iloc[0] == pytest.approx(0.5 - 12 / 32)
+
+
+def test_score_command_writes_its_files(tmp_path, capsys):
+    fc_dir = write_forecast(_forecast(), tmp_path / "fc")
+    obs_file = _observed().to_csv(tmp_path / "observed.csv")
+    score_main([str(fc_dir), str(obs_file), "--out", str(tmp_path / "score"),
+                "--brier-dates", f"{_day(5)},{_day(9)}"])
+    out = capsys.readouterr().out
+    assert "crps_days_mean: 0.7031" in out
+    for f in ("scores_by_city.csv", "brier_by_date.csv", "scores.yaml", "forecast_vs_observed.png"):
+        assert (tmp_path / "score" / f).is_file(), f
+
+
+def test_unknown_city_is_an_error(tmp_path):
+    obs = from_frame(pd.DataFrame([{"date": _day(4), "kind": "fell", "location": "Atlantis",
+                                    "source": "made up"}]))
+    with pytest.raises(Exception, match="Atlantis"):
+        score_forecast(_forecast(), obs, plot=False)
