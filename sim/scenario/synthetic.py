@@ -36,10 +36,10 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(cfg.world_seed)
     n = int(cfg.n_locations)
     side = math.ceil(math.sqrt(n))
-    spacing = min(cfg.spacing_km, 8000.0 / side)
+    spacing = min(cfg.spacing_km, 6000.0 / side)  # keep the lattice within -35..+20 deg lat
     idx = np.arange(n)
     gx, gy = idx % side, idx // side
-    lat = 20.0 + (gy + rng.uniform(-0.3, 0.3, n)) * spacing / KM_PER_DEG
+    lat = -35.0 + (gy + rng.uniform(-0.3, 0.3, n)) * spacing / KM_PER_DEG
     lon = 40.0 + (gx + rng.uniform(-0.3, 0.3, n)) * spacing / KM_PER_DEG
     ids = _ids("L", n, 7)
 
