@@ -87,7 +87,7 @@ class Location(FixedAgent):
         super().__init__(model)
         self.row = row
         self.cell = cell
-        loc = model.scenario.locations
+        loc = model.conflict_scenario.locations
         self.location_id = str(loc["location_id"][row])
         self.name = str(loc["name"][row])
         self.province = str(loc["province"][row])
@@ -125,11 +125,29 @@ class Location(FixedAgent):
             return False
         return self.gov > 0.0 or (self.mil_state == C.MIL_ACTIVE and self.mil > 0.0)
 
-    def muster(self) -> None:
-        """Presence, first half (kernels.combat.presence): the pool counts as present."""
+    def pool_share(self) -> float:
+        """Share of the pool that fights today (kernels.common.pool_share): all of it where a
+        unit is converging on this location (yesterday's targets), else ``pool_alone``."""
+        if self.model.tgt_count[self.row] > 0.0:
+            return 1.0
+        return self.model.params.pool_alone
+
+    def siege_ratio(self, e_u: float, sigma: float) -> float:
+        """kernels.common.siege_ratio: (X_eff mult + 1) / (max(T_eff, e_u) + 1)."""
         P = self.model.params
-        self.insurgents_present = self.pool
-        self.insurgents_effective = self.pool * P.ins_quality0 * h(0.7)
+        _x, x_eff = self.defence()
+        x_eff *= self.gov_multiplier(sigma)
+        ins = self.insurgents_present
+        ins_q = self.insurgents_effective / ins if ins > 0.0 else P.ins_quality0
+        t_eff = self.threat * ins_q * (1.0 + P.terrain * float(self.model.static.ruggedness[self.row]))
+        return (x_eff + 1.0) / (max(t_eff, e_u) + 1.0)
+
+    def muster(self) -> None:
+        """Presence, first half (kernels.combat.presence): the fighting share of the pool."""
+        P = self.model.params
+        p = self.pool * self.pool_share()
+        self.insurgents_present = p
+        self.insurgents_effective = p * P.ins_quality0 * h(0.7)
 
     def fight(self, t: int) -> None:
         """Combat at this location (kernels.combat.combat, first loop)."""
@@ -163,7 +181,7 @@ class Location(FixedAgent):
     def take_pool_losses(self) -> None:
         f = self.loss_frac_i
         if f > 0.0:
-            lp = self.pool * f
+            lp = self.pool * self.pool_share() * f
             self.pool = self.pool - lp
             self.model.account(C.ACC_INS_CASUALTIES, lp)
 
@@ -351,7 +369,8 @@ class Militia(FixedAgent):
         cap_held = 1.0 if cap.control != C.INSURGENT else 0.0
         z = (P.c0 + P.c_patron * present + P.c_support * sigma
              - P.c_news * (self.location.news + m.command.news_national) + P.c_capital * cap_held)
-        self.loyalty = self.loyalty + P.l_alpha * (logistic(z) - self.loyalty)
+        target = min(max(logistic(z) + P.mil_loyalty_shift, 0.0), 1.0)
+        self.loyalty = self.loyalty + P.l_alpha * (target - self.loyalty)
         if ms == C.MIL_ACTIVE:
             if self.loyalty < P.stand_aside and self.location.threat > 0.0:
                 self.state = C.MIL_STOOD_ASIDE
@@ -395,11 +414,27 @@ class InsurgentUnit(mesa.Agent):
         return f"<InsurgentUnit {self.unit_id}: {self.strength:.0f} at {self.cell.coordinate}>"
 
     # ----- reference rules
-    def score(self, here: int, k: int) -> float:
+    def effective(self, j: int) -> float:
+        """kernels.movement.unit_eff: S q h(m) times the units converging on j (itself too)."""
+        n = float(self.model.tgt_count[j])
+        if self.target != j:
+            n += 1.0
+        return self.strength * self.quality * h(self.morale) * n
+
+    def excluded(self, here: int, k: int, sigma: float) -> bool:
+        """kernels.movement.excluded: held, beyond the radius, or a hopeless attack."""
+        m, P, S = self.model, self.model.params, self.model.static
+        loc = m.locations[int(S.cand[here, k])]
+        if loc.control == C.INSURGENT or S.cand_days[here, k] > P.radius_days:
+            return True
+        return loc.siege_ratio(self.effective(loc.row), sigma) > P.withdraw_ratio
+
+    def score(self, here: int, k: int, sigma: float) -> float:
         """U_j of candidate k (kernels.movement.target_score)."""
         m, P, S = self.model, self.model.params, self.model.static
         j = int(S.cand[here, k])
         _, d_eff = m.locations[j].defence()
+        d_eff *= m.locations[j].gov_multiplier(sigma)
         sc = P.w_value * float(S.value[j]) - P.w_distance * float(S.cand_days[here, k])
         sc -= P.w_defence * d_eff / max(self.strength, 1.0)
         sc += P.w_concentration * m.tgt_count[j]
@@ -410,14 +445,15 @@ class InsurgentUnit(mesa.Agent):
     def choose_target(self, t: int, here: int) -> int:
         """Softmax choice of a target (kernels.movement.choose_target)."""
         m, P, S = self.model, self.model.params, self.model.static
+        sigma = float(S.support[t])
         options = []
         for k in range(S.cand.shape[1]):
             j = int(S.cand[here, k])
             if j < 0:
                 break
-            if m.locations[j].control == C.INSURGENT or S.cand_days[here, k] > P.radius_days:
+            if self.excluded(here, k, sigma):
                 continue
-            options.append((j, self.score(here, k)))
+            options.append((j, self.score(here, k, sigma)))
         if not options:
             return -1
         best = max(sc for _, sc in options)
@@ -446,7 +482,15 @@ class InsurgentUnit(mesa.Agent):
             self.eta = 0.0
             self.location_row = self.next_row
         here = self.location_row
-        if m.locations[here].is_defended() or self.morale < P.i_min_attack:
+        loc = m.locations[here]
+        if loc.is_defended():
+            if (self.morale >= P.i_min_attack
+                    and loc.siege_ratio(self.effective(here), float(S.support[t]))
+                    <= P.withdraw_ratio):
+                return  # stay and fight
+            self.withdraw(here, budget)
+            return
+        if self.morale < P.i_min_attack:
             return
         self.target = self.choose_target(t, here)
         if self.target < 0:
@@ -468,6 +512,31 @@ class InsurgentUnit(mesa.Agent):
             budget -= d
             self.location_row = nxt
             self.next_row = nxt
+
+    def withdraw(self, here: int, budget: float) -> None:
+        """Break off and besiege from next door (kernels.movement.move_unit, withdraw_to):
+        to the adjacent insurgent-held location with the most insurgents present (ties: lowest
+        id), else the adjacent undefended one with the most, else stay."""
+        m, S = self.model, self.model.static
+        nbrs = m.neighbours[here]  # sorted by id
+        best, best_ins = -1, -1.0
+        for w in nbrs:
+            if w.control == C.INSURGENT and w.insurgents_present > best_ins:
+                best, best_ins = w.row, w.insurgents_present
+        if best < 0:
+            for w in nbrs:
+                if not w.is_defended() and w.insurgents_present > best_ins:
+                    best, best_ins = w.row, w.insurgents_present
+        if best < 0:
+            return
+        self.target = here
+        d = min(float(S.edge_days[e]) for e in range(S.indptr[here], S.indptr[here + 1])
+                if S.indices[e] == best)
+        self.next_row = best
+        if d > budget:
+            self.eta = d - budget
+        else:
+            self.location_row = best
 
     def report_presence(self) -> None:
         """Presence, second half: add this unit to its location (kernels.combat.presence)."""

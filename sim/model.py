@@ -50,6 +50,8 @@ class ConflictModel(mesa.Model):
 
     Attributes
     ----------
+    conflict_scenario : Scenario
+        The scenario (``model.scenario`` is Mesa's own experiment object in Mesa >= 3.5).
     state : State
         The hot state arrays with a replicate axis of length 1 (agents are views onto row 0).
     locations, garrisons_by_row, militias_by_row : list
@@ -69,7 +71,7 @@ class ConflictModel(mesa.Model):
             raise ValueError(f"backend must be 'numba' or 'python', not {backend!r}")
         if int(seed) < 0:
             raise ValueError(f"seed must be >= 0, not {seed}")
-        self.scenario = scenario
+        self.conflict_scenario = scenario  # not `scenario`: Mesa 3.5 reserves it
         self.backend = backend
         self.seed = int(seed)
         self.days = int(days if days is not None else scenario.horizon_days)
@@ -103,7 +105,7 @@ class ConflictModel(mesa.Model):
 
     # ---------------------------------------------------------------- construction
     def _build_agents(self) -> None:
-        scen, S = self.scenario, self.static
+        scen, S = self.conflict_scenario, self.static
         g = nx.Graph()
         g.add_nodes_from(range(scen.n_locations))
         g.add_edges_from(zip(scen.roads["src"].tolist(), scen.roads["dst"].tolist(), strict=True))
@@ -232,7 +234,7 @@ class ConflictModel(mesa.Model):
         from sim.outputs import RunResult
 
         return RunResult.from_arrays(
-            self.scenario, np.array([self.seed]), self.state, self._side[:, : self.day + 1],
+            self.conflict_scenario, np.array([self.seed]), self.state, self._side[:, : self.day + 1],
             self._acc[:, : self.day + 1],
             self._loc_ctrl[:, : self.day + 1], self._loc_gov[:, : self.day + 1],
             self._loc_morale[:, : self.day + 1], self._loc_ins[:, : self.day + 1],

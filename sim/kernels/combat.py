@@ -18,7 +18,8 @@ days reproduces the analytic solution exactly. Realised losses are the expected 
 lognormal factor exp(noise z - noise^2 / 2) (mean one; z from the stream keyed by (seed, day,
 LOSS, location)), capped at the force present. Losses are shared among garrison and militia in
 proportion to their effective strength, and among units and the local pool in proportion to
-their strength.
+their strength. Only the fighting share p of the local pool (1 where some unit is converging on
+the location, else ``pool_alone``) is present and takes losses.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import math
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence_of, gov_multiplier, morale_factor
+from sim.kernels.common import defence_of, gov_multiplier, morale_factor, pool_share
 from sim.kernels.rng import normal
 
 
@@ -75,10 +76,13 @@ def noisy_loss(expected: float, present: float, noise: float, z: float) -> float
 
 
 def presence(st, S, P, r: int) -> None:
-    """Aggregate insurgents present at each location (units that have arrived, plus the pool)."""
+    """Aggregate insurgents present at each location: units that have arrived, plus the share of
+    the local pool that fights today (all of it where a unit is converging on the location, else
+    ``pool_alone``; :func:`~sim.kernels.common.pool_share`)."""
     for i in range(S.n_loc):
-        st.ins[r, i] = st.pool[r, i]
-        st.ins_eff[r, i] = st.pool[r, i] * P.ins_quality0 * morale_factor(0.7)
+        p = st.pool[r, i] * pool_share(st, P, r, i)
+        st.ins[r, i] = p
+        st.ins_eff[r, i] = p * P.ins_quality0 * morale_factor(0.7)
     for u in range(st.s.shape[1]):
         if st.s[r, u] > 0.0 and st.ueta[r, u] == 0.0:
             i = st.uloc[r, u]
@@ -122,7 +126,7 @@ def combat(st, S, P, seed: int, r: int, t: int) -> None:
     for i in range(S.n_loc):
         f = st.loss_frac_i[r, i]
         if f > 0.0:
-            lp = st.pool[r, i] * f
+            lp = st.pool[r, i] * pool_share(st, P, r, i) * f
             st.pool[r, i] -= lp
             st.acc[r, C.ACC_INS_CASUALTIES] += lp
     for u in range(st.s.shape[1]):

@@ -54,3 +54,25 @@ def gov_multiplier(S, P, st, r: int, i: int, sigma: float) -> float:
     ``fort_airport`` instead of the location's own fortification)."""
     f = P.fort_airport if st.holdout[r, i] == 1 else S.fort[i]
     return (1.0 + P.air_support * sigma) * (1.0 + f)
+
+
+@njit(cache=True)
+def pool_share(st, P, r: int, i: int) -> float:
+    """Share of location i's part-time pool that fights today: all of it where an insurgent
+    unit is converging on i (some unit's target yesterday, ``tgt_count``), else ``pool_alone``."""
+    if st.tgt_count[r, i] > 0.0:
+        return 1.0
+    return P.pool_alone
+
+
+@njit(cache=True)
+def siege_ratio(st, S, P, r: int, j: int, e_u: float, sigma: float) -> float:
+    """Local effective force ratio at location j as an attacking unit sees it:
+    (X_eff (1 + air sigma)(1 + f) + 1) / (max(T_eff, e_u) + 1), with T_eff the effective threat
+    (insurgents at j plus half those at neighbours, yesterday's count, as the garrison's morale
+    reads it) and e_u the unit's own effective strength S q h(m)."""
+    _x, x_eff = defence_of(st, P, r, j)
+    x_eff *= gov_multiplier(S, P, st, r, j, sigma)
+    ins_q = st.ins_eff[r, j] / st.ins[r, j] if st.ins[r, j] > 0.0 else P.ins_quality0
+    t_eff = st.threat[r, j] * ins_q * (1.0 + P.terrain * S.ruggedness[j])
+    return (x_eff + 1.0) / (max(t_eff, e_u) + 1.0)

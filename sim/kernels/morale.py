@@ -21,8 +21,10 @@ and holds out (control AIRPORT, fortification ``fort_airport``, ``retreat_keep``
 otherwise it surrenders with probability logistic(surrender_base + surrender_affinity (a_i - 0.5)
 - log force ratio), its personnel captured, or else deserts. A broken holdout surrenders.
 
-Militia loyalty l relaxes the same way toward logistic(c0 + c_patron patron_present + c_support
-sigma - c_news news + c_capital [province capital held]); below ``stand_aside`` under threat the
+Militia loyalty l relaxes the same way toward clip(logistic(c0 + c_patron patron_present +
+c_support sigma - c_news news + c_capital [province capital held]) + shift, 0, 1), where shift is
+``forces.militia_loyalty_shift`` (which also shifts the initial loyalty, so a "militias that
+held" counterfactual persists instead of relaxing back within weeks); below ``stand_aside`` under threat the
 militia stops fighting, and each day standing aside it switches sides with ``switch_prob``
 (its fighters join the local insurgent pool). Insurgent unit morale relaxes toward
 logistic(i_b0 - i_b_losses loss_fraction + i_b_news news_g).
@@ -138,7 +140,8 @@ def militia_loyalty(st, S, P, seed: int, r: int, t: int) -> None:
         cap_held = 1.0 if st.ctrl[r, S.prov_capital[i]] != C.INSURGENT else 0.0
         z = (P.c0 + P.c_patron * present + P.c_support * sigma
              - P.c_news * (st.news[r, i] + st.news_g[r]) + P.c_capital * cap_held)
-        st.loy[r, i] += P.l_alpha * (logistic(z) - st.loy[r, i])
+        target = min(max(logistic(z) + P.mil_loyalty_shift, 0.0), 1.0)
+        st.loy[r, i] += P.l_alpha * (target - st.loy[r, i])
         if ms == C.MIL_ACTIVE:
             if st.loy[r, i] < P.stand_aside and st.threat[r, i] > 0.0:
                 st.mstate[r, i] = C.MIL_STOOD_ASIDE
