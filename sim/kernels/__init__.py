@@ -21,7 +21,7 @@ def _configure_cache() -> None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
     here = Path(__file__).resolve().parent
-    sources = sorted(here.glob("*.py")) + [here.parent / "world.py"]
+    sources = [*sorted(here.glob("*.py")), here.parent / "world.py"]
     digest = hashlib.sha256()
     for p in sources:
         digest.update(p.name.encode())
