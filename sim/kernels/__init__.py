@@ -4,14 +4,13 @@ numba's on-disk cache (``cache=True``) is keyed by each function's own source fi
 kernel that calls a changed function in another module would keep running stale machine code.
 Unless ``NUMBA_CACHE_DIR`` is set, the cache therefore lives in a directory named after a hash
 of all kernel sources (``~/.cache/conflict-sandbox/numba/<hash>``): any edit to any kernel
-starts a fresh cache, and caches of older sources are removed.
+starts a fresh cache (old ones are a few MB each; delete ``~/.cache/conflict-sandbox`` freely).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import numba
@@ -34,10 +33,6 @@ def _configure_cache() -> None:
         target.mkdir(parents=True, exist_ok=True)
     except OSError:
         return  # read-only home: fall back to numba's default (__pycache__ beside the sources)
-    prefix = target.name.split("-")[0] + "-"
-    for old in root.glob(prefix + "*"):
-        if old != target:
-            shutil.rmtree(old, ignore_errors=True)
     numba.config.CACHE_DIR = str(target)
 
 
