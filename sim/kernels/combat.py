@@ -29,7 +29,7 @@ import math
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence_of, gov_multiplier, morale_factor, pool_share
+from sim.kernels.common import defence, morale_factor, multiplier, pool_share
 from sim.kernels.rng import normal
 
 
@@ -79,8 +79,9 @@ def presence(st, S, P, r: int) -> None:
     """Aggregate insurgents present at each location: units that have arrived, plus the share of
     the local pool that fights today (all of it where a unit is converging on the location, else
     ``pool_alone``; :func:`~sim.kernels.common.pool_share`)."""
+    tgt = st.tgt_count[r]
     for i in range(S.n_loc):
-        p = st.pool[r, i] * pool_share(st, P, r, i)
+        p = st.pool[r, i] * pool_share(tgt, P.pool_alone, i)
         st.ins[r, i] = p
         st.ins_eff[r, i] = p * P.ins_quality0 * morale_factor(0.7)
     for u in range(st.s.shape[1]):
@@ -93,15 +94,17 @@ def presence(st, S, P, r: int) -> None:
 def combat(st, S, P, seed: int, r: int, t: int) -> None:
     """Fight at every location where both sides are present; write losses into the state."""
     sigma = S.support[t]
+    gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
+    holdout, tgt = st.holdout[r], st.tgt_count[r]
     for i in range(S.n_loc):
-        x, x_eff = defence_of(st, P, r, i)
+        x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
         st.x_before[r, i] = x
         st.loss_x[r, i] = 0.0
         st.loss_frac_i[r, i] = 0.0
         ins = st.ins[r, i]
         if st.ctrl[r, i] == C.INSURGENT or x <= 0.0 or ins <= 0.0:
             continue
-        c_x = x_eff / x * gov_multiplier(S, P, st, r, i, sigma)
+        c_x = x_eff / x * multiplier(holdout, S.fort, P.fort_airport, P.air_support, sigma, i)
         c_i = st.ins_eff[r, i] / ins * (1.0 + P.terrain * S.ruggedness[i])
         x1, i1 = lanchester_day(x, ins, P.beta_ins * c_i, P.beta_gov * c_x, 1.0)
         lx = noisy_loss(x - x1, x, P.noise, normal(seed, t, C.DRAW_LOSS_GOV, i))
@@ -126,7 +129,7 @@ def combat(st, S, P, seed: int, r: int, t: int) -> None:
     for i in range(S.n_loc):
         f = st.loss_frac_i[r, i]
         if f > 0.0:
-            lp = st.pool[r, i] * pool_share(st, P, r, i) * f
+            lp = st.pool[r, i] * pool_share(tgt, P.pool_alone, i) * f
             st.pool[r, i] -= lp
             st.acc[r, C.ACC_INS_CASUALTIES] += lp
     for u in range(st.s.shape[1]):

@@ -59,12 +59,13 @@ def command(st, S, P, r: int, t: int) -> None:
         return
     cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * S.support[t])
     land = (t + P.delay) % slots
+    policy, req_day = st.policy[r], st.req_day[r]
     while cap > 0.0 and st.reserve[r] > 0.0:
         best = -1
         for i in range(n):
             if st.req[r, i] <= 0.0 or st.ctrl[r, i] == C.INSURGENT:
                 continue
-            if best < 0 or better(st, S, r, i, best):
+            if best < 0 or better(policy, S.value, req_day, i, best):
                 best = i
         if best < 0:
             break
@@ -84,13 +85,13 @@ def command(st, S, P, r: int, t: int) -> None:
             st.transit[r, land, best] += amt
 
 
-@njit(cache=True)
-def better(st, S, r: int, i: int, j: int) -> bool:
-    """Whether open request i is served before open request j under replicate r's policy."""
-    if st.policy[r] == C.POLICY_BY_VALUE and S.value[i] != S.value[j]:
-        return S.value[i] > S.value[j]
-    if st.req_day[r, i] != st.req_day[r, j]:
-        return st.req_day[r, i] < st.req_day[r, j]
+@njit(cache=True, inline="always")
+def better(policy: int, value, req_day, i: int, j: int) -> bool:
+    """Whether open request i is served before open request j under the policy."""
+    if policy == C.POLICY_BY_VALUE and value[i] != value[j]:
+        return value[i] > value[j]
+    if req_day[i] != req_day[j]:
+        return req_day[i] < req_day[j]
     return i < j
 
 

@@ -22,7 +22,7 @@ def morale_factor(m: float) -> float:
     return 0.25 + 0.75 * m
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def log_event(st, r: int, day: int, kind: int, loc: int, value: float) -> None:
     """Append (day, kind, loc, value) to replicate r's event log; count drops past capacity."""
     n = st.log_n[r]
@@ -36,43 +36,37 @@ def log_event(st, r: int, day: int, kind: int, loc: int, value: float) -> None:
         st.log_lost[r] += 1
 
 
-@njit(cache=True)
-def defence_of(st, P, r: int, i: int) -> tuple[float, float]:
+# Helpers called in per-location loops take 1-D arrays and scalars, never the State/Static
+# tuples: numba reference-counts every array of a tuple argument on each call, which made the
+# per-location loops two orders of magnitude slower.
+
+
+@njit(cache=True, inline="always")
+def defence(gov, gq, gm, mil, loy, mstate, mil_quality: float, i: int) -> tuple[float, float]:
     """Government personnel defending location i (garrison + active militia) and their
-    effective strength before multipliers: G q h(m) + M q_M h(l)."""
-    x = st.gov[r, i]
-    eff = st.gov[r, i] * st.gq[r, i] * morale_factor(st.gm[r, i])
-    if st.mstate[r, i] == 0:  # MIL_ACTIVE
-        x += st.mil[r, i]
-        eff += st.mil[r, i] * P.mil_quality * morale_factor(st.loy[r, i])
+    effective strength before multipliers: G q h(m) + M q_M h(l). Arrays are one replicate's
+    rows, shape (N,)."""
+    x = gov[i]
+    eff = gov[i] * gq[i] * morale_factor(gm[i])
+    if mstate[i] == 0:  # MIL_ACTIVE
+        x += mil[i]
+        eff += mil[i] * mil_quality * morale_factor(loy[i])
     return x, eff
 
 
-@njit(cache=True)
-def gov_multiplier(S, P, st, r: int, i: int, sigma: float) -> float:
+@njit(cache=True, inline="always")
+def multiplier(holdout, fort, fort_airport: float, air_support: float, sigma: float,
+               i: int) -> float:
     """(1 + air * sigma) (1 + f_i): air support and fortification (airport holdouts get
     ``fort_airport`` instead of the location's own fortification)."""
-    f = P.fort_airport if st.holdout[r, i] == 1 else S.fort[i]
-    return (1.0 + P.air_support * sigma) * (1.0 + f)
+    f = fort_airport if holdout[i] == 1 else fort[i]
+    return (1.0 + air_support * sigma) * (1.0 + f)
 
 
-@njit(cache=True)
-def pool_share(st, P, r: int, i: int) -> float:
+@njit(cache=True, inline="always")
+def pool_share(tgt_count, pool_alone: float, i: int) -> float:
     """Share of location i's part-time pool that fights today: all of it where an insurgent
     unit is converging on i (some unit's target yesterday, ``tgt_count``), else ``pool_alone``."""
-    if st.tgt_count[r, i] > 0.0:
+    if tgt_count[i] > 0.0:
         return 1.0
-    return P.pool_alone
-
-
-@njit(cache=True)
-def siege_ratio(st, S, P, r: int, j: int, e_u: float, sigma: float) -> float:
-    """Local effective force ratio at location j as an attacking unit sees it:
-    (X_eff (1 + air sigma)(1 + f) + 1) / (max(T_eff, e_u) + 1), with T_eff the effective threat
-    (insurgents at j plus half those at neighbours, yesterday's count, as the garrison's morale
-    reads it) and e_u the unit's own effective strength S q h(m)."""
-    _x, x_eff = defence_of(st, P, r, j)
-    x_eff *= gov_multiplier(S, P, st, r, j, sigma)
-    ins_q = st.ins_eff[r, j] / st.ins[r, j] if st.ins[r, j] > 0.0 else P.ins_quality0
-    t_eff = st.threat[r, j] * ins_q * (1.0 + P.terrain * S.ruggedness[j])
-    return (x_eff + 1.0) / (max(t_eff, e_u) + 1.0)
+    return pool_alone

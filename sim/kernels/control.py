@@ -63,7 +63,7 @@ def update_control(st, S, P, r: int, t: int) -> None:
             st.ctrl[r, i] = C.GOVERNMENT
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def fall(st, S, P, r: int, t: int, i: int, mode: int) -> None:
     """Location i falls to the insurgents on day t with the given mode."""
     st.ctrl[r, i] = C.INSURGENT

@@ -37,7 +37,7 @@ import math
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence_of, gov_multiplier, log_event, logistic
+from sim.kernels.common import defence, log_event, logistic, multiplier
 from sim.kernels.rng import uniform
 
 
@@ -69,6 +69,8 @@ def isolation(st, S, r: int) -> None:
 def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
     """Update threat, supply and morale of every garrison; break those below threshold."""
     sigma = S.support[t]
+    gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
+    holdout = st.holdout[r]
     # threat: insurgents present + half those at neighbouring locations
     for i in range(S.n_loc):
         th = st.ins[r, i]
@@ -85,8 +87,8 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
             st.supply[r, i] = max(st.supply[r, i] - 1.0, 0.0)
         else:
             st.supply[r, i] = min(st.supply[r, i] + 2.0, 60.0)
-        _x, x_eff = defence_of(st, P, r, i)
-        x_eff *= gov_multiplier(S, P, st, r, i, sigma)
+        _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
+        x_eff *= multiplier(holdout, S.fort, P.fort_airport, P.air_support, sigma, i)
         ins_q = st.ins_eff[r, i] / st.ins[r, i] if st.ins[r, i] > 0.0 else P.ins_quality0
         t_eff = st.threat[r, i] * ins_q * (1.0 + P.terrain * S.ruggedness[i])
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
