@@ -233,12 +233,12 @@ class ConflictModel(mesa.Model):
         """The run so far as a :class:`sim.outputs.RunResult` (tables, Parquet)."""
         from sim.outputs import RunResult
 
+        k = self.day + 1  # copies: tables are built lazily, the model may step on
         return RunResult.from_arrays(
-            self.conflict_scenario, np.array([self.seed]), self.state, self._side[:, : self.day + 1],
-            self._acc[:, : self.day + 1],
-            self._loc_ctrl[:, : self.day + 1], self._loc_gov[:, : self.day + 1],
-            self._loc_morale[:, : self.day + 1], self._loc_ins[:, : self.day + 1],
-            backend=self.backend)
+            self.conflict_scenario, np.array([self.seed]), State(*(a.copy() for a in self.state)),
+            self._side[:, :k].copy(), self._acc[:, :k].copy(), self._loc_ctrl[:, :k].copy(),
+            self._loc_gov[:, :k].copy(), self._loc_morale[:, :k].copy(),
+            self._loc_ins[:, :k].copy(), backend=self.backend)
 
     @property
     def events(self) -> pd.DataFrame:

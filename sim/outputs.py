@@ -26,7 +26,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,18 +45,41 @@ def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
     return pd.to_datetime(start) + pd.to_timedelta(np.asarray(days), unit="D")
 
 
-@dataclass
 class RunResult:
-    """Results of one run or an ensemble; see the module docstring for the columns."""
+    """Results of one run or an ensemble; see the module docstring for the columns.
 
-    scenario_name: str
-    config_yaml: str
-    seeds: np.ndarray
-    summary: pd.DataFrame
-    runs: pd.DataFrame
-    events: pd.DataFrame
-    sides: pd.DataFrame
-    series: pd.DataFrame
+    Tables are built on first access (a 1,000-replicate ensemble returns as soon as the kernel
+    is done) and then kept; ``RunResult(name, config_yaml, seeds, summary=df_or_callable, ...)``.
+    """
+
+    def __init__(self, scenario_name: str, config_yaml: str | Callable[[], str],
+                 seeds: np.ndarray, **tables: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
+        missing = set(TABLES) - set(tables)
+        if missing:
+            raise ValueError(f"missing tables: {sorted(missing)}")
+        self.scenario_name = scenario_name
+        self._config_yaml = config_yaml
+        self.seeds = np.asarray(seeds)
+        self._tables: dict[str, pd.DataFrame | Callable[[], pd.DataFrame]] = dict(tables)
+
+    @property
+    def config_yaml(self) -> str:
+        """The resolved config of the run (with its seed), as YAML."""
+        if not isinstance(self._config_yaml, str):
+            self._config_yaml = self._config_yaml()
+        return self._config_yaml
+
+    def _table(self, name: str) -> pd.DataFrame:
+        t = self._tables[name]
+        if not isinstance(t, pd.DataFrame):
+            t = self._tables[name] = t()
+        return t
+
+    summary = property(lambda self: self._table("summary"), doc="Capital falls per replicate.")
+    runs = property(lambda self: self._table("runs"), doc="One row per replicate.")
+    events = property(lambda self: self._table("events"), doc="The typed event log.")
+    sides = property(lambda self: self._table("sides"), doc="Daily per-side series.")
+    series = property(lambda self: self._table("series"), doc="Daily per-location series.")
 
     @classmethod
     def from_arrays(cls, scen: Scenario, seeds: np.ndarray, st: State, side: np.ndarray,
@@ -68,106 +91,125 @@ class RunResult:
         loc = scen.locations
         ids, names = loc["location_id"], loc["name"]
         caps = scen.capital_indices()
-        start = scen.start
-        # summary: replicate x capital
-        rep = np.repeat(np.arange(R), len(caps))
-        capcol = np.tile(caps, R)
-        fell = st.fell_day[rep, capcol]
-        summary = pd.DataFrame({
-            "replicate": rep, "seed": seeds[rep],
-            "location_id": ids[capcol], "name": names[capcol],
-            "province": loc["province"][capcol],
-            "fell_day": pd.array(np.where(fell >= 0, fell, 0), dtype="Int64"),
-            "mode": pd.Categorical(np.array(C.FALL_MODES, dtype=object)[st.fall_mode[rep, capcol]],
-                                   categories=C.FALL_MODES),
-        })
-        summary.loc[fell < 0, "fell_day"] = pd.NA
-        summary["fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
-            summary["fell_day"].astype("float64"), unit="D")
-        summary = summary[["replicate", "seed", "location_id", "name", "province", "fell_day",
-                           "fell_date", "mode"]]
-        summary = summary.sort_values(["replicate", "fell_day", "location_id"],
-                                      na_position="last", kind="stable").reset_index(drop=True)
-        # runs
-        hub = int(caps[np.argmax(loc["value"][caps])])
         is_cap = loc["is_capital"]
-        hub_day = st.fell_day[:, hub]
-        runs = pd.DataFrame({
-            "replicate": np.arange(R), "seed": seeds,
-            "capitals_fallen": (st.fell_day[:, is_cap] >= 0).sum(axis=1),
-            "capitals_held_final": side[:, -1, 2].astype(np.int64),
-            "districts_lost": ((st.ctrl[:, ~is_cap] == C.INSURGENT)
-                               & (loc["initial_control"][~is_cap] != C.INSURGENT)).sum(axis=1),
-            "hub_fell_day": pd.array(np.where(hub_day >= 0, hub_day, 0), dtype="Int64"),
-        })
-        runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
-        rday = scen.report_day
-        fd = st.fell_day[:, is_cap]
-        runs["report_date"] = pd.to_datetime(start) + pd.to_timedelta(
-            np.full(R, float(rday)), unit="D")
-        runs["capitals_fallen_by_report"] = ((fd >= 0) & (fd <= rday)).sum(axis=1)
-        runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
-            runs["hub_fell_day"].astype("float64"), unit="D")
-        for k, lab in enumerate(C.ACC_LABELS):
-            runs[lab] = st.acc[:, k]
-        runs["backend"] = backend
-        # events
-        n = st.log_n
-        erep = np.concatenate([np.full(int(n[r]), r) for r in range(R)]) if R else np.zeros(0, int)
-        eidx = np.concatenate([np.arange(int(n[r])) for r in range(R)]) if R else np.zeros(0, int)
-        eday = st.log_day[erep, eidx]
-        ekind = st.log_kind[erep, eidx].astype(np.int64)
-        eloc = st.log_loc[erep, eidx]
-        evalue = st.log_val[erep, eidx]
-        has_loc = eloc >= 0
-        safe = np.where(has_loc, eloc, 0)
-        is_fall = (ekind == C.LOG_DISTRICT_FELL) | (ekind == C.LOG_CAPITAL_FELL)
-        mode = np.where(is_fall, np.array(C.FALL_MODES, dtype=object)[
-            np.where(is_fall, evalue, 0).astype(int)], None)
-        events = pd.DataFrame({
-            "replicate": erep, "seed": seeds[erep] if R else [], "day": eday,
-            "date": _dates(start, eday),
-            "event": pd.Categorical(np.array(C.LOG_LABELS, dtype=object)[ekind],
-                                    categories=C.LOG_LABELS),
-            "location_id": np.where(has_loc, ids[safe], None),
-            "name": np.where(has_loc, names[safe], None),
-            "is_capital": np.where(has_loc, is_cap[safe], False),
-            "value": np.where(is_fall, np.nan, evalue),
-            "mode": mode,
-        })
-        # sides
+        start = scen.start
         T1 = side.shape[1]
-        srep = np.repeat(np.arange(R), T1)
-        sday = np.tile(np.arange(T1), R)
-        sides = pd.DataFrame({"replicate": srep, "seed": seeds[srep], "day": sday,
-                              "date": _dates(start, sday)})
-        for k, lab in enumerate(SIDE_LABELS):
-            sides[lab] = side[:, :, k].ravel()
-        for k, lab in enumerate(C.ACC_LABELS):
-            sides[lab] = acc[:, :, k].ravel()
-        # series
-        if loc_ctrl.shape[0]:
-            N = loc_ctrl.shape[2]
-            rr = np.repeat(np.arange(R), T1 * N)
-            dd = np.tile(np.repeat(np.arange(T1), N), R)
-            ll = np.tile(np.arange(N), R * T1)
-            series = pd.DataFrame({
-                "replicate": rr, "seed": seeds[rr], "day": dd, "date": _dates(start, dd),
-                "location_id": pd.Categorical(ids[ll]),
-                "control": pd.Categorical(np.array(C.CONTROL_LABELS, dtype=object)[
-                    loc_ctrl.ravel()], categories=C.CONTROL_LABELS),
-                "gov_strength": loc_gov.ravel(), "gov_morale": loc_morale.ravel(),
-                "ins_strength": loc_ins.ravel(),
+
+        def summary() -> pd.DataFrame:
+            # summary: replicate x capital
+            rep = np.repeat(np.arange(R), len(caps))
+            capcol = np.tile(caps, R)
+            fell = st.fell_day[rep, capcol]
+            summary = pd.DataFrame({
+                "replicate": rep, "seed": seeds[rep],
+                "location_id": ids[capcol], "name": names[capcol],
+                "province": loc["province"][capcol],
+                "fell_day": pd.array(np.where(fell >= 0, fell, 0), dtype="Int64"),
+                "mode": pd.Categorical(np.array(C.FALL_MODES, dtype=object)[st.fall_mode[rep, capcol]],
+                                       categories=C.FALL_MODES),
             })
-        else:
-            series = pd.DataFrame(columns=["replicate", "seed", "day", "date", "location_id",
-                                           "control", "gov_strength", "gov_morale",
-                                           "ins_strength"])
-        cfg = OmegaConf.to_container(scen.config, resolve=True)
-        cfg["seed"] = int(seeds[0]) if R else 0
-        cfg["replicates"] = R
-        cfg["backend"] = backend
-        return cls(scenario_name=scen.name, config_yaml=OmegaConf.to_yaml(cfg),
+            summary.loc[fell < 0, "fell_day"] = pd.NA
+            summary["fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
+                summary["fell_day"].astype("float64"), unit="D")
+            summary = summary[["replicate", "seed", "location_id", "name", "province", "fell_day",
+                               "fell_date", "mode"]]
+            summary = summary.sort_values(["replicate", "fell_day", "location_id"],
+                                          na_position="last", kind="stable").reset_index(drop=True)
+            return summary
+
+        def runs() -> pd.DataFrame:
+            # runs
+            hub = int(caps[np.argmax(loc["value"][caps])])
+            hub_day = st.fell_day[:, hub]
+            runs = pd.DataFrame({
+                "replicate": np.arange(R), "seed": seeds,
+                "capitals_fallen": (st.fell_day[:, is_cap] >= 0).sum(axis=1),
+                "capitals_held_final": side[:, -1, 2].astype(np.int64),
+                "districts_lost": ((st.ctrl[:, ~is_cap] == C.INSURGENT)
+                                   & (loc["initial_control"][~is_cap] != C.INSURGENT)).sum(axis=1),
+                "hub_fell_day": pd.array(np.where(hub_day >= 0, hub_day, 0), dtype="Int64"),
+            })
+            runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
+            rday = scen.report_day
+            fd = st.fell_day[:, is_cap]
+            runs["report_date"] = pd.to_datetime(start) + pd.to_timedelta(
+                np.full(R, float(rday)), unit="D")
+            runs["capitals_fallen_by_report"] = ((fd >= 0) & (fd <= rday)).sum(axis=1)
+            runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
+                runs["hub_fell_day"].astype("float64"), unit="D")
+            for k, lab in enumerate(C.ACC_LABELS):
+                runs[lab] = st.acc[:, k]
+            runs["backend"] = backend
+            return runs
+
+        def events() -> pd.DataFrame:
+            # events
+            n = st.log_n
+            erep = np.concatenate([np.full(int(n[r]), r) for r in range(R)]) if R else np.zeros(0, int)
+            eidx = np.concatenate([np.arange(int(n[r])) for r in range(R)]) if R else np.zeros(0, int)
+            eday = st.log_day[erep, eidx]
+            ekind = st.log_kind[erep, eidx].astype(np.int64)
+            eloc = st.log_loc[erep, eidx]
+            evalue = st.log_val[erep, eidx]
+            has_loc = eloc >= 0
+            safe = np.where(has_loc, eloc, 0)
+            is_fall = (ekind == C.LOG_DISTRICT_FELL) | (ekind == C.LOG_CAPITAL_FELL)
+            mode = np.where(is_fall, np.array(C.FALL_MODES, dtype=object)[
+                np.where(is_fall, evalue, 0).astype(int)], None)
+            events = pd.DataFrame({
+                "replicate": erep, "seed": seeds[erep] if R else [], "day": eday,
+                "date": _dates(start, eday),
+                "event": pd.Categorical(np.array(C.LOG_LABELS, dtype=object)[ekind],
+                                        categories=C.LOG_LABELS),
+                "location_id": np.where(has_loc, ids[safe], None),
+                "name": np.where(has_loc, names[safe], None),
+                "is_capital": np.where(has_loc, is_cap[safe], False),
+                "value": np.where(is_fall, np.nan, evalue),
+                "mode": mode,
+            })
+            return events
+
+        def sides() -> pd.DataFrame:
+            # sides
+            srep = np.repeat(np.arange(R), T1)
+            sday = np.tile(np.arange(T1), R)
+            sides = pd.DataFrame({"replicate": srep, "seed": seeds[srep], "day": sday,
+                                  "date": _dates(start, sday)})
+            for k, lab in enumerate(SIDE_LABELS):
+                sides[lab] = side[:, :, k].ravel()
+            for k, lab in enumerate(C.ACC_LABELS):
+                sides[lab] = acc[:, :, k].ravel()
+            return sides
+
+        def series() -> pd.DataFrame:
+            # series
+            if loc_ctrl.shape[0]:
+                N = loc_ctrl.shape[2]
+                rr = np.repeat(np.arange(R), T1 * N)
+                dd = np.tile(np.repeat(np.arange(T1), N), R)
+                ll = np.tile(np.arange(N), R * T1)
+                series = pd.DataFrame({
+                    "replicate": rr, "seed": seeds[rr], "day": dd, "date": _dates(start, dd),
+                    "location_id": pd.Categorical(ids[ll]),
+                    "control": pd.Categorical(np.array(C.CONTROL_LABELS, dtype=object)[
+                        loc_ctrl.ravel()], categories=C.CONTROL_LABELS),
+                    "gov_strength": loc_gov.ravel(), "gov_morale": loc_morale.ravel(),
+                    "ins_strength": loc_ins.ravel(),
+                })
+            else:
+                series = pd.DataFrame(columns=["replicate", "seed", "day", "date", "location_id",
+                                               "control", "gov_strength", "gov_morale",
+                                               "ins_strength"])
+            return series
+
+        def config_yaml() -> str:
+            cfg = OmegaConf.to_container(scen.config, resolve=True)
+            cfg["seed"] = int(seeds[0]) if R else 0
+            cfg["replicates"] = R
+            cfg["backend"] = backend
+            return OmegaConf.to_yaml(cfg)
+
+        return cls(scenario_name=scen.name, config_yaml=config_yaml,
                    seeds=np.asarray(seeds), summary=summary, runs=runs, events=events,
                    sides=sides, series=series)
 
