@@ -124,4 +124,4 @@ def run_batch(st, S, P, seeds: np.ndarray, t0: int, t1: int, side: np.ndarray,
 
 
 run_batch_nb = njit(cache=True, parallel=True)(run_batch)
-run_batch_serial_nb = njit(cache=True)(run_batch)
+run_batch_serial_nb = njit(cache=True, nogil=True)(run_batch)

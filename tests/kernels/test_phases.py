@@ -47,3 +47,22 @@ def test_phase_equals_plain_twin(mid_run, name, plain, jitted, sig, t):
     plain(b, *[args[c] for c in sig])
     for field, x, y in zip(a._fields, a, b, strict=True):
         np.testing.assert_array_equal(x, y, err_msg=f"{name}: {field}")
+
+
+def test_prange_batch_equals_serial_batch():
+    from sim.kernels import codes as C
+    from sim.kernels.step import N_SIDE, run_batch_nb, run_batch_serial_nb
+
+    scen = sim.load_scenario("afghanistan_2021")
+    S, P = build_static(scen), build_params(scen)
+    outs = []
+    for kernel in (run_batch_nb, run_batch_serial_nb):
+        R, T = 3, 60
+        st = initial_state(scen, R)
+        side, acc = np.zeros((R, T + 1, N_SIDE)), np.zeros((R, T + 1, C.N_ACC))
+        z = np.zeros((0, 0, 0))
+        kernel(st, S, P, np.arange(R), 0, T, side, acc, np.zeros((0, 0, 0), np.int8), z, z, z)
+        outs.append((st, side, acc))
+    for x, y in zip(outs[0][0], outs[1][0], strict=True):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
