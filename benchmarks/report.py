@@ -137,9 +137,11 @@ def render(res: dict, profile_path: Path | None = None) -> str:
       "(graph, candidate table, location attributes) read once, over units + locations; "
       "computed from the arrays themselves. The bandwidth bound is bandwidth / that figure. "
       "Gathers of candidate rows are not counted, so the bound is optimistic.")
-    a("* **threads**: `numba.set_num_threads(k)` with the parallel batch kernel "
-      "`run_batch_nb`; parallelism is over replicates only, so **a single replicate always "
-      "uses one thread**. Per-core figures are single-replicate, single-thread runs.")
+    a("* **threads**: parallelism is over replicates only, so **a single replicate always uses "
+      "one thread**. Two paths are timed: the `prange` kernel `run_batch_nb` under "
+      "`numba.set_num_threads(k)`, and `sim.run(..., parallel=k)`, which runs one block of "
+      "replicates per thread with its own arrays (the default). Per-core figures are "
+      "single-replicate, single-thread runs.")
     a("")
     a("## Step-kernel throughput (one replicate, one thread)")
     a("")
@@ -186,16 +188,19 @@ def render(res: dict, profile_path: Path | None = None) -> str:
           "static arrays alone (one replicate, with one location per ten units).")
         a("")
     th = res["threads"]
-    a(f"## Threads and replicates (batched ensemble path, {th['scenario']}, kernel only)")
+    a(f"## Threads and replicates (batched ensemble path, {th['scenario']})")
     a("")
-    a("| threads | replicates | days | seconds | runs/s | updates/s | speed-up vs 1 thread |")
-    a("|---:|---:|---:|---:|---:|---:|---:|")
-    one = {row["replicates"]: row["s"] for row in th["rows"] if row["threads"] == 1}
+    a("| path | threads | replicates | days | seconds | runs/s | updates/s | "
+      "speed-up vs 1 thread |")
+    a("|---|---:|---:|---:|---:|---:|---:|---:|")
+    one = {(row.get("path", "prange kernel"), row["replicates"]): row["s"]
+           for row in th["rows"] if row["threads"] == 1}
     for row in th["rows"]:
-        sp = one.get(row["replicates"])
-        a(f"| {row['threads']} | {row['replicates']} | {row['days']} | {row['s']:.3f} | "
-          f"{row['runs_per_s']:.2f} | {_si(row['rate'])} | "
-          f"{sp / row['s']:.2f}x |" if sp else "| - |")
+        path = row.get("path", "prange kernel")
+        sp = one.get((path, row["replicates"]))
+        a(f"| {path} | {row['threads']} | {row['replicates']} | {row['days']} | "
+          f"{row['s']:.3f} | {row['runs_per_s']:.2f} | {_si(row['rate'])} | "
+          + (f"{sp / row['s']:.2f}x |" if sp else "- |"))
     a("")
     sc = res["scenario"]
     a("## Whole run: 2021 scenario (after compilation)")
@@ -272,36 +277,29 @@ def render(res: dict, profile_path: Path | None = None) -> str:
     return "\n".join(L) + "\n"
 
 
-FIXES = """### What would fix it
+FIXES = """### What was fixed, and what would fix the rest
 
-1. **Stop passing the state tuples to small helpers.** Every helper (`excluded`,
-   `target_score`, `siege_ratio`, `defence_of`, `gov_multiplier`, `unit_eff`, ...) takes the
-   whole `State` / `Static` / `Params` NamedTuples (about 80 arrays, each a several-word struct
-   with a reference count): a non-inlined call marshals kilobytes of array structs and increfs
-   and decrefs every member (`NRT_incref` / `NRT_decref`, atomic), and `choose_target` makes
-   such calls K = 24 times in each of its three passes, for every unit on every day. Compiling
-   the helpers `inline="always"` (experiment above: same source, bit-identical results) is
-   necessary but not sufficient, and multiplies compile time; passing the few arrays a helper
-   needs is the cleaner fix. The reference counts are shared by all threads of the batched
-   kernel (every replicate increfs the same `State` arrays), so the atomics also bounce cache
-   lines between cores, consistent with two threads giving no speed-up over one in the
-   replicate table (the machine was also shared by other work during the run).
-2. **Score each candidate once**: compute U_j and the exclusion test once per candidate into a
-   K-length local buffer, then take max, normaliser and inverse CDF from it (a third of the
-   work, no repeated `exp`).
-3. **Per-location quantities once a day, not per unit**: D_j, the siege ratio and
-   `gov_multiplier` depend on the location, not the unit (except e_u and S_u, applied
-   after), so precompute them into `[R, N]` arrays before the unit loop (N work instead of
-   U x K x 3).
-4. Then the kernel is a streaming pass over the unit arrays plus gathers of K candidate rows;
-   the next limits are those gathers (sort units by location once a day) and parallelism
-   inside a replicate (a `prange` over units for the movement choice, which reads only
-   yesterday's state, would use both cores for a single replicate).
-5. **Start-up** (warm cache): `python -X importtime -c "import sim"` puts `import sim` at about
-   1.5 s on an idle machine, of which mesa is 0.6 s and pandas 0.35 s, all imported eagerly by
-   `sim/__init__.py` (`sim.model`, `sim.engine`, `sim.outputs`); the first run then loads
-   dozens of separately cached dispatchers from the numba cache and builds the pandas tables.
-   Lazy imports (module `__getattr__` in `sim/__init__.py` for `ConflictModel`, mesa only when a
-   model is built) and one cached entry point for the batched kernel are the fixes to try
-   (not measured here).
+A first profile (phase timing, `perf`, an inlining experiment; `profile_step.py`) found 99.5% of a
+day in insurgent movement and the numba kernel only ~2x the Python reference. The cause was
+calling small helpers with the whole `State` / `Static` NamedTuples (about 80 arrays): numba
+increfs and decrefs every member on each call, atomically. Fixed in `sim/kernels/`: helpers in
+per-location loops take 1-D arrays and scalars; the per-location quantities targeting reads
+(defence with its multipliers, threat, defended/held) are computed once a day into arrays; each
+candidate target is scored once into a K-length buffer. The 2021 kernel went from ~110 ms to
+~10 ms per replicate with bit-identical results, and numba from 2x to several hundred times the
+Python reference.
+
+The same atomic reference counts serialise the `prange` kernel: every replicate of the batch
+increfs the same shared arrays, so two threads bounce cache lines and run no faster than one
+(table above, `prange kernel` rows). `sim.run` therefore runs one block of replicates per thread,
+each thread with its own copies of the arrays, in a GIL-free serial kernel (`sim.run threads`
+rows).
+
+Remaining gap to 20 M unit-updates/s per core at 10^6 units: the first days of a synthetic world
+are the busiest (every unit scores K = 24 candidates with two `exp` each and a counter-based
+draw); the kernel then does gathers of candidate rows for 10^6 units in random order. What would
+close it: sort units by location once a day so candidate rows are reused from cache; and a
+`prange` over units inside a replicate for the movement choice (it reads only yesterday's
+state), with per-thread buffers and no tuple arguments inside the parallel region, so one
+replicate uses both cores.
 """

@@ -198,8 +198,18 @@ def w_threads(p: dict) -> dict:
         numba.set_num_threads(int(k))
         for R in p["replicates"]:
             t = _time_kernel(scen, int(R), days, parallel=True, repeat=int(p.get("repeat", 1)))
-            rows.append({"threads": int(k), "replicates": int(R), "days": days, "s": t,
-                         "runs_per_s": R / t, "rate": ent * R * days / t})
+            rows.append({"path": "prange kernel", "threads": int(k), "replicates": int(R),
+                         "days": days, "s": t, "runs_per_s": R / t, "rate": ent * R * days / t})
+        for R in p["replicates"]:
+            sim.run(scen, seed=0, replicates=int(R), days=days, parallel=int(k),
+                    record_locations=False)  # warm
+            t0 = time.perf_counter()
+            res = sim.run(scen, seed=0, replicates=int(R), days=days, parallel=int(k),
+                          record_locations=False)
+            assert len(res.runs) == int(R)
+            t = time.perf_counter() - t0
+            rows.append({"path": "sim.run threads", "threads": int(k), "replicates": int(R),
+                         "days": days, "s": t, "runs_per_s": R / t, "rate": ent * R * days / t})
     return {"scenario": p["scenario"], "entities": ent, "rows": rows,
             "max_threads": numba.config.NUMBA_NUM_THREADS}
 
@@ -356,8 +366,8 @@ def plan(quick: bool) -> dict:
                       {"units": 1_000_000, "nb_days": 1, "py_days": 0, "repeat": 1}],
             "bandwidth": {"mib": 1024, "repeat": 5},
             "threads": {"scenario": "afghanistan_2021", "threads": [1, 2],
-                        "replicates": [1, 4, 16], "days": None},
-            "scenario": {"threads": 2, "repeat": 3, "replicates": 100},
+                        "replicates": [1, 4, 16, 64], "days": None},
+            "scenario": {"threads": 2, "repeat": 3, "replicates": 1000},
             "cold": True, "sweep": True}
 
 

@@ -181,7 +181,8 @@ def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, def
             if cand[here, k] < 0:
                 break
             if ok[k]:
-                total += math.exp((score[k] - best) / P.temperature)
+                score[k] = math.exp((score[k] - best) / P.temperature)  # now the weight
+                total += score[k]
         x = uniform(seed, t, C.DRAW_TARGET, u) * total
         acc = 0.0
         target = -1
@@ -189,7 +190,7 @@ def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, def
             if cand[here, k] < 0:
                 break
             if ok[k]:
-                acc += math.exp((score[k] - best) / P.temperature)
+                acc += score[k]
                 target = cand[here, k]
                 if x < acc:
                     break
