@@ -314,7 +314,8 @@ class Garrison(FixedAgent):
             loc.broke = 1
             return
         u1 = uniform_py(m.seed, t, C.DRAW_BREAK, i)
-        if loc.has_airport and u1 < 0.8:
+        p_retreat = P.retreat_prob if ins > 0.0 else P.retreat_prob * (1.0 - P.retreat_besieged)
+        if loc.has_airport and u1 < p_retreat:
             keep = g * P.retreat_keep
             m.account(C.ACC_GOV_DESERTERS, g - keep)
             self.personnel = keep

@@ -80,6 +80,8 @@ class Params(NamedTuple):
     news_district: float
     surrender_base: float
     surrender_affinity: float
+    retreat_prob: float  # chance a broken garrison with an airport withdraws there
+    retreat_besieged: float  # share of retreat_prob lost when no insurgents are inside the town
     retreat_keep: float
     holdout_morale: float
     i_alpha: float
@@ -308,6 +310,7 @@ def build_params(scen: Scenario) -> Params:
         news_decay=float(np.exp(-1.0 / mo.news_tau_days)), news_lambda=float(mo.news_lambda_days),
         news_capital=float(mo.news_capital_weight), news_district=float(mo.news_district_weight),
         surrender_base=float(mo.surrender_base), surrender_affinity=float(mo.surrender_affinity),
+        retreat_prob=float(mo.retreat_prob), retreat_besieged=float(mo.retreat_besieged),
         retreat_keep=float(mo.retreat_keep), holdout_morale=float(mo.holdout_morale),
         i_alpha=float(mo.insurgent_alpha), i_b0=float(mo.insurgent_b0),
         i_b_losses=float(mo.insurgent_b_losses), i_b_news=float(mo.insurgent_b_news),

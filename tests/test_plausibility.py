@@ -64,3 +64,19 @@ def test_loyal_militias_hold_sheberghan_longer(base):
     she_loyal = fall_day(loyal, "jowzjan_sheberghan")
     assert she_loyal.mean() > she_base.mean()
     assert np.median(she_loyal) >= np.median(she_base)
+
+
+def test_zaranj_handed_over_sheberghan_fought(base):
+    # seed article: Zaranj fell "without a fight"; at Sheberghan forces withdrew to the airport
+    s = base.summary
+    modes = s[s.location_id == "nimroz_zaranj"]["mode"].astype(str)
+    modes = modes[modes != "none"]
+    assert modes.value_counts().idxmax() == "negotiated"
+    assert modes.isin(["surrender", "negotiated"]).mean() > 0.5
+    she = s[s.location_id == "jowzjan_sheberghan"]["mode"].astype(str)
+    she = she[she != "none"]
+    assert she.isin(["assault", "holdout_lost"]).mean() > 0.5
+    # both fall around days 90-110 in a good share of runs (observed: days 97 and 98)
+    for loc in ("nimroz_zaranj", "jowzjan_sheberghan"):
+        d = fall_day(base, loc)
+        assert ((d >= 90) & (d <= 115)).mean() >= 0.4

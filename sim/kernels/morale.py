@@ -16,8 +16,10 @@ the K nearest locations with weight exp(-days/lambda); national news of capital 
 same way.
 
 A garrison under threat whose morale drops below ``break_threshold`` breaks (draws keyed by
-(seed, day, BREAK, location)): where there is an airport it retreats there with probability 0.8
-and holds out (control AIRPORT, fortification ``fort_airport``, ``retreat_keep`` of it arrives);
+(seed, day, BREAK, location)): where there is an airport it retreats there with probability
+``retreat_prob`` if insurgents are inside the town, ``retreat_prob (1 - retreat_besieged)`` if it
+breaks under a siege with none inside (it rather negotiates the handover), and holds out
+(control AIRPORT, fortification ``fort_airport``, ``retreat_keep`` of it arrives);
 otherwise it surrenders with probability logistic(surrender_base + surrender_affinity (a_i - 0.5)
 - log force ratio), its personnel captured, or else deserts. A broken holdout surrenders.
 
@@ -66,6 +68,18 @@ def isolation(st, S, r: int) -> None:
                 queue.append(w)
 
 
+@njit(cache=True, inline="always")
+def retreat_probability(P, stormed: bool) -> float:
+    """Chance that a broken garrison with an airport withdraws there and holds out.
+
+    ``retreat_prob`` where insurgents are inside the town (a fighting withdrawal to the airport);
+    ``retreat_prob (1 - retreat_besieged)`` where the garrison breaks under a siege with no
+    insurgents inside yet: it then usually negotiates the handover of the town instead (Kalyvas
+    2006). ``retreat_besieged = 0`` gives the constant ``retreat_prob``.
+    """
+    return P.retreat_prob if stormed else P.retreat_prob * (1.0 - P.retreat_besieged)
+
+
 def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
     """Update threat, supply and morale of every garrison; break those below threshold."""
     sigma = S.support[t]
@@ -108,7 +122,7 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
             st.broke[r, i] = 1
             continue
         u1 = uniform(seed, t, C.DRAW_BREAK, i)
-        if S.has_airport[i] and u1 < 0.8:
+        if S.has_airport[i] and u1 < retreat_probability(P, st.ins[r, i] > 0.0):
             keep = g * P.retreat_keep
             st.acc[r, C.ACC_GOV_DESERTERS] += g - keep
             st.gov[r, i] = keep

@@ -84,6 +84,13 @@ class MoraleParams:
     news_district_weight: float = param(0.3, "news units", 0.0, 10.0, "local news of a district falling")
     surrender_base: float = param(-0.5, "logit", -10.0, 10.0, "baseline logit of surrender when broken")
     surrender_affinity: float = param(3.0, "logit", 0.0, 20.0, "weight of local insurgent affinity")
+    retreat_prob: float = param(
+        0.8, "probability", 0.0, 1.0,
+        "chance that a broken garrison with an airport withdraws there and holds out (at parity)")
+    retreat_besieged: float = param(
+        0.0, "fraction", 0.0, 1.0,
+        "share of retreat_prob lost by a garrison that breaks under siege with no insurgents inside"
+        " the town (it negotiates the handover instead of withdrawing to the airport)")
     retreat_keep: float = param(0.7, "fraction", 0.0, 1.0, "share of a broken garrison reaching the airport")
     holdout_morale: float = param(0.45, "morale", 0.0, 1.0, "morale of a garrison after retreating")
     insurgent_alpha: float = param(0.2, "1/day", 0.0, 1.0, "insurgent morale relaxation rate")
