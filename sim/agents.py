@@ -106,7 +106,7 @@ class Location(FixedAgent):
 
     # ----- reference rules
     def defence(self) -> tuple[float, float]:
-        """Mirror of kernels.common.defence_of: (X, G q h(m) + M q_M h(l))."""
+        """Mirror of kernels.common.defence: (X, G q h(m) + M q_M h(l))."""
         P = self.model.params
         x = self.gov
         eff = self.gov * self.gq * h(self.gm)
@@ -133,7 +133,7 @@ class Location(FixedAgent):
         return self.model.params.pool_alone
 
     def siege_ratio(self, e_u: float, sigma: float) -> float:
-        """kernels.common.siege_ratio: (X_eff mult + 1) / (max(T_eff, e_u) + 1)."""
+        """Siege ratio (kernels.movement.move_all): (X_eff mult + 1) / (max(T_eff, e_u) + 1)."""
         P = self.model.params
         _x, x_eff = self.defence()
         x_eff *= self.gov_multiplier(sigma)
@@ -416,14 +416,16 @@ class InsurgentUnit(mesa.Agent):
 
     # ----- reference rules
     def effective(self, j: int) -> float:
-        """kernels.movement.unit_eff: S q h(m) times the units converging on j (itself too)."""
+        """Own strength for the siege ratio (kernels.movement.move_all): S q h(m) times the
+        units converging on j (itself too)."""
         n = float(self.model.tgt_count[j])
         if self.target != j:
             n += 1.0
         return self.strength * self.quality * h(self.morale) * n
 
     def excluded(self, here: int, k: int, sigma: float) -> bool:
-        """kernels.movement.excluded: held, beyond the radius, or a hopeless attack."""
+        """Excluded candidate (kernels.movement.move_all): held, beyond the radius, or a
+        hopeless attack."""
         m, P, S = self.model, self.model.params, self.model.static
         loc = m.locations[int(S.cand[here, k])]
         if loc.control == C.INSURGENT or S.cand_days[here, k] > P.radius_days:
@@ -431,7 +433,7 @@ class InsurgentUnit(mesa.Agent):
         return loc.siege_ratio(self.effective(loc.row), sigma) > P.withdraw_ratio
 
     def score(self, here: int, k: int, sigma: float) -> float:
-        """U_j of candidate k (kernels.movement.target_score)."""
+        """U_j of candidate k (kernels.movement.move_all, scoring)."""
         m, P, S = self.model, self.model.params, self.model.static
         j = int(S.cand[here, k])
         _, d_eff = m.locations[j].defence()
@@ -444,7 +446,7 @@ class InsurgentUnit(mesa.Agent):
         return sc
 
     def choose_target(self, t: int, here: int) -> int:
-        """Softmax choice of a target (kernels.movement.choose_target)."""
+        """Softmax choice of a target (kernels.movement.move_all, softmax draw)."""
         m, P, S = self.model, self.model.params, self.model.static
         sigma = float(S.support[t])
         options = []
@@ -470,7 +472,7 @@ class InsurgentUnit(mesa.Agent):
         return options[-1][0]
 
     def move(self, t: int) -> None:
-        """One day of movement (kernels.movement.move_unit)."""
+        """One day of movement (kernels.movement.move_all)."""
         m, P, S = self.model, self.model.params, self.model.static
         if self.strength <= 0.0:
             return
@@ -515,7 +517,7 @@ class InsurgentUnit(mesa.Agent):
             self.next_row = nxt
 
     def withdraw(self, here: int, budget: float) -> None:
-        """Break off and besiege from next door (kernels.movement.move_unit, withdraw_to):
+        """Break off and besiege from next door (kernels.movement.move_all, break-off branch):
         to the adjacent insurgent-held location with the most insurgents present (ties: lowest
         id), else the adjacent undefended one with the most, else stay."""
         m, S = self.model, self.model.static

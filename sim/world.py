@@ -401,8 +401,3 @@ def initial_state(scen: Scenario, replicates: int, log_capacity: int | None = No
 def absent_patrons(scen: Scenario) -> list[int]:
     """Patrons whose return is scripted start absent (e.g. Dostum abroad until August 2021)."""
     return sorted({e.patron for e in scen.events if e.kind == "leader_return"})
-
-
-def select_replicates(st: State, idx: np.ndarray) -> State:
-    """A copy of the state holding only the replicates ``idx``."""
-    return State(*(a[idx].copy() for a in st))
