@@ -63,6 +63,18 @@ def write_parquet(df: pd.DataFrame, path: Path) -> None:
     _atomic(path, lambda p: df.to_parquet(p, index=False))
 
 
+def save_figure(fig: Any, path: Path, dpi: int = 110) -> Path:
+    """Save a matplotlib figure atomically (format from the suffix) and close it."""
+    import matplotlib.pyplot as plt
+
+    fmt = path.suffix.lstrip(".") or "png"
+    try:
+        _atomic(path, lambda p: fig.savefig(p, dpi=dpi, format=fmt))
+    finally:
+        plt.close(fig)
+    return path
+
+
 def write_json(obj: Any, path: Path) -> None:
     """Write JSON atomically."""
     _atomic(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))

@@ -38,6 +38,7 @@ from sim.calibrate.loss import per_replicate_loss, prepare
 from sim.calibrate.observations import Observations, check_data_rule, read_observations, resolve_path
 from sim.calibrate.scores import quantile
 from sim.engine import run
+from sim.results import save_figure
 from sim.scenario import ScenarioError, load_scenario, scenarios_dir
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -270,8 +271,4 @@ def forecast_plot(fc: Forecast, path: Path) -> Path:
     fig.suptitle(f"{fc.meta['scenario']}: forecast from the cut-off {fc.meta['cutoff_date']} "
                  f"({fc.meta['replicates_kept']} replicates)")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)

@@ -42,6 +42,7 @@ import yaml
 from sim.calibrate.forecast import Forecast, read_forecast
 from sim.calibrate.observations import Observations, read_observations
 from sim.calibrate.scores import brier, covered, crps_censored, crps_ensemble, prob_by, quantile, spearman
+from sim.results import save_figure
 from sim.scenario import ScenarioError
 
 
@@ -281,8 +282,4 @@ def score_plot(res: ScoreResult, fc: Forecast, path: Path) -> Path:
                  f"90% {f(s['coverage90'])}", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)

@@ -37,6 +37,7 @@ from omegaconf import OmegaConf
 from sim.calibrate.loss import PreparedObservations, ensemble_loss, prepare
 from sim.calibrate.observations import Observations, check_data_rule, read_observations
 from sim.engine import run
+from sim.results import save_figure
 from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
 from sim.scenario.schema import Config, iter_params
 
@@ -392,11 +393,7 @@ def convergence_plot(history: pd.DataFrame, specs: Sequence[ParamSpec], path: Pa
             ax.set_yscale("log")
     axes[-1, 0].set_xlabel("trial")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path)
 
 
 def _atomic_text(path: Path, text: str) -> None:
