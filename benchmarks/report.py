@@ -297,8 +297,11 @@ rows).
 
 Remaining gap to 20 M unit-updates/s per core at 10^6 units: the first days of a synthetic world
 are the busiest (every unit scores K = 24 candidates with two `exp` each and a counter-based
-draw); the kernel then does gathers of candidate rows for 10^6 units in random order. What would
-close it: sort units by location once a day so candidate rows are reused from cache; and a
+draw); the kernel then does gathers of candidate rows for 10^6 units. Visiting units sorted by
+location (a counting sort a day, so candidate rows are reused from cache) was tried and gave only
+6% at 10^5 units (movement 16.2 -> 15.3 ms a day), so it was not kept. What would close it: fewer
+candidates re-scored per day (re-target only when the target is taken or a new threat appears,
+a model change that needs re-calibration), and a
 `prange` over units inside a replicate for the movement choice (it reads only yesterday's
 state), with per-thread buffers and no tuple arguments inside the parallel region, so one
 replicate uses both cores.
