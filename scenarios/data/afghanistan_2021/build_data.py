@@ -39,6 +39,7 @@ TALIBAN_PART_TIME_MAX = 90_000           # analyst estimate, upper bound
 PART_TIME_ACTIVE_SHARE = 1 / 3           # modelling choice
 UNIT_SIZE_NOMINAL = 300                  # fighters per unit (units 200..400)
 UNIT_MIN, UNIT_MAX = 200, 400
+UNITS_PER_PROVINCE_MIN = 2               # floor of full-time units per contested province
 
 # highway / secondary / local road rules
 # Detour factors (road km per great-circle km).  The highway factor is calibrated
@@ -104,6 +105,14 @@ SOURCES: list[tuple[str, str]] = [
      "Afghanistan Analysts Network, 'A Detailed Map of Fallen Districts', 24 July 2021 update: 33 of 421 "
      "district centres held by the Taliban on 1 May 2021 (only this 1 May figure is used). "
      "https://www.afghanistan-analysts.org/en/resources/others/a-detailed-map-of-fallen-districts-24-july-2021-update/"),
+    ("lwj_jowzjan_2017_06",
+     "FDD's Long War Journal, 'Taliban overruns district in Afghan north', June 2017: the Taliban take the "
+     "Darzab district centre in Jowzjan. https://www.longwarjournal.org/archives/2017/06/"
+     "taliban-overruns-district-in-afghan-north.php"),
+    ("lwj_jowzjan_2019_07",
+     "FDD's Long War Journal, 'Taliban overrun district in Afghan north', July 2019: the Taliban take the "
+     "Qush Tepa district centre and control 3 of Jowzjan's 11 districts and contest 5 more. "
+     "https://longwarjournal.org/archives/2019/07/taliban-overrun-district-in-afghan-north.php"),
     ("lwj_map_2021_04",
      "FDD's Long War Journal (Bill Roggio et al.), 'Mapping Taliban Control in Afghanistan', mid-April 2021 "
      "state: 77 districts Taliban-controlled, 194 contested (of 421 as recorded in the project's "
@@ -284,7 +293,7 @@ PASHTUN = {
 LWJ_LEVEL = {
     "Badakhshan": 0.5, "Badghis": 1.0, "Baghlan": 1.0, "Balkh": 0.5, "Bamyan": 0.0,
     "Daykundi": 0.5, "Farah": 1.0, "Faryab": 1.0, "Ghazni": 1.0, "Ghor": 0.5,
-    "Helmand": 1.0, "Herat": 0.5, "Jowzjan": 0.5, "Kabul": 0.0, "Kandahar": 1.0,
+    "Helmand": 1.0, "Herat": 0.5, "Jowzjan": 1.0, "Kabul": 0.0, "Kandahar": 1.0,
     "Kapisa": 0.5, "Khost": 0.5, "Kunar": 0.5, "Kunduz": 1.0, "Laghman": 1.0,
     "Logar": 1.0, "Nangarhar": 0.5, "Nimroz": 0.5, "Nuristan": 1.0, "Paktia": 0.5,
     "Paktika": 1.0, "Panjshir": 0.0, "Parwan": 0.0, "Samangan": 0.5, "Sar-e Pul": 1.0,
@@ -329,7 +338,9 @@ AFF_OVERRIDE = {
 
 # District centres forced to `insurgent` at start: long-held by the Taliban and
 # shown as Taliban-controlled on the mid-April 2021 LWJ map.
-FORCED_INSURGENT = [("Helmand", "Baghran"), ("Helmand", "Dishu"), ("Helmand", "Musa Qala")]
+FORCED_INSURGENT = [("Helmand", "Baghran"), ("Helmand", "Dishu"), ("Helmand", "Musa Qala"),
+                    # Jowzjan: taken in June 2017 and July 2019 (lwj_jowzjan_2017_06, lwj_jowzjan_2019_07)
+                    ("Jowzjan", "Darzab"), ("Jowzjan", "Qush Tepa")]
 
 # Ring Road (Highway 1) as the chain of district points it passes (Kabul back to Kabul).
 # District centres on it are never insurgent-held at start.
@@ -594,6 +605,10 @@ def build():
             s.append("model_choice_prisons")
         if l["location_id"] in ("jowzjan_sheberghan", "nimroz_zaranj"):
             s.append("seed_afp_2021_08_08")
+        if l["province"] == "Jowzjan":       # province level raised to 1.0 on the 2019 LWJ count
+            s.append("lwj_jowzjan_2019_07")
+        if (l["province"], l["name_in_dataset"]) == ("Jowzjan", "Darzab"):
+            s.append("lwj_jowzjan_2017_06")
         l["source"] = ";".join(dict.fromkeys(s))
 
     # ---------------- roads
@@ -831,7 +846,19 @@ def build():
     n_units = TALIBAN_FULL_TIME // UNIT_SIZE_NOMINAL
     w = [l["affinity_insurgent"] * math.sqrt(l["population"])
          * (1.5 if l["initial_control"] == "insurgent" else 1.0) for l in ins_locs]
-    units_per = largest_remainder(n_units, w)
+    # Two stages. Each province with a contested or held centre first gets its floor of units
+    # (the Taliban's provincial military commissions field full-time fighters in every province
+    # they contest), then the rest are apportioned by weight over the province totals; within a
+    # province units go to locations by weight.
+    provs = sorted({l["province"] for l in ins_locs})
+    pw = [sum(wi for l, wi in zip(ins_locs, w) if l["province"] == p) for p in provs]
+    floor = {p: min(UNITS_PER_PROVINCE_MIN, sum(1 for l in ins_locs if l["province"] == p)) for p in provs}
+    extra = largest_remainder(n_units - sum(floor.values()), pw)
+    units_per = [0] * len(ins_locs)
+    for p, e in zip(provs, extra):
+        idx = [i for i, l in enumerate(ins_locs) if l["province"] == p]
+        for i, k in zip(idx, largest_remainder(floor[p] + e, [w[i] for i in idx])):
+            units_per[i] = k
     raw_units = []
     for l, k in zip(ins_locs, units_per):
         for j in range(k):
