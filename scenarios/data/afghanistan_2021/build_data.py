@@ -40,6 +40,12 @@ PART_TIME_ACTIVE_SHARE = 1 / 3           # modelling choice
 UNIT_SIZE_NOMINAL = 300                  # fighters per unit (units 200..400)
 UNIT_MIN, UNIT_MAX = 200, 400
 UNITS_PER_PROVINCE_MIN = 2               # floor of full-time units per contested province
+# The UN Monitoring Team's report transmitted on 28 April 2021 (un_mt_s_2021_486): besides their
+# inroads in the south and east, the Taliban had moved forces into the north and controlled more of
+# its road network than at any time since 2001. Locations in the northern provinces get this extra
+# weight when full-time units are apportioned (a modelling choice: the report gives no number).
+NORTH_UNIT_WEIGHT = 2.0
+NORTH = {"Badakhshan", "Baghlan", "Balkh", "Faryab", "Jowzjan", "Kunduz", "Samangan", "Sar-e Pul", "Takhar"}
 
 # highway / secondary / local road rules
 # Detour factors (road km per great-circle km).  The highway factor is calibrated
@@ -86,8 +92,10 @@ SOURCES: list[tuple[str, str]] = [
      "(NSOCC-A / DVIDS, May 2018, 'Commando Force Grows by 4,000 in 9 Months')"),
     ("un_mt_s_2021_486",
      "United Nations Security Council, Twelfth report of the Analytical Support and Sanctions Monitoring "
-     "Team (resolution 2557 (2021)), S/2021/486, 1 June 2021: Taliban fighting strength estimated at "
-     "58,000-100,000"),
+     "Team (resolution 2557 (2021)), S/2021/486, transmitted by the Team on 28 April 2021 and issued 1 June "
+     "2021: Taliban fighting strength estimated at 58,000-100,000; besides their inroads in the south and "
+     "east, the Taliban had moved forces into the north, where they controlled more of the road network "
+     "than at any time since 2001"),
     ("analyst_schroden_2021",
      "Jonathan Schroden (CNA), 'Afghanistan's Security Forces Versus the Taliban: A Net Assessment', "
      "CTC Sentinel 14(1), January 2021, and his 2021 interviews (e.g. Task & Purpose, "
@@ -845,7 +853,8 @@ def build():
     ins_locs.sort(key=lambda l: l["location_id"])
     n_units = TALIBAN_FULL_TIME // UNIT_SIZE_NOMINAL
     w = [l["affinity_insurgent"] * math.sqrt(l["population"])
-         * (1.5 if l["initial_control"] == "insurgent" else 1.0) for l in ins_locs]
+         * (1.5 if l["initial_control"] == "insurgent" else 1.0)
+         * (NORTH_UNIT_WEIGHT if l["province"] in NORTH else 1.0) for l in ins_locs]
     # Two stages. Each province with a contested or held centre first gets its floor of units
     # (the Taliban's provincial military commissions field full-time fighters in every province
     # they contest), then the rest are apportioned by weight over the province totals; within a
