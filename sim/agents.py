@@ -263,7 +263,17 @@ class Location(FixedAgent):
         self.model.account(C.ACC_INS_RECRUITS, rec)
 
 
-class Garrison(FixedAgent):
+class _AtLocation(FixedAgent):
+    """A force fixed at one location, viewing that location's row of the state arrays."""
+
+    def __init__(self, model: ConflictModel, row: int, cell: Any) -> None:
+        super().__init__(model)
+        self.row = row
+        self.cell = cell
+        self.location = model.locations[row]
+
+
+class Garrison(_AtLocation):
     """The government garrison of a location: ``personnel``, ``quality``, ``morale``, ``supply``."""
 
     personnel = _Row("gov")
@@ -273,11 +283,8 @@ class Garrison(FixedAgent):
     holdout = _Row("holdout", int)
 
     def __init__(self, model: ConflictModel, row: int, cell: Any, kind: str) -> None:
-        super().__init__(model)
-        self.row = row
-        self.cell = cell
+        super().__init__(model, row, cell)
         self.kind = kind
-        self.location = model.locations[row]
 
     def __repr__(self) -> str:
         return f"<Garrison {self.location.name}: {self.personnel:.0f} ({self.kind})>"
@@ -338,7 +345,7 @@ class Garrison(FixedAgent):
         self.personnel = 0.0
 
 
-class Militia(FixedAgent):
+class Militia(_AtLocation):
     """A pro-government militia: ``personnel``, ``loyalty``, ``state`` (codes.MIL_*), ``patron``."""
 
     personnel = _Row("mil")
@@ -347,12 +354,9 @@ class Militia(FixedAgent):
 
     def __init__(self, model: ConflictModel, row: int, cell: Any, patron: str,
                  patron_index: int) -> None:
-        super().__init__(model)
-        self.row = row
-        self.cell = cell
+        super().__init__(model, row, cell)
         self.patron = patron
         self.patron_index = patron_index
-        self.location = model.locations[row]
 
     def __repr__(self) -> str:
         return f"<Militia {self.patron}@{self.location.name}: {self.personnel:.0f}>"
