@@ -35,7 +35,7 @@ from sim.results import (
     write_failure,
     write_job,
 )
-from sim.scenario import ScenarioError, scenario_from_config, scenarios_dir
+from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
 from sim.scenario.schema import register_configs
 
 
@@ -136,8 +136,34 @@ def _app(cfg: DictConfig) -> None:
     print(f"results: {out / 'results'}")
 
 
+_SWEEP_VALUE = ("range(", "choice(", "interval(", "glob(", "shuffle(", "sort(", "tag(")
+
+
+def check_overrides(argv: list[str]) -> None:
+    """Compose the command line's plain overrides once before Hydra does.
+
+    A bad key, a value of the wrong type or a missing config-group option then gets the same
+    one-line :class:`~sim.scenario.ScenarioError` as an out-of-range value (Hydra's own report
+    runs to several lines and exits with 1). Sweep values (``a,b``, ``range(...)``), ``hydra.*``
+    keys and every command line with a Hydra flag other than ``-m`` are left to Hydra.
+    """
+    if any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
+        return
+    plain = [a for a in argv if "=" in a and not a.startswith("-")
+             and not a.lstrip("+~").startswith("hydra")
+             and "," not in a.split("=", 1)[1] and not a.split("=", 1)[1].startswith(_SWEEP_VALUE)]
+    names = [a.split("=", 1)[1] for a in plain if a.split("=", 1)[0] == "scenario"]
+    rest = [a for a in plain if a.split("=", 1)[0] != "scenario"]
+    compose_config(*(names[-1:] or ["afghanistan_2021"]), overrides=rest)
+
+
 def main() -> None:
-    """Console entry point."""
+    """Console entry point: check the overrides, then hand over to the Hydra app."""
+    try:
+        check_overrides(sys.argv[1:])
+    except ScenarioError as e:
+        print(f"conflict-sim: error: {e}", file=sys.stderr)
+        sys.exit(2)
     _app()
 
 

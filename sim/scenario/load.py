@@ -17,6 +17,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +28,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.scenario import schema
 from sim.scenario.errors import ScenarioError
 from sim.scenario.scenario import CONTROL_NAMES, GARRISON_TYPES, Event, Scenario, Table
 from sim.scenario.schema import EVENT_KINDS, POLICIES, Config, iter_params, register_configs
@@ -110,12 +112,40 @@ def _override_error(e: Exception, overrides: Sequence[str], name: str) -> Scenar
     if key is None:  # fall back to the first override named in the message
         key = next((k for k in keys if re.search(rf"\b{re.escape(k)}\b", msg)), "?")
     value_m = re.search(r"Value '([^']*)'", msg)
+    allowed = _allowed_for(msg, key)
     if key in keys:
         value = keys[key].split("=", 1)[1] if "=" in keys[key] else "<none>"
-        return ScenarioError("override", key, value, f"a known key of the right type ({msg})")
+        return ScenarioError("override", key, value, allowed)
     value = value_m.group(1) if value_m else "<see message>"
-    return ScenarioError(f"scenarios/scenario/{name}.yaml", key, value,
-                         f"a known key of the right type ({msg})")
+    return ScenarioError(f"scenarios/scenario/{name}.yaml", key, value, allowed)
+
+
+def _allowed_for(msg: str, key: str) -> str:
+    """What would have been accepted, read off Hydra's or OmegaConf's message.
+
+    Three cases get a precise answer (a value of the wrong type, a key the schema does not have,
+    an option missing from a config group); anything else keeps the library's own explanation.
+    """
+    m = re.search(r"could not be converted to (\w+)", msg)
+    if m:
+        meta = {path: md for path, _v, md in iter_params(Config())}.get(key)
+        extra = f", {meta['lo']} <= value <= {meta['hi']} ({meta['unit']})" if meta else ""
+        kind = m.group(1).lower()
+        return f"a value of the right type: {'an' if kind[0] in 'aeiou' else 'a'} {kind}{extra}"
+    m = re.search(r"Key '([^']+)' not in '(\w+)'", msg)
+    if m:
+        cls = getattr(schema, m.group(2), None)
+        if cls is not None and is_dataclass(cls):
+            names = ", ".join(f.name for f in fields(cls))
+            return f"a known key; {key} is not in {m.group(2)}, whose keys are {names}"
+    m = re.search(r"Could not find '([^']+)/[^']*'", msg)
+    if m:
+        group = m.group(1)
+        options = sorted(f.stem for f in (scenarios_dir() / group).glob("*.yaml"))
+        if options:
+            return f"one of {', '.join(options)} (in scenarios/{group}/)"
+        return f"the name of a YAML file in scenarios/{group}/ (there is none yet)"
+    return f"a known key of the right type ({msg})"
 
 
 def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ()) -> Scenario:

@@ -68,6 +68,9 @@ def test_unknown_override_and_wrong_type_exit_nonzero(tmp_path):
     assert p.returncode != 0 and "Key 'nosuch' not in 'CombatParams'" in p.stderr
     p = cli("reserve.commandos=abc", f"hydra.run.dir={tmp_path}/r", check=False)
     assert p.returncode != 0 and "reserve.commandos" in p.stderr
+    # checked before Hydra composes: one line, status 2, what is allowed
+    assert p.returncode == 2 and p.stderr.strip().count("\n") == 0
+    assert "allowed: a value of the right type: a float" in p.stderr
     p = cli("model.combat.noise=7", f"hydra.run.dir={tmp_path}/r2", check=False)
     assert p.returncode == 2
     assert "override: model.combat.noise = 7.0 is invalid" in p.stderr

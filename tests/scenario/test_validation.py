@@ -525,3 +525,15 @@ def test_error_is_a_value_error_with_one_line_message():
     with pytest.raises(ValueError, match=r"^override: model\.combat\.noise = 7\.0 is invalid; "
                                          r"allowed: 0\.0 <= value <= 3\.0 "):
         sim.load_scenario("afghanistan_2021", overrides=["model.combat.noise=7"])
+
+
+@pytest.mark.parametrize("override, allowed", [
+    ("model.morale.b0=abc", "a float, -10.0 <= value <= 10.0 (logit)"),
+    ("model.movement.nosuch=1", "not in MovementParams, whose keys are w_value, w_distance,"),
+    ("+sweep=nosuch", "one of demo, militia, reserve, withdrawal (in scenarios/sweep/)"),
+    ("+fit=nosuch", "the name of a YAML file in scenarios/fit/"),
+])
+def test_override_error_says_what_is_allowed(override, allowed):
+    e = load_error([override])
+    assert allowed in e.allowed, str(e)
+    assert "full_key" not in str(e)  # the library's multi-part text is replaced, not appended
