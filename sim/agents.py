@@ -427,30 +427,48 @@ class InsurgentUnit(mesa.Agent):
             n += 1.0
         return self.strength * self.quality * h(self.morale) * n
 
+    def hopeless(self, j: int, sigma: float) -> bool:
+        """Attacking j is hopeless: its siege ratio exceeds ``withdraw_ratio``."""
+        loc = self.model.locations[j]
+        return loc.siege_ratio(self.effective(j), sigma) > self.model.params.withdraw_ratio
+
+    def besieges(self, j: int, sigma: float) -> bool:
+        """j is a siege target (kernels.movement.move_all): an attack is hopeless, but j is a
+        capital cut off from the national capital, so the unit may invest it from next door
+        (``besiege_isolated``)."""
+        loc = self.model.locations[j]
+        return (self.model.params.besiege == 1 and loc.is_capital and loc.isolated == 1
+                and self.hopeless(j, sigma))
+
     def excluded(self, here: int, k: int, sigma: float) -> bool:
         """Excluded candidate (kernels.movement.move_all): held, beyond the radius, or a
-        hopeless attack."""
+        hopeless attack on anything but an isolated capital to besiege."""
         m, P, S = self.model, self.model.params, self.model.static
         loc = m.locations[int(S.cand[here, k])]
         if loc.control == C.INSURGENT or S.cand_days[here, k] > P.radius_days:
             return True
-        return loc.siege_ratio(self.effective(loc.row), sigma) > P.withdraw_ratio
+        return self.hopeless(loc.row, sigma) and not self.besieges(loc.row, sigma)
 
     def score(self, here: int, k: int, sigma: float) -> float:
-        """U_j of candidate k (kernels.movement.move_all, scoring)."""
+        """U_j of candidate k (kernels.movement.move_all, scoring); a siege target scores
+        ``w_siege`` in place of the defence term (the unit will not attack it)."""
         m, P, S = self.model, self.model.params, self.model.static
         j = int(S.cand[here, k])
         _, d_eff = m.locations[j].defence()
         d_eff *= m.locations[j].gov_multiplier(sigma)
         sc = P.w_value * float(S.value[j]) - P.w_distance * float(S.cand_days[here, k])
-        sc -= P.w_defence * d_eff / max(self.strength, 1.0)
+        if self.besieges(j, sigma):
+            sc += P.w_siege
+        else:
+            sc -= P.w_defence * d_eff / max(self.strength, 1.0)
         sc += P.w_concentration * m.tgt_count[j]
         if self.target == j:
             sc += P.w_keep
         return sc
 
-    def choose_target(self, t: int, here: int) -> int:
-        """Softmax choice of a target (kernels.movement.move_all, softmax draw)."""
+    def choose_target(self, t: int, here: int) -> tuple[int, bool]:
+        """Softmax choice of a target (kernels.movement.move_all, softmax draw): the target
+        (-1 for none) and whether it is to be besieged rather than attacked."""
         m, P, S = self.model, self.model.params, self.model.static
         sigma = float(S.support[t])
         options = []
@@ -460,20 +478,20 @@ class InsurgentUnit(mesa.Agent):
                 break
             if self.excluded(here, k, sigma):
                 continue
-            options.append((j, self.score(here, k, sigma)))
+            options.append((j, self.score(here, k, sigma), self.besieges(j, sigma)))
         if not options:
-            return -1
-        best = max(sc for _, sc in options)
+            return -1, False
+        best = max(sc for _, sc, _ in options)
         total = 0.0
-        for _, sc in options:
+        for _, sc, _ in options:
             total += math.exp((sc - best) / P.temperature)
         x = uniform_py(m.seed, t, C.DRAW_TARGET, self.row) * total
         acc = 0.0
-        for j, sc in options:
+        for j, sc, siege in options:
             acc += math.exp((sc - best) / P.temperature)
             if x < acc:
-                return j
-        return options[-1][0]
+                return j, siege
+        return options[-1][0], options[-1][2]
 
     def move(self, t: int) -> None:
         """One day of movement (kernels.movement.move_all)."""
@@ -499,7 +517,7 @@ class InsurgentUnit(mesa.Agent):
             return
         if self.morale < P.i_min_attack:
             return
-        self.target = self.choose_target(t, here)
+        self.target, siege = self.choose_target(t, here)
         if self.target < 0:
             return
         for _ in range(P.max_hops):
@@ -512,6 +530,8 @@ class InsurgentUnit(mesa.Agent):
                 return
             k = hits[0]
             nxt, d = int(S.cand_next[here, k]), float(S.cand_hop_days[here, k])
+            if siege and nxt == self.target:
+                return  # a siege stops next door
             if d > budget:
                 self.next_row = nxt
                 self.eta = d - budget

@@ -90,6 +90,8 @@ class Params(NamedTuple):
     i_b_news: float
     i_min_attack: float
     withdraw_ratio: float  # siege ratio above which a unit breaks off / does not attack
+    besiege: int  # 1: hopeless isolated capitals are besieged from next door
+    w_siege: float  # utility bonus of such a siege
     pool_alone: float  # share of a local pool that fights where no unit converges
     mil_loyalty_shift: float  # added to the militia loyalty target (and initial loyalty)
     w_value: float
@@ -315,7 +317,8 @@ def build_params(scen: Scenario) -> Params:
         i_alpha=float(mo.insurgent_alpha), i_b0=float(mo.insurgent_b0),
         i_b_losses=float(mo.insurgent_b_losses), i_b_news=float(mo.insurgent_b_news),
         i_min_attack=float(mo.insurgent_min_attack_morale),
-        withdraw_ratio=float(mv.withdraw_ratio), pool_alone=float(c.pool_alone),
+        withdraw_ratio=float(mv.withdraw_ratio), besiege=int(bool(mv.besiege_isolated)),
+        w_siege=float(mv.w_siege), pool_alone=float(c.pool_alone),
         mil_loyalty_shift=float(scen.config.forces.militia_loyalty_shift),
         w_value=float(mv.w_value), w_distance=float(mv.w_distance),
         w_defence=float(mv.w_defence), w_concentration=float(mv.w_concentration),

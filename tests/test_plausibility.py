@@ -39,7 +39,7 @@ def test_countryside_erodes_before_capitals_fall(base):
     assert 160 <= float(np.median(districts_held(base, 84))) <= 250
     # no capital lost before day 90 in nearly all runs (the first one, Zaranj, fell on day 97)
     sd = base.sides
-    assert float((sd[sd.day == 89].capitals_held == 34).mean()) >= 0.85
+    assert float((sd[sd.day == 89].capitals_held == 34).mean()) >= 0.9
 
 
 def test_first_capital_falls_around_the_article(base):
@@ -58,7 +58,9 @@ def test_sheberghan_is_among_the_first_capitals_lost(base):
     lost["rank"] = lost.groupby("replicate").day.rank(method="first")
     she = lost[lost.location_id == "jowzjan_sheberghan"].set_index("replicate")["rank"]
     she = she.reindex(range(R), fill_value=99)
-    assert (she <= 3).mean() >= 0.3
+    # measured: 82 % on seeds 0-99 (44 % before isolated capitals were besieged), median rank 2
+    assert (she <= 3).mean() >= 0.6
+    assert she.median() <= 3
 
 
 def test_no_withdrawal_fewer_capitals_fall(base):

@@ -27,6 +27,12 @@ that, an adjacent undefended location), keeping the location it left as its targ
 besieges it (neighbours count half in a garrison's threat), recovers morale away from the fight
 and absorbs local recruits.
 
+Investing an isolated capital (``besiege_isolated``): a hopeless candidate j is kept when it is a
+capital with no open road to the national capital (``st.iso``, yesterday's value). It scores
+U_j = w_value value_j - w_distance days_ij + w_siege + w_concentration n_j + w_keep [...] (no
+defence term: it will not be stormed), and a unit that draws it stops one hop short of it, next
+door, where it counts half in the garrison's threat (docs/model.md, step 2).
+
 Units are independent within a day (they read yesterday's targets and today's control), so the
 result does not depend on the order in which they are visited.
 
@@ -91,19 +97,20 @@ def move_units(st, S, P, seed: int, r: int, t: int) -> None:
     held = np.empty(n, np.bool_)
     location_view(st, S, P, r, t, deff, teff, defended, held)
     move_all(st.s[r], st.uq[r], st.um[r], st.uloc[r], st.unext[r], st.ueta[r], st.utgt[r],
-             st.tgt_count[r], st.ins[r], deff, teff, defended, held, S.value, S.cand,
-             S.cand_days, S.cand_next, S.cand_hop_days, S.indptr, S.indices, S.edge_days, P,
-             seed, t)
+             st.tgt_count[r], st.ins[r], deff, teff, defended, held, st.iso[r], S.is_capital,
+             S.value, S.cand, S.cand_days, S.cand_next, S.cand_hop_days, S.indptr, S.indices,
+             S.edge_days, P, seed, t)
 
 
 @njit(cache=True)
 def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, defended, held,
-             value, cand, cand_days, cand_next, cand_hop_days, indptr, indices, edge_days, P,
-             seed: int, t: int) -> None:
+             iso, is_capital, value, cand, cand_days, cand_next, cand_hop_days, indptr, indices,
+             edge_days, P, seed: int, t: int) -> None:
     """The unit loop of one replicate-day over plain arrays (see :func:`move_units`)."""
     k_max = cand.shape[1]
     score = np.empty(k_max)
     ok = np.empty(k_max, np.bool_)
+    siege = np.empty(k_max, np.bool_)
     for u in range(len(s)):
         if s[u] <= 0.0:
             continue
@@ -152,20 +159,27 @@ def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, def
             continue
         if um[u] < P.i_min_attack:
             continue
-        # score every candidate once: U_j, or excluded (held, too far, hopeless)
+        # score every candidate once: U_j, or excluded (held, too far, hopeless unless it is
+        # an isolated capital to besiege)
         best = -np.inf
         for k in range(k_max):
             j = cand[here, k]
             ok[k] = False
+            siege[k] = False
             if j < 0:
                 break
             if held[j] or cand_days[here, k] > P.radius_days:
                 continue
             n_conv = tgt_count[j] + (0.0 if utgt[u] == j else 1.0)
             if (deff[j] + 1.0) / (max(teff[j], own * n_conv) + 1.0) > P.withdraw_ratio:
-                continue
+                if P.besiege == 0 or not is_capital[j] or iso[j] == 0:
+                    continue
+                siege[k] = True
             sc = P.w_value * value[j] - P.w_distance * cand_days[here, k]
-            sc -= P.w_defence * deff[j] / max(s[u], 1.0)
+            if siege[k]:
+                sc += P.w_siege
+            else:
+                sc -= P.w_defence * deff[j] / max(s[u], 1.0)
             sc += P.w_concentration * tgt_count[j]
             if utgt[u] == j:
                 sc += P.w_keep
@@ -186,16 +200,19 @@ def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, def
         x = uniform(seed, t, C.DRAW_TARGET, u) * total
         acc = 0.0
         target = -1
+        besieging = False
         for k in range(k_max):
             if cand[here, k] < 0:
                 break
             if ok[k]:
                 acc += score[k]
                 target = cand[here, k]
+                besieging = siege[k]
                 if x < acc:
                     break
         utgt[u] = target
-        # travel toward the target, hop by hop, stopping at defended locations
+        # travel toward the target, hop by hop, stopping at defended locations (and, for a
+        # siege, next door to the target)
         for _ in range(P.max_hops):
             here = uloc[u]
             if here == target or defended[here]:
@@ -211,6 +228,8 @@ def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, def
             if kk < 0:
                 break
             nxt = cand_next[here, kk]
+            if besieging and nxt == target:
+                break
             d = cand_hop_days[here, kk]
             if d > budget:
                 unext[u] = nxt

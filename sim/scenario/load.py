@@ -123,8 +123,8 @@ def _override_error(e: Exception, overrides: Sequence[str], name: str) -> Scenar
 def _allowed_for(msg: str, key: str) -> str:
     """What would have been accepted, read off Hydra's or OmegaConf's message.
 
-    Three cases get a precise answer (a value of the wrong type, a key the schema does not have,
-    an option missing from a config group); anything else keeps the library's own explanation.
+    Three cases get a precise answer (a value of the wrong type, bools included, a key the schema
+    does not have, an option missing from a config group); anything else keeps the library's own explanation.
     """
     m = re.search(r"could not be converted to (\w+)", msg)
     if m:
@@ -132,6 +132,8 @@ def _allowed_for(msg: str, key: str) -> str:
         extra = f", {meta['lo']} <= value <= {meta['hi']} ({meta['unit']})" if meta else ""
         kind = m.group(1).lower()
         return f"a value of the right type: {'an' if kind[0] in 'aeiou' else 'a'} {kind}{extra}"
+    if re.search(r"is not a valid bool", msg):
+        return "a value of the right type: a bool (true or false)"
     m = re.search(r"Key '([^']+)' not in '(\w+)'", msg)
     if m:
         cls = getattr(schema, m.group(2), None)

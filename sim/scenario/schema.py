@@ -121,6 +121,10 @@ class MovementParams:
         1e6, "ratio", 0.0, 1e6,
         "siege ratio (effective defence incl. air support and fortification + 1) / (effective "
         "insurgent threat + 1) above which a unit breaks off an attack and does not pick a target")
+    besiege_isolated: bool = False
+    """Isolated capitals too strong to attack are besieged from next door instead of ignored."""
+    w_siege: float = param(0.0, "utility", -100.0, 100.0,
+                           "bonus for besieging an isolated capital (with ``besiege_isolated``)")
 
 
 @dataclass
