@@ -42,9 +42,13 @@ def test_backends_agree_on_2021_for_120_days(afg, seed):
     assert int(nb.state.log_n[0]) > 50  # plenty happened
 
 
-@pytest.mark.parametrize("world_seed,seed", [(0, 0), (1, 5), (2, 9)])
-def test_backends_agree_on_synthetic_worlds(world_seed, seed):
-    scen = small(world_seed=world_seed)
+SIEGE = ("model.movement.besiege_isolated=true", "model.movement.w_siege=0.5")
+
+
+@pytest.mark.parametrize("world_seed,seed,extra", [(0, 0, ()), (1, 5, SIEGE), (2, 9, SIEGE)])
+def test_backends_agree_on_synthetic_worlds(world_seed, seed, extra):
+    # with SIEGE, units invest isolated capitals on hundreds of unit-days of these 60-day runs
+    scen = small(world_seed=world_seed, extra=extra)
     py = sim.ConflictModel(scen, backend="python", seed=seed).run()
     nb = sim.ConflictModel(scen, backend="numba", seed=seed).run()
     _assert_same_run(py, nb)
