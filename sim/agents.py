@@ -432,34 +432,31 @@ class InsurgentUnit(mesa.Agent):
         loc = self.model.locations[j]
         return loc.siege_ratio(self.effective(j), sigma) > self.model.params.withdraw_ratio
 
-    def besieges(self, j: int, sigma: float) -> bool:
-        """j is a siege target (kernels.movement.move_all): an attack is hopeless, but j is a
-        capital cut off from the national capital, so the unit may invest it from next door
-        (``besiege_isolated``)."""
+    def can_besiege(self, j: int) -> bool:
+        """j may be invested from next door when an attack is hopeless
+        (kernels.movement.move_all, ``besiege_isolated``): a capital cut off from the national
+        capital."""
         loc = self.model.locations[j]
-        return (self.model.params.besiege == 1 and loc.is_capital and loc.isolated == 1
-                and self.hopeless(j, sigma))
+        return self.model.params.besiege == 1 and loc.is_capital and loc.isolated == 1
 
-    def excluded(self, here: int, k: int, sigma: float) -> bool:
-        """Excluded candidate (kernels.movement.move_all): held, beyond the radius, or a
-        hopeless attack on anything but an isolated capital to besiege."""
+    def excluded(self, here: int, k: int) -> bool:
+        """Candidate k is out of the question (kernels.movement.move_all): held, or beyond the
+        radius."""
         m, P, S = self.model, self.model.params, self.model.static
-        loc = m.locations[int(S.cand[here, k])]
-        if loc.control == C.INSURGENT or S.cand_days[here, k] > P.radius_days:
-            return True
-        return self.hopeless(loc.row, sigma) and not self.besieges(loc.row, sigma)
+        return (m.locations[int(S.cand[here, k])].control == C.INSURGENT
+                or S.cand_days[here, k] > P.radius_days)
 
-    def score(self, here: int, k: int, sigma: float) -> float:
+    def score(self, here: int, k: int, sigma: float, siege: bool) -> float:
         """U_j of candidate k (kernels.movement.move_all, scoring); a siege target scores
         ``w_siege`` in place of the defence term (the unit will not attack it)."""
         m, P, S = self.model, self.model.params, self.model.static
         j = int(S.cand[here, k])
-        _, d_eff = m.locations[j].defence()
-        d_eff *= m.locations[j].gov_multiplier(sigma)
         sc = P.w_value * float(S.value[j]) - P.w_distance * float(S.cand_days[here, k])
-        if self.besieges(j, sigma):
+        if siege:
             sc += P.w_siege
         else:
+            _, d_eff = m.locations[j].defence()
+            d_eff *= m.locations[j].gov_multiplier(sigma)
             sc -= P.w_defence * d_eff / max(self.strength, 1.0)
         sc += P.w_concentration * m.tgt_count[j]
         if self.target == j:
@@ -476,9 +473,13 @@ class InsurgentUnit(mesa.Agent):
             j = int(S.cand[here, k])
             if j < 0:
                 break
-            if self.excluded(here, k, sigma):
+            if self.excluded(here, k):
                 continue
-            options.append((j, self.score(here, k, sigma), self.besieges(j, sigma)))
+            # a hopeless attack is no option, unless j can be besieged instead
+            siege = self.hopeless(j, sigma)
+            if siege and not self.can_besiege(j):
+                continue
+            options.append((j, self.score(here, k, sigma, siege), siege))
         if not options:
             return -1, False
         best = max(sc for _, sc, _ in options)

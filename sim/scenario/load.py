@@ -123,8 +123,9 @@ def _override_error(e: Exception, overrides: Sequence[str], name: str) -> Scenar
 def _allowed_for(msg: str, key: str) -> str:
     """What would have been accepted, read off Hydra's or OmegaConf's message.
 
-    Three cases get a precise answer (a value of the wrong type, bools included, a key the schema
-    does not have, an option missing from a config group); anything else keeps the library's own explanation.
+    Three cases get a precise answer (a value of the wrong type, bools included; a key the schema
+    does not have; an option missing from a config group); anything else keeps the library's own
+    explanation.
     """
     m = re.search(r"could not be converted to (\w+)", msg)
     if m:
