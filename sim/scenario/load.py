@@ -180,6 +180,9 @@ def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ())
 # ---------------------------------------------------------------------------------------------
 
 
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
 def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scenario:
     """Validate a composed config, read its tables and build the :class:`Scenario`."""
     register_configs()
@@ -201,6 +204,15 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     except OmegaConfBaseException as e:
         key = getattr(e, "full_key", "?")
         raise ScenarioError(scen_file, str(key), "<see message>", " ".join(str(e).split())) from None
+
+    # Bool switches: OmegaConf reads any integer as a bool (2 -> true); an override must say
+    # what it means.
+    schema_cfg = OmegaConf.structured(Config)
+    for o in overrides:
+        key, _, raw = o.lstrip("+~").partition("=")
+        if (isinstance(OmegaConf.select(schema_cfg, key, default=None), bool)
+                and raw.strip().lower() not in _BOOL_WORDS):
+            raise ScenarioError("override", key, raw, "a bool (true or false)")
 
     # Ranges of every declared parameter.
     for path, value, meta in iter_params(obj):

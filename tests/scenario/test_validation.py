@@ -531,6 +531,7 @@ def test_error_is_a_value_error_with_one_line_message():
     ("model.morale.b0=abc", "a float, -10.0 <= value <= 10.0 (logit)"),
     ("model.movement.nosuch=1", "not in MovementParams, whose keys are w_value, w_distance,"),
     ("model.movement.besiege_isolated=maybe", "a bool (true or false)"),
+    ("model.movement.besiege_isolated=2", "a bool (true or false)"),
     ("+sweep=nosuch", "one of demo, militia, reserve, withdrawal (in scenarios/sweep/)"),
     ("+fit=nosuch", "the name of a YAML file in scenarios/fit/"),
 ])
