@@ -53,17 +53,19 @@ def phases(units: int, days: int) -> tuple[dict, dict]:
             st, S, P, _out = bench._kernel_inputs(scen, 1, days)
             tt.clear()
         day = max(t, 0)
-        calls = [("events", apply_events_nb, (st, S, P, r, day)),
-                 ("movement", move_units_nb, (st, S, P, seed, r, day)),
-                 ("presence", presence_nb, (st, S, P, r)),
-                 ("combat", combat_nb, (st, S, P, seed, r, day)),
-                 ("isolation", isolation_nb, (st, S, r)),
-                 ("garrison morale", garrison_morale_nb, (st, S, P, seed, r, day)),
-                 ("militia loyalty", militia_loyalty_nb, (st, S, P, seed, r, day)),
-                 ("insurgent morale", insurgent_morale_nb, (st, S, P, r)),
-                 ("control", update_control_nb, (st, S, P, r, day)),
-                 ("command", command_nb, (st, S, P, r, day)),
-                 ("growth", growth_nb, (st, S, P, r))]
+        calls = [
+            ("events", apply_events_nb, (st, S, P, r, day)),
+            ("movement", move_units_nb, (st, S, P, seed, r, day)),
+            ("presence", presence_nb, (st, S, P, r)),
+            ("combat", combat_nb, (st, S, P, seed, r, day)),
+            ("isolation", isolation_nb, (st, S, r)),
+            ("garrison morale", garrison_morale_nb, (st, S, P, seed, r, day)),
+            ("militia loyalty", militia_loyalty_nb, (st, S, P, seed, r, day)),
+            ("insurgent morale", insurgent_morale_nb, (st, S, P, r)),
+            ("control", update_control_nb, (st, S, P, r, day)),
+            ("command", command_nb, (st, S, P, r, day)),
+            ("growth", growth_nb, (st, S, P, r)),
+        ]
         for name, f, args in calls:
             t0 = time.perf_counter()
             f(*args)
@@ -98,18 +100,24 @@ def perf_profile(units: int, days: int) -> dict | None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "perf.data"
         marker = Path(tmp) / "marker"
-        code = PERF_CHILD.format(here=str(HERE), root=str(ROOT), units=units, days=days,
-                                 marker=str(marker))
-        p = subprocess.run(["perf", "record", "-F", "999", "-o", str(data), sys.executable,
-                            "-c", code], capture_output=True, text=True, check=False,
-                           env=dict(os.environ, PYTHONWARNINGS="ignore"))
+        code = PERF_CHILD.format(here=str(HERE), root=str(ROOT), units=units, days=days, marker=str(marker))
+        p = subprocess.run(
+            ["perf", "record", "-F", "999", "-o", str(data), sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=dict(os.environ, PYTHONWARNINGS="ignore"),
+        )
         line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT")]
         if p.returncode != 0 or not line:
             return {"error": p.stderr[-500:]}
         info = json.loads(line[-1].split(" ", 1)[1])
-        rep = subprocess.run(["perf", "report", "-i", str(data), "--no-children", "--sort",
-                              "dso,sym", "--stdio"], capture_output=True, text=True,
-                             check=False).stdout
+        rep = subprocess.run(
+            ["perf", "report", "-i", str(data), "--no-children", "--sort", "dso,sym", "--stdio"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
     jit = nrt = 0.0
     for ln in rep.splitlines():
         parts = ln.split()
@@ -120,8 +128,12 @@ def perf_profile(units: int, days: int) -> dict | None:
         addr = int(parts[-1], 16) if parts[-1].startswith("0x") else None
         if addr is not None and any(0 <= addr - info[k] < 16 for k in ("incref", "decref")):
             nrt += pct
-    return {"jit_pct": jit, "nrt_pct": nrt, "nrt_share_of_jit": nrt / jit if jit else None,
-            "step_s": info["step_s"]}
+    return {
+        "jit_pct": jit,
+        "nrt_pct": nrt,
+        "nrt_share_of_jit": nrt / jit if jit else None,
+        "step_s": info["step_s"],
+    }
 
 
 def inline_experiment(units: int, days: int) -> dict:
@@ -145,10 +157,16 @@ def inline_experiment(units: int, days: int) -> dict:
     go(rb)
     compile_s = time.perf_counter() - t0
     a, b = go(run_batch_serial_nb), go(rb)
-    same = (all(np.array_equal(x, y) for x, y in zip(a[1], b[1], strict=True))
-            and all(np.array_equal(x, y) for x, y in zip(a[2], b[2], strict=True)))
-    return {"original_s": a[0], "inlined_s": b[0], "speedup": a[0] / b[0],
-            "identical": bool(same), "compile_s": compile_s}
+    same = all(np.array_equal(x, y) for x, y in zip(a[1], b[1], strict=True)) and all(
+        np.array_equal(x, y) for x, y in zip(a[2], b[2], strict=True)
+    )
+    return {
+        "original_s": a[0],
+        "inlined_s": b[0],
+        "speedup": a[0] / b[0],
+        "identical": bool(same),
+        "compile_s": compile_s,
+    }
 
 
 def main() -> int:
@@ -161,29 +179,34 @@ def main() -> int:
 
     m = bench.machine()
     tt, size = phases(a.units, a.days)
-    out = {"date": m["date"], "git_commit": m["git_commit"], "days": a.days, **size,
-           "phases": tt}
+    out = {"date": m["date"], "git_commit": m["git_commit"], "days": a.days, **size, "phases": tt}
     notes = []
     tot = sum(tt.values())
     mv = tt.get("movement", 0.0)
-    notes.append(f"* Movement (targeting) takes {mv / tot:.0%} of the day: "
-                 f"{mv / a.days / a.units * 1e6:.1f} us per unit per day.")
+    notes.append(
+        f"* Movement (targeting) takes {mv / tot:.0%} of the day: "
+        f"{mv / a.days / a.units * 1e6:.1f} us per unit per day."
+    )
     pp = perf_profile(a.units, a.days)
     out["perf"] = pp
     if pp and "error" not in pp and pp["nrt_share_of_jit"] is not None:
-        notes.append(f"* `perf record` of the stepping: {pp['nrt_pct']:.1f}% of all samples "
-                     f"({pp['nrt_share_of_jit']:.0%} of the samples in jitted code) are in "
-                     "numba's `NRT_incref` / `NRT_decref` (reference counting of the arrays "
-                     "inside the `State`/`Static` tuples passed to helper calls); the rest of "
-                     "the jitted time cannot be attributed by perf (no symbols for JIT code).")
+        notes.append(
+            f"* `perf record` of the stepping: {pp['nrt_pct']:.1f}% of all samples "
+            f"({pp['nrt_share_of_jit']:.0%} of the samples in jitted code) are in "
+            "numba's `NRT_incref` / `NRT_decref` (reference counting of the arrays "
+            "inside the `State`/`Static` tuples passed to helper calls); the rest of "
+            "the jitted time cannot be attributed by perf (no symbols for JIT code)."
+        )
     if a.inline:
         ie = inline_experiment(a.units, a.days)
         out["inline"] = ie
-        notes.append(f"* Experiment (`benchmarks/inline_experiment.py`): the same source with "
-                     f"the `@njit` helpers compiled `inline=\"always\"` runs "
-                     f"{ie['speedup']:.2f}x faster ({ie['original_s']:.2f} s -> "
-                     f"{ie['inlined_s']:.2f} s), results bit-identical: {ie['identical']}; "
-                     f"compiling it took {ie['compile_s']:.0f} s.")
+        notes.append(
+            f"* Experiment (`benchmarks/inline_experiment.py`): the same source with "
+            f'the `@njit` helpers compiled `inline="always"` runs '
+            f"{ie['speedup']:.2f}x faster ({ie['original_s']:.2f} s -> "
+            f"{ie['inlined_s']:.2f} s), results bit-identical: {ie['identical']}; "
+            f"compiling it took {ie['compile_s']:.0f} s."
+        )
     out["notes"] = notes
     (HERE / "profile.json").write_text(json.dumps(out, indent=1) + "\n")
     print("\n".join(notes))

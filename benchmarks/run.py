@@ -49,10 +49,15 @@ def _synthetic(units: int) -> Any:
     import sim
 
     n_loc = max(int(units * LOC_PER_UNIT), 20)
-    return sim.load_scenario("synthetic", [f"synthetic.n_locations={n_loc}",
-                                           f"synthetic.n_units={units}",
-                                           "synthetic.capital_every=20",
-                                           f"synthetic.spacing_km={SPACING_KM}"])
+    return sim.load_scenario(
+        "synthetic",
+        [
+            f"synthetic.n_locations={n_loc}",
+            f"synthetic.n_units={units}",
+            "synthetic.capital_every=20",
+            f"synthetic.spacing_km={SPACING_KM}",
+        ],
+    )
 
 
 def _kernel_inputs(scen: Any, replicates: int, days: int) -> tuple:
@@ -66,14 +71,20 @@ def _kernel_inputs(scen: Any, replicates: int, days: int) -> tuple:
     P = build_params(scen)
     st = initial_state(scen, replicates)
     R = replicates
-    out = (np.zeros((R, days + 1, N_SIDE)), np.zeros((R, days + 1, C.N_ACC)),
-           np.zeros((0, 0, 0), np.int8), np.zeros((0, 0, 0)), np.zeros((0, 0, 0)),
-           np.zeros((0, 0, 0)))
+    out = (
+        np.zeros((R, days + 1, N_SIDE)),
+        np.zeros((R, days + 1, C.N_ACC)),
+        np.zeros((0, 0, 0), np.int8),
+        np.zeros((0, 0, 0)),
+        np.zeros((0, 0, 0)),
+        np.zeros((0, 0, 0)),
+    )
     return st, S, P, out
 
 
-def _time_kernel(scen: Any, replicates: int, days: int, parallel: bool, repeat: int = 1,
-                 seed: int = 0) -> float:
+def _time_kernel(
+    scen: Any, replicates: int, days: int, parallel: bool, repeat: int = 1, seed: int = 0
+) -> float:
     """Best-of-``repeat`` seconds of ``run_batch`` over days [0, days), fresh state each time."""
     import numpy as np
 
@@ -102,9 +113,11 @@ def _bytes_per_entity(scen: Any) -> dict[str, float]:
             continue
         if a.ndim >= 2 and a.shape[-1] in (U, N):
             state_b += a.nbytes
-    static_b = sum(a.nbytes for name, a in zip(S._fields, S, strict=True)
-                   if isinstance(a, np.ndarray) and not name.startswith("ev_")
-                   and name != "support")
+    static_b = sum(
+        a.nbytes
+        for name, a in zip(S._fields, S, strict=True)
+        if isinstance(a, np.ndarray) and not name.startswith("ev_") and name != "support"
+    )
     per = (2 * state_b + static_b) / (U + N)
     return {"state_bytes": state_b, "static_bytes": static_b, "bytes_per_unit_update": per}
 
@@ -165,8 +178,9 @@ def w_throughput(p: dict) -> dict:
     res["peak_rss_mib"] = _rss_mib()
     res["rss_after_import_mib"] = rss0
     st, S, _P, _out = _kernel_inputs(scen, 1, 1)
-    res["array_mib"] = (sum(a.nbytes for a in st if hasattr(a, "nbytes"))
-                        + sum(a.nbytes for a in S if hasattr(a, "nbytes"))) / 2**20
+    res["array_mib"] = (
+        sum(a.nbytes for a in st if hasattr(a, "nbytes")) + sum(a.nbytes for a in S if hasattr(a, "nbytes"))
+    ) / 2**20
     py_days = int(p["py_days"])
     if py_days > 0:
         # side by side: numba on exactly the days the reference steps
@@ -178,9 +192,15 @@ def w_throughput(p: dict) -> dict:
         for _ in range(py_days):
             m.step()
         tp = time.perf_counter() - t0
-        res.update(py_days=py_days, py_s=tp, py_build_s=build_s, py_rate=ent * py_days / tp,
-                   nb_same_days_s=tn, nb_same_days_rate=ent * py_days / tn,
-                   ratio=(ent * py_days / tn) / (ent * py_days / tp))
+        res.update(
+            py_days=py_days,
+            py_s=tp,
+            py_build_s=build_s,
+            py_rate=ent * py_days / tp,
+            nb_same_days_s=tn,
+            nb_same_days_rate=ent * py_days / tn,
+            ratio=(ent * py_days / tn) / (ent * py_days / tp),
+        )
     return res
 
 
@@ -198,20 +218,42 @@ def w_threads(p: dict) -> dict:
         numba.set_num_threads(int(k))
         for R in p["replicates"]:
             t = _time_kernel(scen, int(R), days, parallel=True, repeat=int(p.get("repeat", 1)))
-            rows.append({"path": "prange kernel", "threads": int(k), "replicates": int(R),
-                         "days": days, "s": t, "runs_per_s": R / t, "rate": ent * R * days / t})
+            rows.append(
+                {
+                    "path": "prange kernel",
+                    "threads": int(k),
+                    "replicates": int(R),
+                    "days": days,
+                    "s": t,
+                    "runs_per_s": R / t,
+                    "rate": ent * R * days / t,
+                }
+            )
         for R in p["replicates"]:
-            sim.run(scen, seed=0, replicates=int(R), days=days, parallel=int(k),
-                    record_locations=False)  # warm
+            sim.run(
+                scen, seed=0, replicates=int(R), days=days, parallel=int(k), record_locations=False
+            )  # warm
             t0 = time.perf_counter()
-            res = sim.run(scen, seed=0, replicates=int(R), days=days, parallel=int(k),
-                          record_locations=False)
+            res = sim.run(scen, seed=0, replicates=int(R), days=days, parallel=int(k), record_locations=False)
             assert len(res.runs) == int(R)
             t = time.perf_counter() - t0
-            rows.append({"path": "sim.run threads", "threads": int(k), "replicates": int(R),
-                         "days": days, "s": t, "runs_per_s": R / t, "rate": ent * R * days / t})
-    return {"scenario": p["scenario"], "entities": ent, "rows": rows,
-            "max_threads": numba.config.NUMBA_NUM_THREADS}
+            rows.append(
+                {
+                    "path": "sim.run threads",
+                    "threads": int(k),
+                    "replicates": int(R),
+                    "days": days,
+                    "s": t,
+                    "runs_per_s": R / t,
+                    "rate": ent * R * days / t,
+                }
+            )
+    return {
+        "scenario": p["scenario"],
+        "entities": ent,
+        "rows": rows,
+        "max_threads": numba.config.NUMBA_NUM_THREADS,
+    }
 
 
 def w_scenario(p: dict) -> dict:
@@ -235,13 +277,24 @@ def w_scenario(p: dict) -> dict:
     sim.run(scen, seed=0, replicates=R)
     ens = time.perf_counter() - t0
     kernR = _time_kernel(scen, R, days, parallel=True) if p.get("kernel_ensemble") else None
-    return {"days": days, "one_run_s": min(one), "one_run_kernel_s": kern1,
-            "replicates": R, "ensemble_s": ens, "ensemble_kernel_s": kernR,
-            "threads": int(p["threads"])}
+    return {
+        "days": days,
+        "one_run_s": min(one),
+        "one_run_kernel_s": kern1,
+        "replicates": R,
+        "ensemble_s": ens,
+        "ensemble_kernel_s": kernR,
+        "threads": int(p["threads"]),
+    }
 
 
-WORKERS = {"warmup": w_warmup, "bandwidth": w_bandwidth, "throughput": w_throughput,
-           "threads": w_threads, "scenario": w_scenario}
+WORKERS = {
+    "warmup": w_warmup,
+    "bandwidth": w_bandwidth,
+    "throughput": w_throughput,
+    "threads": w_threads,
+    "scenario": w_scenario,
+}
 
 
 # ================================================================================ driver
@@ -254,17 +307,17 @@ def _env(cache: Path) -> dict[str, str]:
 
 
 def _worker(name: str, params: dict, cache: Path, timeout: float = 900) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name,
-           "--params", json.dumps(params)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name, "--params", json.dumps(params)]
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, cwd=ROOT, env=_env(cache), capture_output=True, text=True,
-                       timeout=timeout, check=False)
+    p = subprocess.run(
+        cmd, cwd=ROOT, env=_env(cache), capture_output=True, text=True, timeout=timeout, check=False
+    )
     wall = time.perf_counter() - t0
     lines = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT ")]
     if p.returncode != 0 or not lines:
         tail = (p.stderr or p.stdout)[-2000:]
         raise RuntimeError(f"worker {name} {params} failed (rc={p.returncode}):\n{tail}")
-    out = json.loads(lines[-1][len("RESULT "):])
+    out = json.loads(lines[-1][len("RESULT ") :])
     out["worker_wall_s"] = wall
     print(f"  {name} {json.dumps(params)}: {wall:.1f} s", flush=True)
     return out
@@ -272,12 +325,21 @@ def _worker(name: str, params: dict, cache: Path, timeout: float = 900) -> dict:
 
 def _startup(cache: Path) -> dict:
     """``import sim; sim.run('afghanistan_2021', seed=0)`` in a fresh interpreter."""
-    code = ("import time; t0 = time.perf_counter(); import sim; t1 = time.perf_counter(); "
-            "sim.run('afghanistan_2021', seed=0); t2 = time.perf_counter(); "
-            "print('RESULT', t1 - t0, t2 - t1)")
+    code = (
+        "import time; t0 = time.perf_counter(); import sim; t1 = time.perf_counter(); "
+        "sim.run('afghanistan_2021', seed=0); t2 = time.perf_counter(); "
+        "print('RESULT', t1 - t0, t2 - t1)"
+    )
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(cache),
-                       capture_output=True, text=True, timeout=900, check=False)
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     wall = time.perf_counter() - t0
     line = [ln for ln in p.stdout.splitlines() if ln.startswith("RESULT")]
     if p.returncode != 0 or not line:
@@ -290,11 +352,19 @@ def _sweep(cache: Path) -> dict:
     """``python -m sim.cli.main -m seed=0,1,2,3 replicates=10`` end to end, merge included."""
     jobs, reps = 4, 10
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        cmd = [sys.executable, "-m", "sim.cli.main", "-m", "seed=0,1,2,3",
-               f"replicates={reps}", f"hydra.sweep.dir={tmp}/sweep"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "sim.cli.main",
+            "-m",
+            "seed=0,1,2,3",
+            f"replicates={reps}",
+            f"hydra.sweep.dir={tmp}/sweep",
+        ]
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, cwd=tmp, env=_env(cache), capture_output=True, text=True,
-                           timeout=900, check=False)
+        p = subprocess.run(
+            cmd, cwd=tmp, env=_env(cache), capture_output=True, text=True, timeout=900, check=False
+        )
         wall = time.perf_counter() - t0
         root = Path(tmp) / "sweep"
         top = sorted(x.name for x in root.iterdir()) if root.is_dir() else []
@@ -302,13 +372,21 @@ def _sweep(cache: Path) -> dict:
         merged = [x for x in top if not x.isdigit() and x not in (".hydra", "multirun.yaml")]
         merge_msg = [ln for ln in p.stdout.splitlines() if ln.lower().startswith("merged")]
     ok = p.returncode == 0
-    return {"command": " ".join(["python", *cmd[1:-1], "hydra.sweep.dir=TMP"]),
-            "ok": ok, "rc": p.returncode, "wall_s": wall, "jobs": jobs, "replicates": reps,
-            "runs_per_s": jobs * reps / wall if ok else None,
-            "jobs_per_s": jobs / wall if ok else None, "job_dirs": len(job_dirs),
-            "merged_outputs": merged, "merge_message": merge_msg[-1] if merge_msg else None,
-            "merged": bool(merged or merge_msg),
-            "stderr_tail": None if ok else p.stderr[-1500:]}
+    return {
+        "command": " ".join(["python", *cmd[1:-1], "hydra.sweep.dir=TMP"]),
+        "ok": ok,
+        "rc": p.returncode,
+        "wall_s": wall,
+        "jobs": jobs,
+        "replicates": reps,
+        "runs_per_s": jobs * reps / wall if ok else None,
+        "jobs_per_s": jobs / wall if ok else None,
+        "job_dirs": len(job_dirs),
+        "merged_outputs": merged,
+        "merge_message": merge_msg[-1] if merge_msg else None,
+        "merged": bool(merged or merge_msg),
+        "stderr_tail": None if ok else p.stderr[-1500:],
+    }
 
 
 def machine() -> dict:
@@ -330,45 +408,68 @@ def machine() -> dict:
                 mem = round(int(ln.split()[1]) / 2**20, 1)
     except OSError:
         pass
-    vers = {"python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__}
+    vers = {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__}
     for mod in ("mesa", "pandas", "hydra"):
         try:
             vers[mod] = __import__(mod).__version__
         except Exception:  # pragma: no cover - optional
             vers[mod] = None
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                capture_output=True, text=True, check=False).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "sim"], cwd=ROOT,
-                                    capture_output=True, text=True, check=False).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "sim"], cwd=ROOT, capture_output=True, text=True, check=False
+            ).stdout.strip()
+        )
     except OSError:
         commit, dirty = None, None
-    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
-            "mem_gib": mem, "versions": vers, "git_commit": commit, "sim_dirty": dirty,
-            "numba_threading_layer_env": os.environ.get("NUMBA_THREADING_LAYER"),
-            "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "mem_gib": mem,
+        "versions": vers,
+        "git_commit": commit,
+        "sim_dirty": dirty,
+        "numba_threading_layer_env": os.environ.get("NUMBA_THREADING_LAYER"),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def plan(quick: bool) -> dict:
     if quick:
-        return {"sizes": [{"units": 1_000, "nb_days": 3, "py_days": 1, "repeat": 2},
-                          {"units": 10_000, "nb_days": 1, "py_days": 1, "repeat": 1}],
-                "bandwidth": {"mib": 256, "repeat": 3},
-                "threads": {"scenario": "afghanistan_2021", "threads": [1, 2],
-                            "replicates": [1, 4], "days": 30},
-                "scenario": {"threads": 2, "repeat": 2, "replicates": 10},
-                "cold": False, "sweep": False}
-    return {"sizes": [{"units": 1_000, "nb_days": 10, "py_days": 3, "repeat": 2},
-                      {"units": 10_000, "nb_days": 3, "py_days": 2, "repeat": 1},
-                      {"units": 100_000, "nb_days": 2, "py_days": 1, "repeat": 1},
-                      {"units": 1_000_000, "nb_days": 1, "py_days": 0, "repeat": 1}],
-            "bandwidth": {"mib": 1024, "repeat": 5},
-            "threads": {"scenario": "afghanistan_2021", "threads": [1, 2],
-                        "replicates": [1, 4, 16, 64], "days": None},
-            "scenario": {"threads": 2, "repeat": 3, "replicates": 1000},
-            "cold": True, "sweep": True}
+        return {
+            "sizes": [
+                {"units": 1_000, "nb_days": 3, "py_days": 1, "repeat": 2},
+                {"units": 10_000, "nb_days": 1, "py_days": 1, "repeat": 1},
+            ],
+            "bandwidth": {"mib": 256, "repeat": 3},
+            "threads": {"scenario": "afghanistan_2021", "threads": [1, 2], "replicates": [1, 4], "days": 30},
+            "scenario": {"threads": 2, "repeat": 2, "replicates": 10},
+            "cold": False,
+            "sweep": False,
+        }
+    return {
+        "sizes": [
+            {"units": 1_000, "nb_days": 10, "py_days": 3, "repeat": 2},
+            {"units": 10_000, "nb_days": 3, "py_days": 2, "repeat": 1},
+            {"units": 100_000, "nb_days": 2, "py_days": 1, "repeat": 1},
+            {"units": 1_000_000, "nb_days": 1, "py_days": 0, "repeat": 1},
+        ],
+        "bandwidth": {"mib": 1024, "repeat": 5},
+        "threads": {
+            "scenario": "afghanistan_2021",
+            "threads": [1, 2],
+            "replicates": [1, 4, 16, 64],
+            "days": None,
+        },
+        "scenario": {"threads": 2, "repeat": 3, "replicates": 1000},
+        "cold": True,
+        "sweep": True,
+    }
 
 
 def run_all(quick: bool, ensemble: int | None) -> dict:
@@ -388,8 +489,7 @@ def run_all(quick: bool, ensemble: int | None) -> dict:
         cache = CACHE
         cache.mkdir(parents=True, exist_ok=True)
         res["warmup"] = _worker("warmup", {}, cache)
-        res["startup"] = {"cold": None, "warm": _startup(cache),
-                          "cache": "benchmarks/.cache (warm)"}
+        res["startup"] = {"cold": None, "warm": _startup(cache), "cache": "benchmarks/.cache (warm)"}
     print("bandwidth", flush=True)
     res["bandwidth"] = _worker("bandwidth", pl["bandwidth"], cache)
     print("step-kernel throughput", flush=True)
@@ -410,13 +510,22 @@ def run_all(quick: bool, ensemble: int | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run (< 1 minute, warm cache)")
-    ap.add_argument("--ensemble", type=int, default=None,
-                    help="replicates of the timed 2021 ensemble (default 100, scaled to 1000)")
-    ap.add_argument("--out", type=Path, default=None,
-                    help="results JSON (default benchmarks/results.json, or "
-                         "benchmarks/.cache/results-quick.json with --quick)")
-    ap.add_argument("--report-only", action="store_true",
-                    help="regenerate RESULTS.md from an existing results JSON")
+    ap.add_argument(
+        "--ensemble",
+        type=int,
+        default=None,
+        help="replicates of the timed 2021 ensemble (default 100, scaled to 1000)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results JSON (default benchmarks/results.json, or "
+        "benchmarks/.cache/results-quick.json with --quick)",
+    )
+    ap.add_argument(
+        "--report-only", action="store_true", help="regenerate RESULTS.md from an existing results JSON"
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)

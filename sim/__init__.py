@@ -10,6 +10,5 @@ from sim.model import ConflictModel
 from sim.outputs import RunResult, read_parquet
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["ConflictModel", "RunResult", "Scenario", "ScenarioError", "load_scenario",
-           "read_parquet", "run"]
+__all__ = ["ConflictModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "read_parquet", "run"]
 __version__ = "0.1.0"

@@ -240,7 +240,8 @@ class Location(FixedAgent):
                 break
             other = m.locations[j]
             other.news = other.news + P.news_district * math.exp(
-                -float(S.cand_days[self.row, k]) / P.news_lambda)
+                -float(S.cand_days[self.row, k]) / P.news_lambda
+            )
         prisoners = float(S.prisoners[self.row])
         if self.has_prison and prisoners > 0.0:
             self.pool = self.pool + prisoners
@@ -307,9 +308,15 @@ class Garrison(_AtLocation):
         t_eff = loc.threat * ins_q * (1.0 + P.terrain * float(S.ruggedness[i]))
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
         lost = loc.loss_x / max(loc.x_before, 1.0)
-        z = (P.b0 + P.b_ratio * ratio - P.b_losses * lost - P.b_isolated * loc.isolated
-             - P.b_news * (loc.news + m.command.news_national) + P.b_support * sigma
-             + P.b_supply * min(self.supply / 30.0, 1.0))
+        z = (
+            P.b0
+            + P.b_ratio * ratio
+            - P.b_losses * lost
+            - P.b_isolated * loc.isolated
+            - P.b_news * (loc.news + m.command.news_national)
+            + P.b_support * sigma
+            + P.b_supply * min(self.supply / 30.0, 1.0)
+        )
         self.morale = self.morale + P.m_alpha * (logistic(z) - self.morale)
         if loc.threat <= 0.0 or self.morale >= P.break_threshold:
             return
@@ -332,8 +339,7 @@ class Garrison(_AtLocation):
             m.log(t, C.LOG_RETREATED_TO_AIRPORT, i, keep)
             return
         u2 = uniform_py(m.seed, t, C.DRAW_BREAK_MODE, i)
-        p_surr = logistic(P.surrender_base + P.surrender_affinity
-                          * (float(S.affinity[i]) - 0.5) - ratio)
+        p_surr = logistic(P.surrender_base + P.surrender_affinity * (float(S.affinity[i]) - 0.5) - ratio)
         if u2 < p_surr:
             m.account(C.ACC_GOV_CAPTURED, g)
             loc.equipment = loc.equipment + g
@@ -352,8 +358,7 @@ class Militia(_AtLocation):
     loyalty = _Row("loy")
     state = _Row("mstate", int)
 
-    def __init__(self, model: ConflictModel, row: int, cell: Any, patron: str,
-                 patron_index: int) -> None:
+    def __init__(self, model: ConflictModel, row: int, cell: Any, patron: str, patron_index: int) -> None:
         super().__init__(model, row, cell)
         self.patron = patron
         self.patron_index = patron_index
@@ -372,8 +377,13 @@ class Militia(_AtLocation):
         present = 1.0 if m.command.patron_present(self.patron_index) else 0.0
         cap = m.locations[int(S.prov_capital[i])]
         cap_held = 1.0 if cap.control != C.INSURGENT else 0.0
-        z = (P.c0 + P.c_patron * present + P.c_support * sigma
-             - P.c_news * (self.location.news + m.command.news_national) + P.c_capital * cap_held)
+        z = (
+            P.c0
+            + P.c_patron * present
+            + P.c_support * sigma
+            - P.c_news * (self.location.news + m.command.news_national)
+            + P.c_capital * cap_held
+        )
         target = min(max(logistic(z) + P.mil_loyalty_shift, 0.0), 1.0)
         self.loyalty = self.loyalty + P.l_alpha * (target - self.loyalty)
         if ms == C.MIL_ACTIVE:
@@ -383,8 +393,7 @@ class Militia(_AtLocation):
         elif ms == C.MIL_STOOD_ASIDE:
             if self.loyalty >= P.stand_aside:
                 self.state = C.MIL_ACTIVE
-            elif (self.location.threat > 0.0
-                  and uniform_py(m.seed, t, C.DRAW_MILITIA, i) < P.switch_prob):
+            elif self.location.threat > 0.0 and uniform_py(m.seed, t, C.DRAW_MILITIA, i) < P.switch_prob:
                 n = self.personnel
                 self.state = C.MIL_SWITCHED
                 self.location.pool = self.location.pool + n
@@ -443,8 +452,9 @@ class InsurgentUnit(mesa.Agent):
         """Candidate k is out of the question (kernels.movement.move_all): held, or beyond the
         radius."""
         m, P, S = self.model, self.model.params, self.model.static
-        return (m.locations[int(S.cand[here, k])].control == C.INSURGENT
-                or S.cand_days[here, k] > P.radius_days)
+        return (
+            m.locations[int(S.cand[here, k])].control == C.INSURGENT or S.cand_days[here, k] > P.radius_days
+        )
 
     def score(self, here: int, k: int, sigma: float, siege: bool) -> float:
         """U_j of candidate k (kernels.movement.move_all, scoring); a siege target scores
@@ -510,9 +520,10 @@ class InsurgentUnit(mesa.Agent):
         here = self.location_row
         loc = m.locations[here]
         if loc.is_defended():
-            if (self.morale >= P.i_min_attack
-                    and loc.siege_ratio(self.effective(here), float(S.support[t]))
-                    <= P.withdraw_ratio):
+            if (
+                self.morale >= P.i_min_attack
+                and loc.siege_ratio(self.effective(here), float(S.support[t])) <= P.withdraw_ratio
+            ):
                 return  # stay and fight
             self.withdraw(here, budget)
             return
@@ -558,8 +569,9 @@ class InsurgentUnit(mesa.Agent):
         if best < 0:
             return
         self.target = here
-        d = min(float(S.edge_days[e]) for e in range(S.indptr[here], S.indptr[here + 1])
-                if S.indices[e] == best)
+        d = min(
+            float(S.edge_days[e]) for e in range(S.indptr[here], S.indptr[here + 1]) if S.indices[e] == best
+        )
         self.next_row = best
         if d > budget:
             self.eta = d - budget
@@ -571,8 +583,9 @@ class InsurgentUnit(mesa.Agent):
         if self.strength > 0.0 and self.eta == 0.0:
             loc = self.model.locations[self.location_row]
             loc.insurgents_present = loc.insurgents_present + self.strength
-            loc.insurgents_effective = (loc.insurgents_effective
-                                        + self.strength * self.quality * h(self.morale))
+            loc.insurgents_effective = loc.insurgents_effective + self.strength * self.quality * h(
+                self.morale
+            )
 
     def take_losses(self) -> None:
         if self.strength > 0.0 and self.eta == 0.0:
@@ -603,8 +616,7 @@ class InsurgentUnit(mesa.Agent):
         loc.pool = loc.pool - take
         self.strength = self.strength + take
         if loc.equipment > 0.0:
-            self.quality = min(self.quality + P.capture_gain * loc.equipment / 1000.0,
-                               P.max_ins_quality)
+            self.quality = min(self.quality + P.capture_gain * loc.equipment / 1000.0, P.max_ins_quality)
 
 
 class Province(mesa.Agent):
@@ -762,8 +774,7 @@ class GovernmentCommand(mesa.Agent):
         cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * float(S.support[t]))
         land = (t + P.delay) % slots
         while cap > 0.0 and self.reserve > 0.0:
-            open_ = [loc for loc in m.locations
-                     if loc.request > 0.0 and loc.control != C.INSURGENT]
+            open_ = [loc for loc in m.locations if loc.request > 0.0 and loc.control != C.INSURGENT]
             if not open_:
                 break
             if self.policy == "by_value":

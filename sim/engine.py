@@ -33,11 +33,18 @@ from sim.world import Static, build_params, build_static, initial_state
 SERIES_CELL_LIMIT = 20_000_000
 
 
-def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates: int = 1,
-        days: int | None = None, backend: str = "numba",
-        record_locations: bool | None = None, parallel: bool | int = True,
-        overrides: Sequence[str] = (), chunk: int | None = None,
-        progress: Callable[[int], None] | None = None) -> RunResult:
+def run(
+    scenario: Scenario | str = "afghanistan_2021",
+    seed: int = 0,
+    replicates: int = 1,
+    days: int | None = None,
+    backend: str = "numba",
+    record_locations: bool | None = None,
+    parallel: bool | int = True,
+    overrides: Sequence[str] = (),
+    chunk: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
     """Run a scenario for ``replicates`` replicates and return the result tables.
 
     Parameters
@@ -99,7 +106,7 @@ def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates
         shape = (R, T + 1, N) if record_locations else (0, 0, 0)
         lc, lg = np.zeros(shape, np.int8), np.zeros(shape)
         lm, li = np.zeros(shape), np.zeros(shape)
-        run_batch_serial_nb(st, S_, P, seeds[a:a + R], 0, T, side, acc, lc, lg, lm, li)
+        run_batch_serial_nb(st, S_, P, seeds[a : a + R], 0, T, side, acc, lc, lg, lm, li)
         return st, side, acc, lc, lg, lm, li
 
     if threads == 1:
@@ -130,8 +137,7 @@ def run(scenario: Scenario | str = "afghanistan_2021", seed: int = 0, replicates
     if len(parts) == 1:
         st, side, acc, lc, lg, lm, li = parts[0]
     else:
-        st = type(parts[0][0])(*(np.concatenate(f) for f in zip(*(p[0] for p in parts),
-                                                                 strict=True)))
+        st = type(parts[0][0])(*(np.concatenate(f) for f in zip(*(p[0] for p in parts), strict=True)))
         side, acc, lc, lg, lm, li = (np.concatenate([p[k] for p in parts]) for k in range(1, 7))
     return RunResult.from_arrays(scenario, seeds, st, side, acc, lc, lg, lm, li, backend="numba")
 
@@ -161,8 +167,7 @@ def _run_python(scenario: Scenario, seeds: np.ndarray, T: int, record: bool) -> 
 
     parts = []
     for r, s in enumerate(seeds):
-        m = ConflictModel(scenario, backend="python", days=T, record_locations=record,
-                          seed=int(s)).run()
+        m = ConflictModel(scenario, backend="python", days=T, record_locations=record, seed=int(s)).run()
         res = m.result()
         for name in ("summary", "runs", "events", "sides", "series"):
             df = getattr(res, name)
@@ -170,7 +175,8 @@ def _run_python(scenario: Scenario, seeds: np.ndarray, T: int, record: bool) -> 
                 df["replicate"] = r
         parts.append(res)
     first = parts[0]
-    merged = {name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)
-              for name in ("summary", "runs", "events", "sides", "series")}
-    return RunResult(scenario_name=first.scenario_name, config_yaml=first.config_yaml,
-                     seeds=seeds, **merged)
+    merged = {
+        name: pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+        for name in ("summary", "runs", "events", "sides", "series")
+    }
+    return RunResult(scenario_name=first.scenario_name, config_yaml=first.config_yaml, seeds=seeds, **merged)

@@ -61,9 +61,14 @@ class ConflictModel(mesa.Model):
         Built from the road graph; ``Location`` agents sit in their cell.
     """
 
-    def __init__(self, scenario: Scenario | str = "afghanistan_2021", backend: str = "numba",
-                 days: int | None = None, record_locations: bool = True,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        scenario: Scenario | str = "afghanistan_2021",
+        backend: str = "numba",
+        days: int | None = None,
+        record_locations: bool = True,
+        seed: int = 0,
+    ) -> None:
         super().__init__(rng=int(seed))
         if isinstance(scenario, str):
             scenario = load_scenario(scenario)
@@ -76,8 +81,9 @@ class ConflictModel(mesa.Model):
         self.seed = int(seed)
         self.days = int(days if days is not None else scenario.horizon_days)
         if self.days > scenario.horizon_days:
-            raise ValueError(f"days={self.days} is beyond the scenario horizon "
-                             f"({scenario.horizon_days} days)")
+            raise ValueError(
+                f"days={self.days} is beyond the scenario horizon ({scenario.horizon_days} days)"
+            )
         self.static = build_static(scenario)
         self.params = build_params(scenario)
         self.state: State = initial_state(scenario, 1)
@@ -94,13 +100,15 @@ class ConflictModel(mesa.Model):
 
         self._build_agents()
         self._record()
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "capitals_held": lambda m: m.capitals_held,
-            "locations_held": lambda m: int((m.state.ctrl[0] != C.INSURGENT).sum()),
-            "gov_present": lambda m: float(m._side[0, m.day, 0]),
-            "ins_present": lambda m: float(m._side[0, m.day, 1]),
-            "reserve": lambda m: m.command.reserve,
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "capitals_held": lambda m: m.capitals_held,
+                "locations_held": lambda m: int((m.state.ctrl[0] != C.INSURGENT).sum()),
+                "gov_present": lambda m: float(m._side[0, m.day, 0]),
+                "ins_present": lambda m: float(m._side[0, m.day, 1]),
+                "reserve": lambda m: m.command.reserve,
+            }
+        )
         self.datacollector.collect(self)
 
     # ---------------------------------------------------------------- construction
@@ -116,20 +124,31 @@ class ConflictModel(mesa.Model):
         self.locations = [Location(self, i, self.grid[i]) for i in range(scen.n_locations)]
         kinds = np.full(scen.n_locations, "none", dtype=object)
         kinds[scen.garrisons["location"]] = scen.garrisons["type"]
-        self.garrisons_by_row = [Garrison(self, i, self.grid[i], str(kinds[i]))
-                                 for i in range(scen.n_locations)]
+        self.garrisons_by_row = [
+            Garrison(self, i, self.grid[i], str(kinds[i])) for i in range(scen.n_locations)
+        ]
         self.militias_by_row: list[Militia | None] = [None] * scen.n_locations
-        for row, pat, pi in zip(scen.militias["location"].tolist(),
-                                scen.militias["patron"].tolist(),
-                                scen.militias["patron_index"].tolist(), strict=True):
+        for row, pat, pi in zip(
+            scen.militias["location"].tolist(),
+            scen.militias["patron"].tolist(),
+            scen.militias["patron_index"].tolist(),
+            strict=True,
+        ):
             self.militias_by_row[row] = Militia(self, row, self.grid[row], pat, pi)
-        self.units = [InsurgentUnit(self, u, str(uid))
-                      for u, uid in enumerate(scen.insurgents["unit_id"].tolist())]
-        self.provinces = [Province(self, k, str(p), int(c)) for k, (p, c) in enumerate(
-            zip(scen.provinces["province"], scen.provinces["capital"], strict=True))]
+        self.units = [
+            InsurgentUnit(self, u, str(uid)) for u, uid in enumerate(scen.insurgents["unit_id"].tolist())
+        ]
+        self.provinces = [
+            Province(self, k, str(p), int(c))
+            for k, (p, c) in enumerate(
+                zip(scen.provinces["province"], scen.provinces["capital"], strict=True)
+            )
+        ]
         self.command = GovernmentCommand(self)
-        self.neighbours = [[self.locations[int(j)] for j in S.indices[S.indptr[i]:S.indptr[i + 1]]]
-                           for i in range(scen.n_locations)]
+        self.neighbours = [
+            [self.locations[int(j)] for j in S.indices[S.indptr[i] : S.indptr[i + 1]]]
+            for i in range(scen.n_locations)
+        ]
 
     # ---------------------------------------------------------------- stepping
     def step(self) -> None:
@@ -220,8 +239,18 @@ class ConflictModel(mesa.Model):
             st.log_lost[0] += 1
 
     def _record(self) -> None:
-        record_nb(self.state, self.static, 0, self.day, self._side, self._acc, self._loc_ctrl,
-                  self._loc_gov, self._loc_morale, self._loc_ins)
+        record_nb(
+            self.state,
+            self.static,
+            0,
+            self.day,
+            self._side,
+            self._acc,
+            self._loc_ctrl,
+            self._loc_gov,
+            self._loc_morale,
+            self._loc_ins,
+        )
 
     # ---------------------------------------------------------------- outputs
     @property
@@ -235,10 +264,17 @@ class ConflictModel(mesa.Model):
 
         k = self.day + 1  # copies: tables are built lazily, the model may step on
         return RunResult.from_arrays(
-            self.conflict_scenario, np.array([self.seed]), State(*(a.copy() for a in self.state)),
-            self._side[:, :k].copy(), self._acc[:, :k].copy(), self._loc_ctrl[:, :k].copy(),
-            self._loc_gov[:, :k].copy(), self._loc_morale[:, :k].copy(),
-            self._loc_ins[:, :k].copy(), backend=self.backend)
+            self.conflict_scenario,
+            np.array([self.seed]),
+            State(*(a.copy() for a in self.state)),
+            self._side[:, :k].copy(),
+            self._acc[:, :k].copy(),
+            self._loc_ctrl[:, :k].copy(),
+            self._loc_gov[:, :k].copy(),
+            self._loc_morale[:, :k].copy(),
+            self._loc_ins[:, :k].copy(),
+            backend=self.backend,
+        )
 
     @property
     def events(self) -> pd.DataFrame:

@@ -52,8 +52,13 @@ class RunResult:
     is done) and then kept; ``RunResult(name, config_yaml, seeds, summary=df_or_callable, ...)``.
     """
 
-    def __init__(self, scenario_name: str, config_yaml: str | Callable[[], str],
-                 seeds: np.ndarray, **tables: pd.DataFrame | Callable[[], pd.DataFrame]) -> None:
+    def __init__(
+        self,
+        scenario_name: str,
+        config_yaml: str | Callable[[], str],
+        seeds: np.ndarray,
+        **tables: pd.DataFrame | Callable[[], pd.DataFrame],
+    ) -> None:
         missing = set(TABLES) - set(tables)
         if missing:
             raise ValueError(f"missing tables: {sorted(missing)}")
@@ -82,10 +87,19 @@ class RunResult:
     series = property(lambda self: self._table("series"), doc="Daily per-location series.")
 
     @classmethod
-    def from_arrays(cls, scen: Scenario, seeds: np.ndarray, st: State, side: np.ndarray,
-                    acc: np.ndarray, loc_ctrl: np.ndarray, loc_gov: np.ndarray,
-                    loc_morale: np.ndarray, loc_ins: np.ndarray,
-                    backend: str = "numba") -> RunResult:
+    def from_arrays(
+        cls,
+        scen: Scenario,
+        seeds: np.ndarray,
+        st: State,
+        side: np.ndarray,
+        acc: np.ndarray,
+        loc_ctrl: np.ndarray,
+        loc_gov: np.ndarray,
+        loc_morale: np.ndarray,
+        loc_ins: np.ndarray,
+        backend: str = "numba",
+    ) -> RunResult:
         """Build the tables from the arrays a run left behind."""
         R = len(seeds)
         loc = scen.locations
@@ -100,43 +114,57 @@ class RunResult:
             rep = np.repeat(np.arange(R), len(caps))
             capcol = np.tile(caps, R)
             fell = st.fell_day[rep, capcol]
-            summary = pd.DataFrame({
-                "replicate": rep, "seed": seeds[rep],
-                "location_id": ids[capcol], "name": names[capcol],
-                "province": loc["province"][capcol],
-                "fell_day": pd.array(np.where(fell >= 0, fell, 0), dtype="Int64"),
-                "mode": pd.Categorical(np.array(C.FALL_MODES, dtype=object)[st.fall_mode[rep, capcol]],
-                                       categories=C.FALL_MODES),
-            })
+            summary = pd.DataFrame(
+                {
+                    "replicate": rep,
+                    "seed": seeds[rep],
+                    "location_id": ids[capcol],
+                    "name": names[capcol],
+                    "province": loc["province"][capcol],
+                    "fell_day": pd.array(np.where(fell >= 0, fell, 0), dtype="Int64"),
+                    "mode": pd.Categorical(
+                        np.array(C.FALL_MODES, dtype=object)[st.fall_mode[rep, capcol]],
+                        categories=C.FALL_MODES,
+                    ),
+                }
+            )
             summary.loc[fell < 0, "fell_day"] = pd.NA
             summary["fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
-                summary["fell_day"].astype("float64"), unit="D")
-            summary = summary[["replicate", "seed", "location_id", "name", "province", "fell_day",
-                               "fell_date", "mode"]]
-            summary = summary.sort_values(["replicate", "fell_day", "location_id"],
-                                          na_position="last", kind="stable").reset_index(drop=True)
+                summary["fell_day"].astype("float64"), unit="D"
+            )
+            summary = summary[
+                ["replicate", "seed", "location_id", "name", "province", "fell_day", "fell_date", "mode"]
+            ]
+            summary = summary.sort_values(
+                ["replicate", "fell_day", "location_id"], na_position="last", kind="stable"
+            ).reset_index(drop=True)
             return summary
 
         def runs() -> pd.DataFrame:
             # runs
             hub = int(caps[np.argmax(loc["value"][caps])])
             hub_day = st.fell_day[:, hub]
-            runs = pd.DataFrame({
-                "replicate": np.arange(R), "seed": seeds,
-                "capitals_fallen": (st.fell_day[:, is_cap] >= 0).sum(axis=1),
-                "capitals_held_final": side[:, -1, 2].astype(np.int64),
-                "districts_lost": ((st.ctrl[:, ~is_cap] == C.INSURGENT)
-                                   & (loc["initial_control"][~is_cap] != C.INSURGENT)).sum(axis=1),
-                "hub_fell_day": pd.array(np.where(hub_day >= 0, hub_day, 0), dtype="Int64"),
-            })
+            runs = pd.DataFrame(
+                {
+                    "replicate": np.arange(R),
+                    "seed": seeds,
+                    "capitals_fallen": (st.fell_day[:, is_cap] >= 0).sum(axis=1),
+                    "capitals_held_final": side[:, -1, 2].astype(np.int64),
+                    "districts_lost": (
+                        (st.ctrl[:, ~is_cap] == C.INSURGENT)
+                        & (loc["initial_control"][~is_cap] != C.INSURGENT)
+                    ).sum(axis=1),
+                    "hub_fell_day": pd.array(np.where(hub_day >= 0, hub_day, 0), dtype="Int64"),
+                }
+            )
             runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
             rday = scen.report_day
             fd = st.fell_day[:, is_cap]
-            runs["report_date"] = pd.to_datetime(start) + pd.to_timedelta(
-                np.full(R, float(rday)), unit="D")
+            runs["report_date"] = pd.to_datetime(start) + pd.to_timedelta(np.full(R, float(rday)), unit="D")
             runs["capitals_fallen_by_report"] = ((fd >= 0) & (fd <= rday)).sum(axis=1)
             runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
-                runs["hub_fell_day"].astype("float64"), unit="D")
+                runs["hub_fell_day"].astype("float64"), unit="D"
+            )
             for k, lab in enumerate(C.ACC_LABELS):
                 runs[lab] = st.acc[:, k]
             runs["backend"] = backend
@@ -154,27 +182,34 @@ class RunResult:
             has_loc = eloc >= 0
             safe = np.where(has_loc, eloc, 0)
             is_fall = (ekind == C.LOG_DISTRICT_FELL) | (ekind == C.LOG_CAPITAL_FELL)
-            mode = np.where(is_fall, np.array(C.FALL_MODES, dtype=object)[
-                np.where(is_fall, evalue, 0).astype(int)], None)
-            events = pd.DataFrame({
-                "replicate": erep, "seed": seeds[erep] if R else [], "day": eday,
-                "date": _dates(start, eday),
-                "event": pd.Categorical(np.array(C.LOG_LABELS, dtype=object)[ekind],
-                                        categories=C.LOG_LABELS),
-                "location_id": np.where(has_loc, ids[safe], None),
-                "name": np.where(has_loc, names[safe], None),
-                "is_capital": np.where(has_loc, is_cap[safe], False),
-                "value": np.where(is_fall, np.nan, evalue),
-                "mode": mode,
-            })
+            mode = np.where(
+                is_fall, np.array(C.FALL_MODES, dtype=object)[np.where(is_fall, evalue, 0).astype(int)], None
+            )
+            events = pd.DataFrame(
+                {
+                    "replicate": erep,
+                    "seed": seeds[erep] if R else [],
+                    "day": eday,
+                    "date": _dates(start, eday),
+                    "event": pd.Categorical(
+                        np.array(C.LOG_LABELS, dtype=object)[ekind], categories=C.LOG_LABELS
+                    ),
+                    "location_id": np.where(has_loc, ids[safe], None),
+                    "name": np.where(has_loc, names[safe], None),
+                    "is_capital": np.where(has_loc, is_cap[safe], False),
+                    "value": np.where(is_fall, np.nan, evalue),
+                    "mode": mode,
+                }
+            )
             return events
 
         def sides() -> pd.DataFrame:
             # sides
             srep = np.repeat(np.arange(R), T1)
             sday = np.tile(np.arange(T1), R)
-            sides = pd.DataFrame({"replicate": srep, "seed": seeds[srep], "day": sday,
-                                  "date": _dates(start, sday)})
+            sides = pd.DataFrame(
+                {"replicate": srep, "seed": seeds[srep], "day": sday, "date": _dates(start, sday)}
+            )
             for k, lab in enumerate(SIDE_LABELS):
                 sides[lab] = side[:, :, k].ravel()
             for k, lab in enumerate(C.ACC_LABELS):
@@ -188,18 +223,36 @@ class RunResult:
                 rr = np.repeat(np.arange(R), T1 * N)
                 dd = np.tile(np.repeat(np.arange(T1), N), R)
                 ll = np.tile(np.arange(N), R * T1)
-                series = pd.DataFrame({
-                    "replicate": rr, "seed": seeds[rr], "day": dd, "date": _dates(start, dd),
-                    "location_id": pd.Categorical(ids[ll]),
-                    "control": pd.Categorical(np.array(C.CONTROL_LABELS, dtype=object)[
-                        loc_ctrl.ravel()], categories=C.CONTROL_LABELS),
-                    "gov_strength": loc_gov.ravel(), "gov_morale": loc_morale.ravel(),
-                    "ins_strength": loc_ins.ravel(),
-                })
+                series = pd.DataFrame(
+                    {
+                        "replicate": rr,
+                        "seed": seeds[rr],
+                        "day": dd,
+                        "date": _dates(start, dd),
+                        "location_id": pd.Categorical(ids[ll]),
+                        "control": pd.Categorical(
+                            np.array(C.CONTROL_LABELS, dtype=object)[loc_ctrl.ravel()],
+                            categories=C.CONTROL_LABELS,
+                        ),
+                        "gov_strength": loc_gov.ravel(),
+                        "gov_morale": loc_morale.ravel(),
+                        "ins_strength": loc_ins.ravel(),
+                    }
+                )
             else:
-                series = pd.DataFrame(columns=["replicate", "seed", "day", "date", "location_id",
-                                               "control", "gov_strength", "gov_morale",
-                                               "ins_strength"])
+                series = pd.DataFrame(
+                    columns=[
+                        "replicate",
+                        "seed",
+                        "day",
+                        "date",
+                        "location_id",
+                        "control",
+                        "gov_strength",
+                        "gov_morale",
+                        "ins_strength",
+                    ]
+                )
             return series
 
         def config_yaml() -> str:
@@ -209,9 +262,16 @@ class RunResult:
             cfg["backend"] = backend
             return OmegaConf.to_yaml(cfg)
 
-        return cls(scenario_name=scen.name, config_yaml=config_yaml,
-                   seeds=np.asarray(seeds), summary=summary, runs=runs, events=events,
-                   sides=sides, series=series)
+        return cls(
+            scenario_name=scen.name,
+            config_yaml=config_yaml,
+            seeds=np.asarray(seeds),
+            summary=summary,
+            runs=runs,
+            events=events,
+            sides=sides,
+            series=series,
+        )
 
     # ---------------------------------------------------------------- views
     @property
@@ -227,9 +287,11 @@ class RunResult:
     def __repr__(self) -> str:
         R = len(self.seeds)
         fallen = self.runs["capitals_fallen"]
-        return (f"<RunResult {self.scenario_name!r}: {R} replicate(s), capitals fallen median "
-                f"{fallen.median():.0f} (min {fallen.min()}, max {fallen.max()}), "
-                f"{len(self.events)} events>")
+        return (
+            f"<RunResult {self.scenario_name!r}: {R} replicate(s), capitals fallen median "
+            f"{fallen.median():.0f} (min {fallen.min()}, max {fallen.max()}), "
+            f"{len(self.events)} events>"
+        )
 
     # ---------------------------------------------------------------- files
     def to_parquet(self, path: str | os.PathLike) -> Path:

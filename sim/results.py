@@ -110,8 +110,7 @@ def job_is_done(job_dir: Path, chash: str) -> bool:
         return False
 
 
-def write_job(res: RunResult, job_dir: Path, swept: dict[str, str], chash: str,
-              job_num: int) -> None:
+def write_job(res: RunResult, job_dir: Path, swept: dict[str, str], chash: str, job_num: int) -> None:
     """Write one job's tables into its directory; ``done.json`` last."""
     (job_dir / FAILURE).unlink(missing_ok=True)
 
@@ -130,23 +129,31 @@ def write_job(res: RunResult, job_dir: Path, swept: dict[str, str], chash: str,
     write_parquet(tag(res.runs), job_dir / "runs.parquet")
     write_parquet(tag(res.events), job_dir / "events.parquet")
     write_parquet(tag(res.sides), job_dir / "series.parquet")
-    write_json({"config_hash": chash, "job": job_num, "swept": swept,
-                "replicates": len(res.seeds)}, job_dir / DONE)
+    write_json(
+        {"config_hash": chash, "job": job_num, "swept": swept, "replicates": len(res.seeds)}, job_dir / DONE
+    )
 
 
 def write_failure(job_dir: Path, swept: dict[str, str], job_num: int, err: BaseException) -> None:
     """Record a failed job (its error and overrides) in ``failure.json``."""
     (job_dir / DONE).unlink(missing_ok=True)
-    write_json({"job": job_num, "swept": swept, "error_type": type(err).__name__,
-                "error": str(err),
-                "traceback": "".join(traceback.format_exception(err))[-4000:]},
-               job_dir / FAILURE)
+    write_json(
+        {
+            "job": job_num,
+            "swept": swept,
+            "error_type": type(err).__name__,
+            "error": str(err),
+            "traceback": "".join(traceback.format_exception(err))[-4000:],
+        },
+        job_dir / FAILURE,
+    )
 
 
 # ------------------------------------------------------------------------------ merge
 def _job_dirs(sweep_dir: Path) -> list[Path]:
-    return sorted((p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-                  key=lambda p: int(p.name))
+    return sorted(
+        (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()), key=lambda p: int(p.name)
+    )
 
 
 def merge_sweep(sweep_dir: str | os.PathLike) -> dict[str, int]:
@@ -164,16 +171,28 @@ def merge_sweep(sweep_dir: str | os.PathLike) -> dict[str, int]:
             write_parquet(s, series_root / f"job={int(jd.name)}" / "part-0.parquet")
         elif (jd / FAILURE).is_file():
             f = json.loads((jd / FAILURE).read_text())
-            failures.append({"job": f["job"], "error_type": f["error_type"], "error": f["error"],
-                             "overrides": json.dumps(f["swept"]), **f["swept"]})
+            failures.append(
+                {
+                    "job": f["job"],
+                    "error_type": f["error_type"],
+                    "error": f["error"],
+                    "overrides": json.dumps(f["swept"]),
+                    **f["swept"],
+                }
+            )
     if runs:
         write_parquet(pd.concat(runs, ignore_index=True), sweep_dir / "runs.parquet")
         write_parquet(pd.concat(events, ignore_index=True), sweep_dir / "events.parquet")
-    fail_df = pd.DataFrame(failures, columns=None if failures else
-                           ["job", "error_type", "error", "overrides"])
+    fail_df = pd.DataFrame(
+        failures, columns=None if failures else ["job", "error_type", "error", "overrides"]
+    )
     write_parquet(fail_df, sweep_dir / "failures.parquet")
-    return {"jobs": len(jobs), "done": len(runs), "failed": len(failures),
-            "rows": int(sum(len(r) for r in runs))}
+    return {
+        "jobs": len(jobs),
+        "done": len(runs),
+        "failed": len(failures),
+        "rows": int(sum(len(r) for r in runs)),
+    }
 
 
 class MergeCallback(Callback):
@@ -184,8 +203,7 @@ class MergeCallback(Callback):
         if not sweep_dir.is_dir():
             return
         counts = merge_sweep(sweep_dir)
-        print(f"merged {counts['done']} of {counts['jobs']} jobs ({counts['rows']} runs) "
-              f"into {sweep_dir}")
+        print(f"merged {counts['done']} of {counts['jobs']} jobs ({counts['rows']} runs) into {sweep_dir}")
         if counts["done"]:
             with pd.option_context("display.width", 140, "display.max_columns", 20):
                 print(headline_table(open_sweep(sweep_dir).runs).to_string(index=False))
@@ -231,8 +249,10 @@ class Sweep:
                 if p.is_file():
                     con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{p}')")
             if (self.path / "series").is_dir():
-                con.execute("CREATE VIEW series AS SELECT * FROM read_parquet("
-                            f"'{self.path / 'series'}/*/*.parquet', hive_partitioning=true)")
+                con.execute(
+                    "CREATE VIEW series AS SELECT * FROM read_parquet("
+                    f"'{self.path / 'series'}/*/*.parquet', hive_partitioning=true)"
+                )
             self._con = con
         return self._con
 
@@ -249,9 +269,12 @@ def open_sweep(path: str | os.PathLike) -> Sweep:
     if not (path / "runs.parquet").is_file():
         raise FileNotFoundError(f"{path}: no runs.parquet (is this a conflict-sim sweep dir?)")
     fails = path / "failures.parquet"
-    return Sweep(path=path, runs=pd.read_parquet(path / "runs.parquet"),
-                 events=pd.read_parquet(path / "events.parquet"),
-                 failures=pd.read_parquet(fails) if fails.is_file() else pd.DataFrame())
+    return Sweep(
+        path=path,
+        runs=pd.read_parquet(path / "runs.parquet"),
+        events=pd.read_parquet(path / "events.parquet"),
+        failures=pd.read_parquet(fails) if fails.is_file() else pd.DataFrame(),
+    )
 
 
 def swept_columns(runs: pd.DataFrame) -> list[str]:
@@ -259,7 +282,7 @@ def swept_columns(runs: pd.DataFrame) -> list[str]:
     cols = list(runs.columns)
     if "replicate" not in cols:
         return []
-    cand = [c for c in cols[1:cols.index("replicate")] if c != "config_hash"]
+    cand = [c for c in cols[1 : cols.index("replicate")] if c != "config_hash"]
     varying = [c for c in cand if runs[c].nunique() > 1]
     return varying or cand
 
@@ -281,13 +304,18 @@ def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
         key = key if isinstance(key, tuple) else (key,)
         c = g["capitals_fallen_by_report"]
         hub = g["hub_fell_date"].dropna()
-        rows.append({
-            **dict(zip(keys, key, strict=True)),
-            "replicates": len(g),
-            "report_date": str(g["report_date"].iloc[0])[:10],
-            "capitals_fallen_by": f"{c.median():.0f} [{c.quantile(0.1):.0f}-{c.quantile(0.9):.0f}]",
-            "p_hub_falls": round(len(hub) / len(g), 2),
-            "hub_fell_date": (f"{hub.median():%Y-%m-%d} [{hub.quantile(0.1):%m-%d}.."
-                              f"{hub.quantile(0.9):%m-%d}]" if len(hub) else "held"),
-        })
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "replicates": len(g),
+                "report_date": str(g["report_date"].iloc[0])[:10],
+                "capitals_fallen_by": f"{c.median():.0f} [{c.quantile(0.1):.0f}-{c.quantile(0.9):.0f}]",
+                "p_hub_falls": round(len(hub) / len(g), 2),
+                "hub_fell_date": (
+                    f"{hub.median():%Y-%m-%d} [{hub.quantile(0.1):%m-%d}..{hub.quantile(0.9):%m-%d}]"
+                    if len(hub)
+                    else "held"
+                ),
+            }
+        )
     return pd.DataFrame(rows)

@@ -181,8 +181,9 @@ class State(NamedTuple):
 
 # ------------------------------------------------------------------------------- candidates
 @njit(cache=True)
-def candidate_table(indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarray, k: int,
-                    radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def candidate_table(
+    indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarray, k: int, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """K nearest locations of every location by road travel time (truncated Dijkstra).
 
     Returns ``cand, cand_days, cand_next, cand_hop_days``, each (N, K), nearest first and ties
@@ -239,8 +240,9 @@ def candidate_table(indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarr
     return cand, cdays, cnext, chop
 
 
-def road_csr(n: int, src: np.ndarray, dst: np.ndarray, days: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def road_csr(
+    n: int, src: np.ndarray, dst: np.ndarray, days: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Undirected road list -> CSR (indptr, indices, edge_days), neighbours sorted by id."""
     a = np.concatenate([src, dst]).astype(np.int64)
     b = np.concatenate([dst, src]).astype(np.int64)
@@ -258,34 +260,44 @@ def build_static(scen: Scenario) -> Static:
     loc = scen.locations
     n = loc.n_rows
     p = scen.config.model
-    indptr, indices, edge_days = road_csr(n, scen.roads["src"], scen.roads["dst"],
-                                          scen.roads["travel_days"])
+    indptr, indices, edge_days = road_csr(n, scen.roads["src"], scen.roads["dst"], scen.roads["travel_days"])
     k = int(p.movement.candidates)
-    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k,
-                                               float(p.movement.radius_days))
+    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
     caps = np.flatnonzero(loc["is_capital"])
     hub = int(caps[np.argmax(loc["value"][caps])])
     prov_capital = scen.provinces["capital"][loc["province_index"]].astype(np.int64)
     fort = np.where(loc["is_capital"], p.combat.fort_capital, p.combat.fort_district)
     mil_patron = np.full(n, -1, np.int64)
     mil_patron[scen.militias["location"]] = scen.militias["patron_index"]
-    prisoners = np.where(loc["has_prison"],
-                         p.growth.prisoners_per_prison * np.maximum(1.0, loc["population"] / 5e5),
-                         0.0)
+    prisoners = np.where(
+        loc["has_prison"], p.growth.prisoners_per_prison * np.maximum(1.0, loc["population"] / 5e5), 0.0
+    )
     evs = scen.events
     codes = [C.SCRIPTED_CODES[e.kind] for e in evs]
     offensive = [e.day for e in evs if e.kind == "offensive"]
     return Static(
-        n_loc=n, hub=hub, offensive_day=int(min(offensive)) if offensive else 0,
-        indptr=indptr, indices=indices, edge_days=edge_days,
-        cand=cand, cand_days=cdays, cand_next=cnext, cand_hop_days=chop,
-        value=np.asarray(loc["value"], np.float64), is_capital=np.asarray(loc["is_capital"]),
-        has_airport=np.asarray(loc["has_airport"]), has_prison=np.asarray(loc["has_prison"]),
+        n_loc=n,
+        hub=hub,
+        offensive_day=int(min(offensive)) if offensive else 0,
+        indptr=indptr,
+        indices=indices,
+        edge_days=edge_days,
+        cand=cand,
+        cand_days=cdays,
+        cand_next=cnext,
+        cand_hop_days=chop,
+        value=np.asarray(loc["value"], np.float64),
+        is_capital=np.asarray(loc["is_capital"]),
+        has_airport=np.asarray(loc["has_airport"]),
+        has_prison=np.asarray(loc["has_prison"]),
         ruggedness=np.asarray(loc["ruggedness"], np.float64),
         affinity=np.asarray(loc["affinity"], np.float64),
         population=np.asarray(loc["population"], np.float64),
-        prov_capital=prov_capital, fort=fort.astype(np.float64), mil_patron=mil_patron,
-        prisoners=prisoners.astype(np.float64), support=np.asarray(scen.support, np.float64),
+        prov_capital=prov_capital,
+        fort=fort.astype(np.float64),
+        mil_patron=mil_patron,
+        prisoners=prisoners.astype(np.float64),
+        support=np.asarray(scen.support, np.float64),
         ev_day=np.array([e.day for e in evs], np.int64),
         ev_kind=np.array(codes, np.int64),
         ev_loc=np.array([e.location for e in evs], np.int64),
@@ -301,38 +313,72 @@ def build_params(scen: Scenario) -> Params:
     c, mo, mv, mi, cm, g = m.combat, m.morale, m.movement, m.militia, m.command, m.growth
     r = scen.config.reserve
     return Params(
-        beta_gov=float(c.beta_gov), beta_ins=float(c.beta_ins), air_support=float(c.air_support),
-        fort_airport=float(c.fort_airport), terrain=float(c.terrain),
-        ins_quality0=float(c.insurgent_quality), capture_gain=float(c.capture_gain),
-        max_ins_quality=float(c.max_insurgent_quality), noise=float(c.noise),
-        m_alpha=float(mo.alpha), b0=float(mo.b0), b_ratio=float(mo.b_ratio),
-        b_losses=float(mo.b_losses), b_isolated=float(mo.b_isolated), b_news=float(mo.b_news),
-        b_support=float(mo.b_support), b_supply=float(mo.b_supply),
+        beta_gov=float(c.beta_gov),
+        beta_ins=float(c.beta_ins),
+        air_support=float(c.air_support),
+        fort_airport=float(c.fort_airport),
+        terrain=float(c.terrain),
+        ins_quality0=float(c.insurgent_quality),
+        capture_gain=float(c.capture_gain),
+        max_ins_quality=float(c.max_insurgent_quality),
+        noise=float(c.noise),
+        m_alpha=float(mo.alpha),
+        b0=float(mo.b0),
+        b_ratio=float(mo.b_ratio),
+        b_losses=float(mo.b_losses),
+        b_isolated=float(mo.b_isolated),
+        b_news=float(mo.b_news),
+        b_support=float(mo.b_support),
+        b_supply=float(mo.b_supply),
         break_threshold=float(mo.break_threshold),
-        news_decay=float(np.exp(-1.0 / mo.news_tau_days)), news_lambda=float(mo.news_lambda_days),
-        news_capital=float(mo.news_capital_weight), news_district=float(mo.news_district_weight),
-        surrender_base=float(mo.surrender_base), surrender_affinity=float(mo.surrender_affinity),
-        retreat_prob=float(mo.retreat_prob), retreat_besieged=float(mo.retreat_besieged),
-        retreat_keep=float(mo.retreat_keep), holdout_morale=float(mo.holdout_morale),
-        i_alpha=float(mo.insurgent_alpha), i_b0=float(mo.insurgent_b0),
-        i_b_losses=float(mo.insurgent_b_losses), i_b_news=float(mo.insurgent_b_news),
+        news_decay=float(np.exp(-1.0 / mo.news_tau_days)),
+        news_lambda=float(mo.news_lambda_days),
+        news_capital=float(mo.news_capital_weight),
+        news_district=float(mo.news_district_weight),
+        surrender_base=float(mo.surrender_base),
+        surrender_affinity=float(mo.surrender_affinity),
+        retreat_prob=float(mo.retreat_prob),
+        retreat_besieged=float(mo.retreat_besieged),
+        retreat_keep=float(mo.retreat_keep),
+        holdout_morale=float(mo.holdout_morale),
+        i_alpha=float(mo.insurgent_alpha),
+        i_b0=float(mo.insurgent_b0),
+        i_b_losses=float(mo.insurgent_b_losses),
+        i_b_news=float(mo.insurgent_b_news),
         i_min_attack=float(mo.insurgent_min_attack_morale),
-        withdraw_ratio=float(mv.withdraw_ratio), besiege=int(bool(mv.besiege_isolated)),
-        w_siege=float(mv.w_siege), pool_alone=float(c.pool_alone),
+        withdraw_ratio=float(mv.withdraw_ratio),
+        besiege=int(bool(mv.besiege_isolated)),
+        w_siege=float(mv.w_siege),
+        pool_alone=float(c.pool_alone),
         mil_loyalty_shift=float(scen.config.forces.militia_loyalty_shift),
-        w_value=float(mv.w_value), w_distance=float(mv.w_distance),
-        w_defence=float(mv.w_defence), w_concentration=float(mv.w_concentration),
-        w_keep=float(mv.w_keep), temperature=float(mv.temperature),
-        radius_days=float(mv.radius_days), max_hops=int(mv.max_hops_per_day),
-        l_alpha=float(mi.alpha), c0=float(mi.c0), c_patron=float(mi.c_patron),
-        c_support=float(mi.c_support), c_news=float(mi.c_news), c_capital=float(mi.c_capital),
-        stand_aside=float(mi.stand_aside), switch_prob=float(mi.switch_prob),
+        w_value=float(mv.w_value),
+        w_distance=float(mv.w_distance),
+        w_defence=float(mv.w_defence),
+        w_concentration=float(mv.w_concentration),
+        w_keep=float(mv.w_keep),
+        temperature=float(mv.temperature),
+        radius_days=float(mv.radius_days),
+        max_hops=int(mv.max_hops_per_day),
+        l_alpha=float(mi.alpha),
+        c0=float(mi.c0),
+        c_patron=float(mi.c_patron),
+        c_support=float(mi.c_support),
+        c_news=float(mi.c_news),
+        c_capital=float(mi.c_capital),
+        stand_aside=float(mi.stand_aside),
+        switch_prob=float(mi.switch_prob),
         mil_quality=float(mi.quality),
-        request_threshold=float(cm.request_threshold), request_size=float(cm.request_size),
-        capitals_only=int(bool(cm.capitals_only)), abandon_fraction=float(cm.abandon_fraction),
-        rho=float(g.rho), saturation=float(g.saturation), absorb=float(g.absorb),
-        airlift=float(r.airlift_per_day), airlift_floor=float(m.withdrawal.airlift_floor),
-        delay=int(r.delay_days), reserve_quality=float(r.quality),
+        request_threshold=float(cm.request_threshold),
+        request_size=float(cm.request_size),
+        capitals_only=int(bool(cm.capitals_only)),
+        abandon_fraction=float(cm.abandon_fraction),
+        rho=float(g.rho),
+        saturation=float(g.saturation),
+        absorb=float(g.absorb),
+        airlift=float(r.airlift_per_day),
+        airlift_floor=float(m.withdrawal.airlift_floor),
+        delay=int(r.delay_days),
+        reserve_quality=float(r.quality),
     )
 
 
@@ -377,27 +423,53 @@ def initial_state(scen: Scenario, replicates: int, log_capacity: int | None = No
     start_gov = float(gov0.sum() + mil0.sum())
     start_ins = float(s0.sum() + pool0.sum())
     return State(
-        ctrl=rep(ctrl0, np.int8), gov=rep(gov0), gq=rep(gq0), gm=rep(gm0), supply=rep(sup0),
-        holdout=np.zeros((R, n), np.int8), mil=rep(mil0), loy=rep(loy0), mstate=rep(mst0, np.int8),
-        pool=rep(pool0), news=np.zeros((R, n)), fell_day=np.full((R, n), -1, np.int64),
-        fall_mode=np.zeros((R, n), np.int8), req=np.zeros((R, n)),
-        req_day=np.full((R, n), -1, np.int64), transit=np.zeros((R, delay + 1, n)),
-        ins=np.zeros((R, n)), ins_eff=np.zeros((R, n)), threat=np.zeros((R, n)),
-        x_before=np.zeros((R, n)), loss_x=np.zeros((R, n)), loss_frac_i=np.zeros((R, n)),
-        iso=np.zeros((R, n), np.int8), broke=np.zeros((R, n), np.int8), equip=np.zeros((R, n)),
+        ctrl=rep(ctrl0, np.int8),
+        gov=rep(gov0),
+        gq=rep(gq0),
+        gm=rep(gm0),
+        supply=rep(sup0),
+        holdout=np.zeros((R, n), np.int8),
+        mil=rep(mil0),
+        loy=rep(loy0),
+        mstate=rep(mst0, np.int8),
+        pool=rep(pool0),
+        news=np.zeros((R, n)),
+        fell_day=np.full((R, n), -1, np.int64),
+        fall_mode=np.zeros((R, n), np.int8),
+        req=np.zeros((R, n)),
+        req_day=np.full((R, n), -1, np.int64),
+        transit=np.zeros((R, delay + 1, n)),
+        ins=np.zeros((R, n)),
+        ins_eff=np.zeros((R, n)),
+        threat=np.zeros((R, n)),
+        x_before=np.zeros((R, n)),
+        loss_x=np.zeros((R, n)),
+        loss_frac_i=np.zeros((R, n)),
+        iso=np.zeros((R, n), np.int8),
+        broke=np.zeros((R, n), np.int8),
+        equip=np.zeros((R, n)),
         tgt_count=np.zeros((R, n)),
-        s=rep(s0), uq=np.full((R, u), float(cfg.model.combat.insurgent_quality)),
-        um=rep(ins["morale"]), uloc=rep(ins["location"], np.int64),
-        unext=rep(ins["location"], np.int64), ueta=np.zeros((R, u)),
+        s=rep(s0),
+        uq=np.full((R, u), float(cfg.model.combat.insurgent_quality)),
+        um=rep(ins["morale"]),
+        uloc=rep(ins["location"], np.int64),
+        unext=rep(ins["location"], np.int64),
+        ueta=np.zeros((R, u)),
         utgt=np.full((R, u), -1, np.int64),
-        reserve=np.full(R, float(cfg.reserve.commandos)), news_g=np.zeros(R),
+        reserve=np.full(R, float(cfg.reserve.commandos)),
+        news_g=np.zeros(R),
         policy=np.full(R, C.POLICY_CODES[str(cfg.model.command.policy)], np.int64),
-        abandoned=np.zeros(R, np.int8), patron_present=present,
-        acc=np.zeros((R, C.N_ACC)), start_gov=np.full(R, start_gov),
+        abandoned=np.zeros(R, np.int8),
+        patron_present=present,
+        acc=np.zeros((R, C.N_ACC)),
+        start_gov=np.full(R, start_gov),
         start_ins=np.full(R, start_ins),
-        log_day=np.zeros((R, cap), np.int64), log_kind=np.zeros((R, cap), np.int8),
-        log_loc=np.zeros((R, cap), np.int64), log_val=np.zeros((R, cap)),
-        log_n=np.zeros(R, np.int64), log_lost=np.zeros(R, np.int64),
+        log_day=np.zeros((R, cap), np.int64),
+        log_kind=np.zeros((R, cap), np.int8),
+        log_loc=np.zeros((R, cap), np.int64),
+        log_val=np.zeros((R, cap)),
+        log_n=np.zeros(R, np.int64),
+        log_lost=np.zeros(R, np.int64),
     )
 
 

@@ -17,18 +17,28 @@ def afg():
 
 
 def small(n_loc=80, n_units=150, world_seed=0, extra=()):
-    return sim.load_scenario("synthetic", [f"synthetic.n_locations={n_loc}",
-                                           f"synthetic.n_units={n_units}",
-                                           f"synthetic.world_seed={world_seed}", *extra])
+    return sim.load_scenario(
+        "synthetic",
+        [
+            f"synthetic.n_locations={n_loc}",
+            f"synthetic.n_units={n_units}",
+            f"synthetic.world_seed={world_seed}",
+            *extra,
+        ],
+    )
 
 
 def _assert_same_run(a, b, tol=1e-9):
     for name in a.state._fields:
         x, y = getattr(a.state, name), getattr(b.state, name)
-        np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=0, atol=tol,
-                                   err_msg=name)
-    for x, y in ((a._side, b._side), (a._acc, b._acc), (a._loc_gov, b._loc_gov),
-                 (a._loc_morale, b._loc_morale), (a._loc_ins, b._loc_ins)):
+        np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=0, atol=tol, err_msg=name)
+    for x, y in (
+        (a._side, b._side),
+        (a._acc, b._acc),
+        (a._loc_gov, b._loc_gov),
+        (a._loc_morale, b._loc_morale),
+        (a._loc_ins, b._loc_ins),
+    ):
         np.testing.assert_allclose(x, y, rtol=0, atol=tol)
     np.testing.assert_array_equal(a._loc_ctrl, b._loc_ctrl)
 
@@ -60,11 +70,9 @@ def test_batch_replicate_equals_lone_run(afg):
         lone = sim.ConflictModel(afg, seed=10 + r, days=120).run()
         res = lone.result()
         b_sum = batch.summary[batch.summary.replicate == r].reset_index(drop=True)
-        pd.testing.assert_frame_equal(b_sum.drop(columns="replicate"),
-                                      res.summary.drop(columns="replicate"))
+        pd.testing.assert_frame_equal(b_sum.drop(columns="replicate"), res.summary.drop(columns="replicate"))
         b_sides = batch.sides[batch.sides.replicate == r].reset_index(drop=True)
-        pd.testing.assert_frame_equal(b_sides.drop(columns="replicate"),
-                                      res.sides.drop(columns="replicate"))
+        pd.testing.assert_frame_equal(b_sides.drop(columns="replicate"), res.sides.drop(columns="replicate"))
 
 
 def test_parallel_and_serial_batches_agree(afg):
@@ -109,8 +117,10 @@ def test_run_summary_names_capitals_and_dates():
     assert len(s) == 34
     assert {"name", "fell_day", "fell_date", "mode"} <= set(s.columns)
     fallen = s[s.fell_day.notna()]
-    assert (fallen.fell_date == pd.Timestamp("2021-05-01")
-            + pd.to_timedelta(fallen.fell_day.astype(int), unit="D")).all()
+    assert (
+        fallen.fell_date
+        == pd.Timestamp("2021-05-01") + pd.to_timedelta(fallen.fell_day.astype(int), unit="D")
+    ).all()
 
 
 def test_parquet_round_trip(tmp_path):
@@ -118,8 +128,7 @@ def test_parquet_round_trip(tmp_path):
     path = r.to_parquet(tmp_path / "res")
     back = sim.read_parquet(path)
     for name in ("summary", "runs", "events", "sides"):
-        pd.testing.assert_frame_equal(getattr(r, name), getattr(back, name),
-                                      check_categorical=False)
+        pd.testing.assert_frame_equal(getattr(r, name), getattr(back, name), check_categorical=False)
     assert not list(tmp_path.glob(".res.*"))  # no temporary left behind
     assert "seed: 4" in (path / "config.yaml").read_text()
 
@@ -133,19 +142,33 @@ def test_same_seed_same_numbers_other_seed_differs(afg):
 
 
 # ------------------------------------------------------------------ property tests
-@settings(max_examples=12, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(n_loc=st.integers(5, 120), n_units=st.integers(0, 300), world_seed=st.integers(0, 1000),
-       seed=st.integers(0, 10_000), noise=st.floats(0.0, 2.0),
-       beta=st.floats(0.001, 0.5), rho=st.floats(0.0, 1e-3),
-       airlift=st.floats(0.0, 5000.0), policy=st.sampled_from(["first_come", "by_value", "none"]))
-def test_invariants_on_synthetic_worlds(n_loc, n_units, world_seed, seed, noise, beta, rho,
-                                        airlift, policy):
-    scen = small(n_loc, n_units, world_seed, extra=(
-        f"model.combat.noise={noise}", f"model.combat.beta_ins={beta}",
-        f"model.combat.beta_gov={beta}", f"model.growth.rho={rho}",
-        f"reserve.airlift_per_day={airlift}", f"model.command.policy={policy}",
-        "synthetic.capital_every=5"))
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_loc=st.integers(5, 120),
+    n_units=st.integers(0, 300),
+    world_seed=st.integers(0, 1000),
+    seed=st.integers(0, 10_000),
+    noise=st.floats(0.0, 2.0),
+    beta=st.floats(0.001, 0.5),
+    rho=st.floats(0.0, 1e-3),
+    airlift=st.floats(0.0, 5000.0),
+    policy=st.sampled_from(["first_come", "by_value", "none"]),
+)
+def test_invariants_on_synthetic_worlds(n_loc, n_units, world_seed, seed, noise, beta, rho, airlift, policy):
+    scen = small(
+        n_loc,
+        n_units,
+        world_seed,
+        extra=(
+            f"model.combat.noise={noise}",
+            f"model.combat.beta_ins={beta}",
+            f"model.combat.beta_gov={beta}",
+            f"model.growth.rho={rho}",
+            f"reserve.airlift_per_day={airlift}",
+            f"model.command.policy={policy}",
+            "synthetic.capital_every=5",
+        ),
+    )
     m = sim.ConflictModel(scen, seed=seed)
     st_ = m.state
     for _ in range(scen.horizon_days):
@@ -157,15 +180,26 @@ def test_invariants_on_synthetic_worlds(n_loc, n_units, world_seed, seed, noise,
             assert ((a >= 0) & (a <= 1)).all(), name
         acc = st_.acc[0]
         side = m._side[0, m.day]
-        gov = (st_.start_gov[0] + acc[C.ACC_GOV_REINFORCEMENTS] - acc[C.ACC_GOV_CASUALTIES]
-               - acc[C.ACC_GOV_DESERTERS] - acc[C.ACC_GOV_CAPTURED])
+        gov = (
+            st_.start_gov[0]
+            + acc[C.ACC_GOV_REINFORCEMENTS]
+            - acc[C.ACC_GOV_CASUALTIES]
+            - acc[C.ACC_GOV_DESERTERS]
+            - acc[C.ACC_GOV_CAPTURED]
+        )
         assert side[0] == pytest.approx(gov, rel=1e-9, abs=1e-6)
-        ins = (st_.start_ins[0] + acc[C.ACC_INS_RECRUITS] + acc[C.ACC_INS_PRISONERS]
-               + acc[C.ACC_INS_SWITCHED] - acc[C.ACC_INS_CASUALTIES])
+        ins = (
+            st_.start_ins[0]
+            + acc[C.ACC_INS_RECRUITS]
+            + acc[C.ACC_INS_PRISONERS]
+            + acc[C.ACC_INS_SWITCHED]
+            - acc[C.ACC_INS_CASUALTIES]
+        )
         assert side[1] == pytest.approx(ins, rel=1e-9, abs=1e-6)
         # reserve + in flight + arrived is what the reserve started with
         assert side[5] + side[6] + acc[C.ACC_GOV_REINFORCEMENTS] == pytest.approx(
-            float(scen.config.reserve.commandos), rel=1e-9)
+            float(scen.config.reserve.commandos), rel=1e-9
+        )
 
 
 def test_garrison_without_attackers_keeps_its_strength():

@@ -13,8 +13,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01_quickstart.ipynb", "02_sweeps.ipynb", "03_what_if.ipynb",
-                     "04_kernel_performance.ipynb"]
+    assert names == [
+        "01_quickstart.ipynb",
+        "02_sweeps.ipynb",
+        "03_what_if.ipynb",
+        "04_kernel_performance.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -32,12 +36,12 @@ def test_stored_without_outputs_and_small(path):
 def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")  # the kernel inherits it: no display needed
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT)}})
+    client = NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+    )
     t0 = time.perf_counter()
     client.execute()  # raises CellExecutionError naming the cell on any error
     wall = time.perf_counter() - t0
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     assert wall < 240, f"{path.name} took {wall:.0f} s; keep the small settings small"

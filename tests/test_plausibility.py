@@ -73,9 +73,11 @@ def test_larger_reserve_later_falls(base):
     first_base = base.summary.groupby("replicate").fell_day.min().astype(float).fillna(10_000)
     first_big = big.summary.groupby("replicate").fell_day.min().astype(float).fillna(10_000)
     assert first_big.median() > first_base.median()
+
     # fewer capitals lost by the end of August (day 122); by day 150 both lose nearly all
     def held(res):
         return res.sides[res.sides.day == 122].capitals_held.mean()
+
     assert held(big) > held(base)
 
 

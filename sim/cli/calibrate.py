@@ -6,7 +6,7 @@
     conflict-sim scenario=afghanistan_2021 +fit=aug07 replicates=200
 
 Keys are Hydra-style ``key=value``; every other ``key=value`` is a scenario override (see
-:mod:`sim.calibrate.cli_args`). Running the same command again with the same ``out=`` continues
+:mod:`sim.cli.args`). Running the same command again with the same ``out=`` continues
 the study (``trials`` is the total budget). See ``docs/calibration_howto.md``.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from sim.calibrate.cli_args import parse_args, split_list, usage
+from sim.cli.args import parse_args, split_list, usage
 from sim.scenario import ScenarioError
 
 KEYS = {
@@ -35,8 +35,8 @@ KEYS = {
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
-    from sim.calibrate.forecast import default_observations
-    from sim.calibrate.search import calibrate
+    from sim.inference.forecast import default_observations
+    from sim.inference.search import calibrate
 
     argv = list(sys.argv[1:] if argv is None else argv)
     own, overrides = parse_args(argv, KEYS)
@@ -46,15 +46,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(f"conflict-sim-calibrate: error: params=[...] is required\n\n{usage(KEYS)}")
     observations = own.get("observations") or default_observations(scenario)
     if observations is None:
-        sys.exit(f"conflict-sim-calibrate: error: observations=FILE is required (no "
-                 f"scenarios/observations/{scenario}.csv)")
+        sys.exit(
+            f"conflict-sim-calibrate: error: observations=FILE is required (no "
+            f"scenarios/observations/{scenario}.csv)"
+        )
     try:
-        calibrate(scenario, observations, params, overrides=overrides,
-                  name=own.get("name", "fit"), trials=int(own.get("trials", 30)),
-                  replicates=int(own.get("replicates", 8)), seed=int(own.get("seed", 0)),
-                  out_dir=own.get("out"), fit_dir=own.get("fit_dir"),
-                  startup=int(own["startup"]) if "startup" in own else None,
-                  cutoff=own.get("cutoff"))
+        calibrate(
+            scenario,
+            observations,
+            params,
+            overrides=overrides,
+            name=own.get("name", "fit"),
+            trials=int(own.get("trials", 30)),
+            replicates=int(own.get("replicates", 8)),
+            seed=int(own.get("seed", 0)),
+            out_dir=own.get("out"),
+            fit_dir=own.get("fit_dir"),
+            startup=int(own["startup"]) if "startup" in own else None,
+            cutoff=own.get("cutoff"),
+        )
     except ScenarioError as e:
         print(f"conflict-sim-calibrate: error: {e}", file=sys.stderr)
         sys.exit(2)

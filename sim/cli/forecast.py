@@ -7,7 +7,7 @@
 Keys are Hydra-style ``key=value``; every other ``key=value`` (``+fit=NAME`` included) is a
 scenario override. Writes ``fall_dates.parquet``, ``fall_summary.csv``,
 ``capitals_held.parquet``, ``forecast.yaml`` and ``forecast.png`` (see
-:mod:`sim.calibrate.forecast`).
+:mod:`sim.inference.forecast`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from sim.calibrate.cli_args import parse_args
+from sim.cli.args import parse_args
 from sim.scenario import ScenarioError
 
 KEYS = {
@@ -34,16 +34,22 @@ KEYS = {
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
-    from sim.calibrate.forecast import make_forecast
+    from sim.inference.forecast import make_forecast
 
     argv = list(sys.argv[1:] if argv is None else argv)
     own, overrides = parse_args(argv, KEYS)
     out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
     try:
-        fc = make_forecast(own.get("scenario", "afghanistan_2021"), overrides=overrides,
-                           seed=int(own.get("seed", 0)), replicates=int(own.get("replicates", 200)),
-                           cutoff=own.get("cutoff"), observations=own.get("observations"),
-                           keep=float(own.get("keep", 1.0)), out_dir=out)
+        fc = make_forecast(
+            own.get("scenario", "afghanistan_2021"),
+            overrides=overrides,
+            seed=int(own.get("seed", 0)),
+            replicates=int(own.get("replicates", 200)),
+            cutoff=own.get("cutoff"),
+            observations=own.get("observations"),
+            keep=float(own.get("keep", 1.0)),
+            out_dir=out,
+        )
     except (ScenarioError, ValueError) as e:
         print(f"conflict-sim-forecast: error: {e}", file=sys.stderr)
         sys.exit(2)

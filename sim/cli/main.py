@@ -43,11 +43,14 @@ def headline(res: RunResult) -> pd.DataFrame:
     """Per capital: share of replicates in which it fell, and the median fall date."""
     s = res.summary
     g = s.groupby(["location_id", "name"], observed=True)
-    out = pd.DataFrame({
-        "fell_share": g["fell_day"].apply(lambda x: x.notna().mean()),
-        "median_fell_date": g["fell_date"].apply(lambda x: x.dropna().median()
-                                                 if x.notna().any() else pd.NaT),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "fell_share": g["fell_day"].apply(lambda x: x.notna().mean()),
+            "median_fell_date": g["fell_date"].apply(
+                lambda x: x.dropna().median() if x.notna().any() else pd.NaT
+            ),
+        }
+    ).reset_index()
     out["median_fell_date"] = pd.to_datetime(out["median_fell_date"]).dt.strftime("%Y-%m-%d")
     return out.sort_values(["median_fell_date", "name"], na_position="last").reset_index(drop=True)
 
@@ -69,8 +72,13 @@ def _progress(total: int, label: str):  # -> callable or None
     return update
 
 
-def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
-            job_num: int = 0, multirun: bool = False) -> RunResult | None:
+def run_job(
+    cfg: DictConfig,
+    out_dir: Path,
+    overrides: list[str] | None = None,
+    job_num: int = 0,
+    multirun: bool = False,
+) -> RunResult | None:
     """Run one job: build the scenario, run its replicates, write results into ``out_dir``.
 
     In a multirun the job's tables go to ``out_dir`` as ``runs/events/series.parquet`` with the
@@ -86,14 +94,22 @@ def run_job(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None,
     scen = scenario_from_config(cfg, overrides)
     R = int(cfg.replicates)
     t0 = time.perf_counter()
-    res = run(scen, seed=int(cfg.seed), replicates=R, backend=str(cfg.backend),
-              record_locations=R <= 10, chunk=max(16, R // 10),
-              progress=_progress(R, f"job {job_num}"))
+    res = run(
+        scen,
+        seed=int(cfg.seed),
+        replicates=R,
+        backend=str(cfg.backend),
+        record_locations=R <= 10,
+        chunk=max(16, R // 10),
+        progress=_progress(R, f"job {job_num}"),
+    )
     dt = time.perf_counter() - t0
     if multirun:
         write_job(res, out_dir, swept, chash, job_num)
-        print(f"job {job_num} ({' '.join(overrides) or 'defaults'}): {R} replicates in "
-              f"{dt:.1f} s ({R / dt:.0f}/s)")
+        print(
+            f"job {job_num} ({' '.join(overrides) or 'defaults'}): {R} replicates in "
+            f"{dt:.1f} s ({R / dt:.0f}/s)"
+        )
     else:
         res.to_parquet(out_dir / "results")
     return res
@@ -127,10 +143,12 @@ def _app(cfg: DictConfig) -> None:
     if multirun or res is None:
         return
     runs = res.runs
-    print(f"{res.scenario_name}: {len(runs)} replicate(s), seed {int(cfg.seed)}; "
-          f"capitals fallen by the horizon: median {np.median(runs.capitals_fallen):.0f} "
-          f"(10-90%: {np.percentile(runs.capitals_fallen, 10):.0f}-"
-          f"{np.percentile(runs.capitals_fallen, 90):.0f})")
+    print(
+        f"{res.scenario_name}: {len(runs)} replicate(s), seed {int(cfg.seed)}; "
+        f"capitals fallen by the horizon: median {np.median(runs.capitals_fallen):.0f} "
+        f"(10-90%: {np.percentile(runs.capitals_fallen, 10):.0f}-"
+        f"{np.percentile(runs.capitals_fallen, 90):.0f})"
+    )
     with pd.option_context("display.max_rows", 60, "display.width", 120):
         print(headline(res).to_string(index=False))
     print(f"results: {out / 'results'}")
@@ -149,9 +167,15 @@ def check_overrides(argv: list[str]) -> None:
     """
     if any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
         return
-    plain = [a for a in argv if "=" in a and not a.startswith("-")
-             and not a.lstrip("+~").startswith("hydra")
-             and "," not in a.split("=", 1)[1] and not a.split("=", 1)[1].startswith(_SWEEP_VALUE)]
+    plain = [
+        a
+        for a in argv
+        if "=" in a
+        and not a.startswith("-")
+        and not a.lstrip("+~").startswith("hydra")
+        and "," not in a.split("=", 1)[1]
+        and not a.split("=", 1)[1].startswith(_SWEEP_VALUE)
+    ]
     names = [a.split("=", 1)[1] for a in plain if a.split("=", 1)[0] == "scenario"]
     rest = [a for a in plain if a.split("=", 1)[0] != "scenario"]
     compose_config(*(names[-1:] or ["afghanistan_2021"]), overrides=rest)

@@ -22,26 +22,34 @@ from sim.scenario import ScenarioError
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
-    from sim.calibrate.scoring import score_forecast
+    from sim.evaluation.scoring import score_forecast
 
     ap = argparse.ArgumentParser(prog="conflict-sim-score", description=__doc__.split("\n")[0])
     ap.add_argument("forecast", help="forecast directory written by conflict-sim-forecast")
     ap.add_argument("observed", help="observed table (CSV in the observation format)")
     ap.add_argument("--out", default=None, help="output directory (default FORECAST/score)")
-    ap.add_argument("--brier-dates", default=None,
-                    help="comma-separated ISO dates D of 'fallen by D' (default weekly)")
+    ap.add_argument(
+        "--brier-dates", default=None, help="comma-separated ISO dates D of 'fallen by D' (default weekly)"
+    )
     ap.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
     a = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     out = Path(a.out) if a.out else Path(a.forecast) / "score"
     dates = [d.strip() for d in a.brier_dates.split(",")] if a.brier_dates else None
     try:
-        res = score_forecast(a.forecast, a.observed, out_dir=out, brier_dates=dates,
-                             plot=not a.no_plot)
+        res = score_forecast(a.forecast, a.observed, out_dir=out, brier_dates=dates, plot=not a.no_plot)
     except (ScenarioError, ValueError) as e:
         print(f"conflict-sim-score: error: {e}", file=sys.stderr)
         sys.exit(2)
-    cols = ["name", "observed", "observed_date", "known_at_cutoff", "crps_days", "median_day",
-            "covered50", "covered90"]
+    cols = [
+        "name",
+        "observed",
+        "observed_date",
+        "known_at_cutoff",
+        "crps_days",
+        "median_day",
+        "covered50",
+        "covered90",
+    ]
     with pd.option_context("display.max_rows", 60, "display.width", 140):
         print(res.by_city[cols].to_string(index=False))
     for k, v in res.summary.items():

@@ -27,8 +27,7 @@ def _configure_cache() -> None:
         digest.update(p.read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     root = base / "conflict-sandbox" / "numba"
-    target = root / f"py{numba.config.PYVERSION[0]}{numba.config.PYVERSION[1]}-" \
-        f"{digest.hexdigest()[:16]}"
+    target = root / f"py{numba.config.PYVERSION[0]}{numba.config.PYVERSION[1]}-{digest.hexdigest()[:16]}"
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError:

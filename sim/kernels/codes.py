@@ -36,8 +36,13 @@ EV_LEADER_RETURN = 1
 EV_REQUEST = 2
 EV_POLICY = 3
 EV_OFFENSIVE = 4
-SCRIPTED_CODES = {"abandon_countryside": 0, "leader_return": 1, "reinforcement_request": 2,
-                  "policy": 3, "offensive": 4}
+SCRIPTED_CODES = {
+    "abandon_countryside": 0,
+    "leader_return": 1,
+    "reinforcement_request": 2,
+    "policy": 3,
+    "offensive": 4,
+}
 
 # Logged events (int8): the typed event log
 LOG_DISTRICT_FELL = 0
@@ -52,10 +57,20 @@ LOG_RETREATED_TO_AIRPORT = 8
 LOG_RETAKEN = 9
 LOG_COUNTRYSIDE_ABANDONED = 10
 LOG_LEADER_RETURNED = 11
-LOG_LABELS = ("district_fell", "capital_fell", "reinforcement_requested", "reinforcement_sent",
-              "reinforcement_arrived", "prisoners_freed", "militia_stood_aside",
-              "militia_switched", "retreated_to_airport", "retaken", "countryside_abandoned",
-              "leader_returned")
+LOG_LABELS = (
+    "district_fell",
+    "capital_fell",
+    "reinforcement_requested",
+    "reinforcement_sent",
+    "reinforcement_arrived",
+    "prisoners_freed",
+    "militia_stood_aside",
+    "militia_switched",
+    "retreated_to_airport",
+    "retaken",
+    "countryside_abandoned",
+    "leader_returned",
+)
 
 # Kinds of random draw (the `kind` key of the counter-based stream)
 DRAW_TARGET = 1
@@ -78,6 +93,14 @@ ACC_INS_PRISONERS = 6
 ACC_INS_SWITCHED = 7
 ACC_EQUIPMENT = 8
 N_ACC = 9
-ACC_LABELS = ("gov_casualties", "gov_deserters", "gov_captured", "gov_reinforcements",
-              "ins_casualties", "ins_recruits", "ins_prisoners_freed", "ins_from_militia",
-              "equipment_captured")
+ACC_LABELS = (
+    "gov_casualties",
+    "gov_deserters",
+    "gov_captured",
+    "gov_reinforcements",
+    "ins_casualties",
+    "ins_recruits",
+    "ins_prisoners_freed",
+    "ins_from_militia",
+    "equipment_captured",
+)

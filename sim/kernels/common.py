@@ -55,8 +55,7 @@ def defence(gov, gq, gm, mil, loy, mstate, mil_quality: float, i: int) -> tuple[
 
 
 @njit(cache=True, inline="always")
-def multiplier(holdout, fort, fort_airport: float, air_support: float, sigma: float,
-               i: int) -> float:
+def multiplier(holdout, fort, fort_airport: float, air_support: float, sigma: float, i: int) -> float:
     """(1 + air * sigma) (1 + f_i): air support and fortification (airport holdouts get
     ``fort_airport`` instead of the location's own fortification)."""
     f = fort_airport if holdout[i] == 1 else fort[i]

@@ -37,8 +37,7 @@ def growth(st, S, P, r: int) -> None:
         st.pool[r, i] -= take
         st.s[r, u] += take
         if st.equip[r, i] > 0.0:
-            st.uq[r, u] = min(st.uq[r, u] + P.capture_gain * st.equip[r, i] / 1000.0,
-                              P.max_ins_quality)
+            st.uq[r, u] = min(st.uq[r, u] + P.capture_gain * st.equip[r, i] / 1000.0, P.max_ins_quality)
     for i in range(S.n_loc):
         st.equip[r, i] = 0.0
 

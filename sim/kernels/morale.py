@@ -107,9 +107,15 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
         t_eff = st.threat[r, i] * ins_q * (1.0 + P.terrain * S.ruggedness[i])
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
         lost = st.loss_x[r, i] / max(st.x_before[r, i], 1.0)
-        z = (P.b0 + P.b_ratio * ratio - P.b_losses * lost - P.b_isolated * st.iso[r, i]
-             - P.b_news * (st.news[r, i] + st.news_g[r]) + P.b_support * sigma
-             + P.b_supply * min(st.supply[r, i] / 30.0, 1.0))
+        z = (
+            P.b0
+            + P.b_ratio * ratio
+            - P.b_losses * lost
+            - P.b_isolated * st.iso[r, i]
+            - P.b_news * (st.news[r, i] + st.news_g[r])
+            + P.b_support * sigma
+            + P.b_supply * min(st.supply[r, i] / 30.0, 1.0)
+        )
         st.gm[r, i] += P.m_alpha * (logistic(z) - st.gm[r, i])
         if st.threat[r, i] <= 0.0 or st.gm[r, i] >= P.break_threshold:
             continue
@@ -154,8 +160,13 @@ def militia_loyalty(st, S, P, seed: int, r: int, t: int) -> None:
         p = S.mil_patron[i]
         present = 1.0 if p >= 0 and st.patron_present[r, p] == 1 else 0.0
         cap_held = 1.0 if st.ctrl[r, S.prov_capital[i]] != C.INSURGENT else 0.0
-        z = (P.c0 + P.c_patron * present + P.c_support * sigma
-             - P.c_news * (st.news[r, i] + st.news_g[r]) + P.c_capital * cap_held)
+        z = (
+            P.c0
+            + P.c_patron * present
+            + P.c_support * sigma
+            - P.c_news * (st.news[r, i] + st.news_g[r])
+            + P.c_capital * cap_held
+        )
         target = min(max(logistic(z) + P.mil_loyalty_shift, 0.0), 1.0)
         st.loy[r, i] += P.l_alpha * (target - st.loy[r, i])
         if ms == C.MIL_ACTIVE:

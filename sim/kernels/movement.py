@@ -58,8 +58,9 @@ from sim.kernels.rng import uniform
 
 
 @njit(cache=True)
-def location_view(st, S, P, r: int, t: int, deff: np.ndarray, teff: np.ndarray,
-                  defended: np.ndarray, held: np.ndarray) -> None:
+def location_view(
+    st, S, P, r: int, t: int, deff: np.ndarray, teff: np.ndarray, defended: np.ndarray, held: np.ndarray
+) -> None:
     """Fill today's per-location arrays that targeting reads (shape (N,) each):
 
     ``deff`` = X_eff (1 + air sigma)(1 + f), ``teff`` = threat * mean insurgent quality *
@@ -67,8 +68,7 @@ def location_view(st, S, P, r: int, t: int, deff: np.ndarray, teff: np.ndarray,
     """
     sigma = S.support[t]
     gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
-    holdout, ins, ins_eff, threat, ctrl = st.holdout[r], st.ins[r], st.ins_eff[r], st.threat[r], \
-        st.ctrl[r]
+    holdout, ins, ins_eff, threat, ctrl = st.holdout[r], st.ins[r], st.ins_eff[r], st.threat[r], st.ctrl[r]
     for j in range(S.n_loc):
         _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, j)
         x_eff *= multiplier(holdout, S.fort, P.fort_airport, P.air_support, sigma, j)
@@ -96,16 +96,65 @@ def move_units(st, S, P, seed: int, r: int, t: int) -> None:
     defended = np.empty(n, np.bool_)
     held = np.empty(n, np.bool_)
     location_view(st, S, P, r, t, deff, teff, defended, held)
-    move_all(st.s[r], st.uq[r], st.um[r], st.uloc[r], st.unext[r], st.ueta[r], st.utgt[r],
-             st.tgt_count[r], st.ins[r], deff, teff, defended, held, st.iso[r], S.is_capital,
-             S.value, S.cand, S.cand_days, S.cand_next, S.cand_hop_days, S.indptr, S.indices,
-             S.edge_days, P, seed, t)
+    move_all(
+        st.s[r],
+        st.uq[r],
+        st.um[r],
+        st.uloc[r],
+        st.unext[r],
+        st.ueta[r],
+        st.utgt[r],
+        st.tgt_count[r],
+        st.ins[r],
+        deff,
+        teff,
+        defended,
+        held,
+        st.iso[r],
+        S.is_capital,
+        S.value,
+        S.cand,
+        S.cand_days,
+        S.cand_next,
+        S.cand_hop_days,
+        S.indptr,
+        S.indices,
+        S.edge_days,
+        P,
+        seed,
+        t,
+    )
 
 
 @njit(cache=True)
-def move_all(s, uq, um, uloc, unext, ueta, utgt, tgt_count, ins, deff, teff, defended, held,
-             iso, is_capital, value, cand, cand_days, cand_next, cand_hop_days, indptr, indices,
-             edge_days, P, seed: int, t: int) -> None:
+def move_all(
+    s,
+    uq,
+    um,
+    uloc,
+    unext,
+    ueta,
+    utgt,
+    tgt_count,
+    ins,
+    deff,
+    teff,
+    defended,
+    held,
+    iso,
+    is_capital,
+    value,
+    cand,
+    cand_days,
+    cand_next,
+    cand_hop_days,
+    indptr,
+    indices,
+    edge_days,
+    P,
+    seed: int,
+    t: int,
+) -> None:
     """The unit loop of one replicate-day over plain arrays (see :func:`move_units`)."""
     k_max = cand.shape[1]
     score = np.empty(k_max)

@@ -36,8 +36,15 @@ from sim.kernels.morale import (
 from sim.kernels.movement import move_units_nb
 
 # columns of the per-day side series
-SIDE_LABELS = ("gov_present", "ins_present", "capitals_held", "locations_held",
-               "locations_contested", "reserve", "in_transit")
+SIDE_LABELS = (
+    "gov_present",
+    "ins_present",
+    "capitals_held",
+    "locations_held",
+    "locations_contested",
+    "reserve",
+    "in_transit",
+)
 N_SIDE = len(SIDE_LABELS)
 
 
@@ -59,8 +66,18 @@ def step_day(st, S, P, seed: int, r: int, t: int) -> None:
 step_day_nb = njit(cache=True)(step_day)
 
 
-def record(st, S, r: int, k: int, side: np.ndarray, acc: np.ndarray, loc_ctrl: np.ndarray,
-           loc_gov: np.ndarray, loc_morale: np.ndarray, loc_ins: np.ndarray) -> None:
+def record(
+    st,
+    S,
+    r: int,
+    k: int,
+    side: np.ndarray,
+    acc: np.ndarray,
+    loc_ctrl: np.ndarray,
+    loc_gov: np.ndarray,
+    loc_morale: np.ndarray,
+    loc_ins: np.ndarray,
+) -> None:
     """Write replicate r's day-k snapshot into the output arrays (location arrays may be 0-row)."""
     gov = 0.0
     caps = 0.0
@@ -108,9 +125,20 @@ def record(st, S, r: int, k: int, side: np.ndarray, acc: np.ndarray, loc_ctrl: n
 record_nb = njit(cache=True)(record)
 
 
-def run_batch(st, S, P, seeds: np.ndarray, t0: int, t1: int, side: np.ndarray,
-              acc: np.ndarray, loc_ctrl: np.ndarray, loc_gov: np.ndarray,
-              loc_morale: np.ndarray, loc_ins: np.ndarray) -> None:
+def run_batch(
+    st,
+    S,
+    P,
+    seeds: np.ndarray,
+    t0: int,
+    t1: int,
+    side: np.ndarray,
+    acc: np.ndarray,
+    loc_ctrl: np.ndarray,
+    loc_gov: np.ndarray,
+    loc_morale: np.ndarray,
+    loc_ins: np.ndarray,
+) -> None:
     """Run days [t0, t1) for every replicate; record day k = t + 1 after each step.
 
     Output arrays have shape (R, T + 1, ...) and are indexed by day; day t0 is recorded first.

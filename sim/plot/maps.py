@@ -82,8 +82,9 @@ def location_arrays(result: RunResult, scenario: Scenario, replicate: int = 0) -
         raise ValueError("the result has no per-location series: run with record_locations=True")
     s = s[s["replicate"] == replicate]
     if len(s) == 0:
-        raise ValueError(f"no replicate {replicate} in the series "
-                         f"(replicates 0..{int(result.series['replicate'].max())})")
+        raise ValueError(
+            f"no replicate {replicate} in the series (replicates 0..{int(result.series['replicate'].max())})"
+        )
     ids = pd.Index(scenario.locations["location_id"])
     col = ids.get_indexer(np.asarray(s["location_id"], dtype=object))
     if (col < 0).any():
@@ -99,7 +100,8 @@ def location_arrays(result: RunResult, scenario: Scenario, replicate: int = 0) -
 
     start = pd.Timestamp(s["date"].iloc[0]) - pd.Timedelta(days=int(s["day"].iloc[0]))
     return LocationArrays(
-        days=days, dates=start + pd.to_timedelta(days, unit="D"),
+        days=days,
+        dates=start + pd.to_timedelta(days, unit="D"),
         control=grid(control_codes(s["control"]), 0),
         gov=grid(s["gov_strength"].to_numpy(float), 0.0),
         ins=grid(s["ins_strength"].to_numpy(float), 0.0),
@@ -118,9 +120,16 @@ def _sizes(force: np.ndarray, is_cap: np.ndarray | None = None) -> np.ndarray:
     return s
 
 
-def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, names: list[str],
-                  radii: np.ndarray, fontsizes: list[float], bold: list[bool],
-                  obstacles: np.ndarray) -> list[Text]:
+def _place_labels(
+    ax: Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    names: list[str],
+    radii: np.ndarray,
+    fontsizes: list[float],
+    bold: list[bool],
+    obstacles: np.ndarray,
+) -> list[Text]:
     """Write labels beside their points, each at the first of eight offsets that overlaps
     neither a label already placed nor a marker in ``obstacles`` (x, y, radius in points).
 
@@ -137,9 +146,17 @@ def _place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, names: list[str],
     texts: list[Text] = []
     dirs = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
     for x, y, name, r, fs, b in zip(xs, ys, names, radii, fontsizes, bold, strict=True):
-        t = ax.annotate(name, (x, y), xytext=(0, 0), textcoords="offset points", fontsize=fs,
-                        fontweight="bold" if b else "normal", path_effects=halo, zorder=4,
-                        clip_on=True)
+        t = ax.annotate(
+            name,
+            (x, y),
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=fs,
+            fontweight="bold" if b else "normal",
+            path_effects=halo,
+            zorder=4,
+            clip_on=True,
+        )
         best, best_cost = None, np.inf
         for dx, dy in dirs:
             gap = 0.75 * r + 1.0 if dx and dy else r + 1.5
@@ -176,24 +193,38 @@ def _hub(scenario: Scenario) -> int:
     return int(caps[np.argmax(scenario.locations["value"][caps])])
 
 
-def _draw(ax: Axes, scenario: Scenario, control: np.ndarray, force: np.ndarray,
-          labels: Labels, title: str, ticks: bool,
-          label_sizes: np.ndarray | None = None) -> _MapArtists:
+def _draw(
+    ax: Axes,
+    scenario: Scenario,
+    control: np.ndarray,
+    force: np.ndarray,
+    labels: Labels,
+    title: str,
+    ticks: bool,
+    label_sizes: np.ndarray | None = None,
+) -> _MapArtists:
     loc = scenario.locations
     lon, lat = np.asarray(loc["lon"], float), np.asarray(loc["lat"], float)
     roads = scenario.roads
     src, dst = np.asarray(roads["src"]), np.asarray(roads["dst"])
-    seg = np.stack([np.column_stack([lon[src], lat[src]]), np.column_stack([lon[dst], lat[dst]])],
-                   axis=1)
+    seg = np.stack([np.column_stack([lon[src], lat[src]]), np.column_stack([lon[dst], lat[dst]])], axis=1)
     major = np.asarray(roads["road_class"]).astype(str) != "local"
     ax.add_collection(LineCollection(seg[~major], colors="#c8c8c8", linewidths=0.5, zorder=1))
-    ax.add_collection(LineCollection(seg[major], colors="#8c8c8c", linewidths=1.1, zorder=1.5,
-                                     label="highway"))
+    ax.add_collection(
+        LineCollection(seg[major], colors="#8c8c8c", linewidths=1.1, zorder=1.5, label="highway")
+    )
     is_cap = np.asarray(loc["is_capital"], bool)
     sizes = _sizes(force, is_cap)
-    points = ax.scatter(lon, lat, s=sizes, c=_COLORS[control],
-                        edgecolors=np.where(is_cap, "black", "none"),
-                        linewidths=np.where(is_cap, 0.8, 0.0), zorder=3, alpha=0.9)
+    points = ax.scatter(
+        lon,
+        lat,
+        s=sizes,
+        c=_COLORS[control],
+        edgecolors=np.where(is_cap, "black", "none"),
+        linewidths=np.where(is_cap, 0.8, 0.0),
+        zorder=3,
+        alpha=0.9,
+    )
     pad = 0.4
     ax.set_xlim(lon.min() - pad, lon.max() + pad)
     ax.set_ylim(lat.min() - pad, lat.max() + pad)
@@ -211,29 +242,57 @@ def _draw(ax: Axes, scenario: Scenario, control: np.ndarray, force: np.ndarray,
         which = [hub]
         if labels == "capitals":
             caps = np.flatnonzero(is_cap)
-            which += [int(i) for i in caps[np.argsort(-np.asarray(loc["value"], float)[caps])]
-                      if i != hub]
+            which += [int(i) for i in caps[np.argsort(-np.asarray(loc["value"], float)[caps])] if i != hub]
         radii = np.sqrt(label_sizes if label_sizes is not None else sizes) / 2
         cap_idx = np.flatnonzero(is_cap)
         obstacles = np.column_stack([lon[cap_idx], lat[cap_idx], radii[cap_idx]])
-        _place_labels(ax, lon[which], lat[which], [str(loc["name"][i]) for i in which],
-                      radii[which], [8.0 if i == hub else 6.5 for i in which],
-                      [i == hub for i in which], obstacles)
+        _place_labels(
+            ax,
+            lon[which],
+            lat[which],
+            [str(loc["name"][i]) for i in which],
+            radii[which],
+            [8.0 if i == hub else 6.5 for i in which],
+            [i == hub for i in which],
+            obstacles,
+        )
     return _MapArtists(points=points, title=t)
 
 
 def _legend(fig: Figure, ax: Axes | None = None, loc: str = "lower right", ncols: int = 1) -> None:
-    handles = [Line2D([], [], ls="", marker="o", ms=7, color=CONTROL_COLORS[k], label=CONTROL_NAMES[k])
-               for k in C.CONTROL_LABELS]
-    handles.append(Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="black",
-                          label="province capital"))
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=7, color=CONTROL_COLORS[k], label=CONTROL_NAMES[k])
+        for k in C.CONTROL_LABELS
+    ]
+    handles.append(
+        Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="black", label="province capital")
+    )
     for f in (300, 3000, 10000):
-        handles.append(Line2D([], [], ls="", marker="o", ms=np.sqrt(_sizes(np.array(f))),
-                              mfc="#bdbdbd", mec="none", label=f"{f:,} present"))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker="o",
+                ms=np.sqrt(_sizes(np.array(f))),
+                mfc="#bdbdbd",
+                mec="none",
+                label=f"{f:,} present",
+            )
+        )
     handles.append(Line2D([], [], color="#8c8c8c", lw=1.1, label="highway"))
     target = ax if ax is not None else fig
-    target.legend(handles=handles, loc=loc, fontsize=7, ncols=ncols, frameon=True,
-                  framealpha=0.9, borderpad=0.6, labelspacing=0.9, handletextpad=0.4)
+    target.legend(
+        handles=handles,
+        loc=loc,
+        fontsize=7,
+        ncols=ncols,
+        frameon=True,
+        framealpha=0.9,
+        borderpad=0.6,
+        labelspacing=0.9,
+        handletextpad=0.4,
+    )
 
 
 def _held(result: RunResult, replicate: int) -> pd.Series:
@@ -249,13 +308,21 @@ def _title(scenario: Scenario, arr: LocationArrays, k: int, short: bool, held_by
     date = arr.dates[k].strftime("%Y-%m-%d")
     if short:
         return f"{date}: {held}/{int(caps.sum())} capitals held"
-    return (f"{scenario.name}, {date} (day {int(arr.days[k])}): government holds {held} of "
-            f"{int(caps.sum())} capitals")
+    return (
+        f"{scenario.name}, {date} (day {int(arr.days[k])}): government holds {held} of "
+        f"{int(caps.sum())} capitals"
+    )
 
 
-def map_day(result: RunResult, scenario: Scenario, when: DateLike, replicate: int = 0,
-            ax: Axes | None = None, labels: Labels = "capitals",
-            legend: bool = True) -> Figure:
+def map_day(
+    result: RunResult,
+    scenario: Scenario,
+    when: DateLike,
+    replicate: int = 0,
+    ax: Axes | None = None,
+    labels: Labels = "capitals",
+    legend: bool = True,
+) -> Figure:
     """Map of the world on one day: roads, locations coloured by control, sized by force.
 
     Parameters
@@ -285,16 +352,23 @@ def map_day(result: RunResult, scenario: Scenario, when: DateLike, replicate: in
         fig, ax = plt.subplots(figsize=(10, 7.6), layout="constrained")
     else:
         fig = ax.figure  # type: ignore[assignment]
-    _draw(ax, scenario, arr.control[k], arr.force[k], labels, _title(scenario, arr, k, False, held),
-          ticks=True)
+    _draw(
+        ax, scenario, arr.control[k], arr.force[k], labels, _title(scenario, arr, k, False, held), ticks=True
+    )
     if legend:
         _legend(fig, ax)
     return fig
 
 
-def map_strip(result: RunResult, scenario: Scenario, dates: Sequence[DateLike],
-              replicate: int = 0, ncols: int | None = None, labels: Labels = "hub",
-              panel_width: float = 3.6) -> Figure:
+def map_strip(
+    result: RunResult,
+    scenario: Scenario,
+    dates: Sequence[DateLike],
+    replicate: int = 0,
+    ncols: int | None = None,
+    labels: Labels = "hub",
+    panel_width: float = 3.6,
+) -> Figure:
     """Small multiples: the map on each of ``dates`` side by side, with one shared legend.
 
     Parameters
@@ -326,28 +400,49 @@ def map_strip(result: RunResult, scenario: Scenario, dates: Sequence[DateLike],
     lat = np.asarray(loc["lat"], float)
     lon = np.asarray(loc["lon"], float)
     ratio = (np.ptp(lat) + 0.8) / ((np.ptp(lon) + 0.8) * np.cos(np.deg2rad(lat.mean())))
-    fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
-                             figsize=(panel_width * ncols, panel_width * ratio * nrows + 1.0))
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        squeeze=False,
+        layout="constrained",
+        figsize=(panel_width * ncols, panel_width * ratio * nrows + 1.0),
+    )
     for i, ax in enumerate(axes.flat):
         if i >= n:
             ax.set_axis_off()
             continue
         k = int(np.searchsorted(arr.days, day_of(result, dates[i])))
-        _draw(ax, scenario, arr.control[k], arr.force[k], labels, _title(scenario, arr, k, True, held),
-              ticks=False)
+        _draw(
+            ax,
+            scenario,
+            arr.control[k],
+            arr.force[k],
+            labels,
+            _title(scenario, arr, k, True, held),
+            ticks=False,
+        )
     fig.suptitle(f"{scenario.name}: control over time (replicate {replicate})", fontsize=11)
-    handles = [Line2D([], [], ls="", marker="o", ms=7, color=CONTROL_COLORS[k], label=CONTROL_NAMES[k])
-               for k in C.CONTROL_LABELS]
-    handles.append(Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="black",
-                          label="province capital"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8,
-               frameon=False)
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=7, color=CONTROL_COLORS[k], label=CONTROL_NAMES[k])
+        for k in C.CONTROL_LABELS
+    ]
+    handles.append(
+        Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="black", label="province capital")
+    )
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
     return fig
 
 
-def animate_map(result: RunResult, scenario: Scenario, path: str | os.PathLike | None = None,
-                replicate: int = 0, step: int = 1, fps: int = 8, dpi: int = 80,
-                labels: Labels = "hub") -> animation.FuncAnimation:
+def animate_map(
+    result: RunResult,
+    scenario: Scenario,
+    path: str | os.PathLike | None = None,
+    replicate: int = 0,
+    step: int = 1,
+    fps: int = 8,
+    dpi: int = 80,
+    labels: Labels = "hub",
+) -> animation.FuncAnimation:
     """Animate the map over the horizon; save it as GIF (pillow) or MP4 (ffmpeg) if ``path``.
 
     Parameters
@@ -389,8 +484,16 @@ def animate_map(result: RunResult, scenario: Scenario, path: str | os.PathLike |
         frames.append(len(arr.days) - 1)
     fig, ax = plt.subplots(figsize=(8, 6.2), layout="constrained")
     is_cap = np.asarray(scenario.locations["is_capital"], bool)
-    art = _draw(ax, scenario, arr.control[0], arr.force[0], labels, _title(scenario, arr, 0, False, held),
-                ticks=True, label_sizes=_sizes(arr.force.max(axis=0), is_cap))
+    art = _draw(
+        ax,
+        scenario,
+        arr.control[0],
+        arr.force[0],
+        labels,
+        _title(scenario, arr, 0, False, held),
+        ticks=True,
+        label_sizes=_sizes(arr.force.max(axis=0), is_cap),
+    )
     _legend(fig, ax)
 
     def update(k: int) -> tuple:

@@ -36,14 +36,28 @@ def _check(df: pd.DataFrame, *cols: str) -> None:
 def _na_line(ax: Axes, na_value: float | None, had_na: bool) -> None:
     if na_value is not None and had_na:
         ax.axhline(na_value, color=NEUTRAL, ls=":", lw=1)
-        ax.annotate("held to the horizon (censored)", (0.0, na_value), xycoords=("axes fraction", "data"),
-                    xytext=(3, 3), textcoords="offset points", fontsize=7.5, color=NEUTRAL)
+        ax.annotate(
+            "held to the horizon (censored)",
+            (0.0, na_value),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=NEUTRAL,
+        )
 
 
-def sweep_line(runs: pd.DataFrame, param: str, outcome: str = "capitals_fallen",
-               interval: float = 0.9, ax: Axes | None = None, points: bool = True,
-               na_value: float | None = None, label: str | None = None,
-               color: str = GOV_COLOR) -> Figure:
+def sweep_line(
+    runs: pd.DataFrame,
+    param: str,
+    outcome: str = "capitals_fallen",
+    interval: float = 0.9,
+    ax: Axes | None = None,
+    points: bool = True,
+    na_value: float | None = None,
+    label: str | None = None,
+    color: str = GOV_COLOR,
+) -> Figure:
     """An outcome against one swept parameter: median and central interval per value.
 
     Parameters
@@ -77,11 +91,13 @@ def sweep_line(runs: pd.DataFrame, param: str, outcome: str = "capitals_fallen",
     df = pd.DataFrame({"x": x.to_numpy(), "y": y.to_numpy()}).dropna(subset=["y"])
     if len(df) == 0:
         raise ValueError(f"no finite values of {outcome!r} (pass na_value?)")
-    categorical = not (pd.api.types.is_numeric_dtype(df["x"])
-                       or pd.api.types.is_datetime64_any_dtype(df["x"]))
+    categorical = not (
+        pd.api.types.is_numeric_dtype(df["x"]) or pd.api.types.is_datetime64_any_dtype(df["x"])
+    )
     lo, hi = (1 - interval) / 2, 1 - (1 - interval) / 2
     stats = df.groupby("x", sort=True)["y"].agg(
-        median="median", lo=lambda v: v.quantile(lo), hi=lambda v: v.quantile(hi), n="size")
+        median="median", lo=lambda v: v.quantile(lo), hi=lambda v: v.quantile(hi), n="size"
+    )
     fig, ax = new_axes(ax, (7, 4.2))
     if categorical:
         pos = pd.Series(np.arange(len(stats), dtype=float), index=stats.index)
@@ -99,12 +115,20 @@ def sweep_line(runs: pd.DataFrame, param: str, outcome: str = "capitals_fallen",
             px = df["x"].to_numpy(float) + rng.uniform(-0.012, 0.012, len(df)) * span
         ax.plot(px, df["y"], ls="", marker=".", ms=3, color=color, alpha=0.25)
     if categorical or len(stats) < 3:
-        ax.errorbar(xs, stats["median"], yerr=[stats["median"] - stats["lo"], stats["hi"] - stats["median"]],
-                    fmt="o-", color=color, capsize=4, lw=1.6,
-                    label=label or f"median, {interval:.0%} interval")
+        ax.errorbar(
+            xs,
+            stats["median"],
+            yerr=[stats["median"] - stats["lo"], stats["hi"] - stats["median"]],
+            fmt="o-",
+            color=color,
+            capsize=4,
+            lw=1.6,
+            label=label or f"median, {interval:.0%} interval",
+        )
     else:
-        ax.fill_between(xs, stats["lo"], stats["hi"], color=color, alpha=0.2, lw=0,
-                        label=f"{interval:.0%} interval")
+        ax.fill_between(
+            xs, stats["lo"], stats["hi"], color=color, alpha=0.2, lw=0, label=f"{interval:.0%} interval"
+        )
         ax.plot(xs, stats["median"], "o-", color=color, lw=2, ms=4, label=label or "median")
     if categorical:
         ax.set_xticks(xs, [str(v) for v in stats.index])
@@ -114,8 +138,10 @@ def sweep_line(runs: pd.DataFrame, param: str, outcome: str = "capitals_fallen",
     ax.set_xlabel(pretty(param))
     ax.set_ylabel(pretty(outcome))
     n_lo, n_hi = int(stats["n"].min()), int(stats["n"].max())
-    ax.set_title(f"{pretty(outcome)} against {pretty(param)} "
-                 f"(n = {n_lo if n_lo == n_hi else f'{n_lo}-{n_hi}'} per value)")
+    ax.set_title(
+        f"{pretty(outcome)} against {pretty(param)} "
+        f"(n = {n_lo if n_lo == n_hi else f'{n_lo}-{n_hi}'} per value)"
+    )
     ax.grid(color="#e5e5e5", lw=0.6)
     ax.legend(fontsize=8, frameon=False)
     return fig
@@ -136,10 +162,19 @@ def _stat(v: np.ndarray, stat: Stat) -> float:
     raise ValueError(f"stat must be 'median', 'mean', a quantile or a callable, not {stat!r}")
 
 
-def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, outcome: str = "capitals_fallen",
-                  stat: Stat = "median", ax: Axes | None = None, annotate: bool = True,
-                  na_value: float | None = None, cmap: str = "YlOrRd", fmt: str = ".0f",
-                  reverse: bool = False) -> Figure:
+def sweep_heatmap(
+    runs: pd.DataFrame,
+    x: str,
+    y: str,
+    outcome: str = "capitals_fallen",
+    stat: Stat = "median",
+    ax: Axes | None = None,
+    annotate: bool = True,
+    na_value: float | None = None,
+    cmap: str = "YlOrRd",
+    fmt: str = ".0f",
+    reverse: bool = False,
+) -> Figure:
     """A statistic of an outcome over a grid of two swept parameters.
 
     Parameters
@@ -168,8 +203,13 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, outcome: str = "capitals_f
     Figure
     """
     _check(runs, x, y, outcome)
-    df = pd.DataFrame({"x": coerce_param(runs[x]).to_numpy(), "y": coerce_param(runs[y]).to_numpy(),
-                       "v": outcome_values(runs, outcome, na_value).to_numpy()})
+    df = pd.DataFrame(
+        {
+            "x": coerce_param(runs[x]).to_numpy(),
+            "y": coerce_param(runs[y]).to_numpy(),
+            "v": outcome_values(runs, outcome, na_value).to_numpy(),
+        }
+    )
     grid = df.groupby(["y", "x"], sort=True)["v"].apply(lambda s: _stat(s.to_numpy(float), stat))
     table = grid.unstack("x").sort_index().sort_index(axis=1)
     fig, ax = new_axes(ax, (1.6 + 1.1 * table.shape[1], 1.2 + 0.75 * table.shape[0]))
@@ -188,16 +228,28 @@ def sweep_heatmap(runs: pd.DataFrame, x: str, y: str, outcome: str = "capitals_f
             if np.isfinite(v):
                 r, g, b, _ = im.cmap(im.norm(v))
                 dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-                ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=9,
-                        color="white" if dark else "black")
+                ax.text(
+                    j,
+                    i,
+                    format(v, fmt),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="white" if dark else "black",
+                )
     sname = stat if isinstance(stat, str) else (f"q{stat:g}" if isinstance(stat, float) else "stat")
     fig.colorbar(im, ax=ax, label=f"{sname} {pretty(outcome)}", shrink=0.9)
     ax.set_title(f"{sname} {pretty(outcome)}", fontsize=10)
     return fig
 
 
-def _paired(base: RunResult | pd.DataFrame, alt: RunResult | pd.DataFrame, outcome: str,
-            key: str, na_value: float | None) -> pd.DataFrame:
+def _paired(
+    base: RunResult | pd.DataFrame,
+    alt: RunResult | pd.DataFrame,
+    outcome: str,
+    key: str,
+    na_value: float | None,
+) -> pd.DataFrame:
     a, b = runs_of(base), runs_of(alt)
     _check(a, key, outcome)
     _check(b, key, outcome)
@@ -210,10 +262,14 @@ def _paired(base: RunResult | pd.DataFrame, alt: RunResult | pd.DataFrame, outco
     return m
 
 
-def paired_difference(base: RunResult | pd.DataFrame, alt: RunResult | pd.DataFrame,
-                      outcome: str = "capitals_fallen",
-                      labels: tuple[str, str] = ("baseline", "what-if"), key: str = "seed",
-                      na_value: float | None = None) -> Figure:
+def paired_difference(
+    base: RunResult | pd.DataFrame,
+    alt: RunResult | pd.DataFrame,
+    outcome: str = "capitals_fallen",
+    labels: tuple[str, str] = ("baseline", "what-if"),
+    key: str = "seed",
+    na_value: float | None = None,
+) -> Figure:
     """Paired comparison of two scenarios run with common random numbers (the same seeds).
 
     Left: each seed's outcome in both scenarios joined by a line. Right: the histogram of the
@@ -236,18 +292,21 @@ def paired_difference(base: RunResult | pd.DataFrame, alt: RunResult | pd.DataFr
     Figure
     """
     m = _paired(base, alt, outcome, key, na_value)
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.5, 4), width_ratios=(1, 1.6),
-                                   layout="constrained")
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(9.5, 4), width_ratios=(1, 1.6), layout="constrained")
     n = len(m)
     rng = np.random.default_rng(0)
     jit = rng.uniform(-0.06, 0.06, n)
     alpha = max(0.08, min(0.6, 15 / n))
-    ax0.plot(np.vstack([np.zeros(n) + jit, np.ones(n) + jit]), np.vstack([m["a"], m["b"]]),
-             color=NEUTRAL, lw=0.6, alpha=alpha)
+    ax0.plot(
+        np.vstack([np.zeros(n) + jit, np.ones(n) + jit]),
+        np.vstack([m["a"], m["b"]]),
+        color=NEUTRAL,
+        lw=0.6,
+        alpha=alpha,
+    )
     ax0.plot(jit, m["a"], ls="", marker="o", ms=3, color=GOV_COLOR, alpha=min(1, alpha * 2))
     ax0.plot(1 + jit, m["b"], ls="", marker="o", ms=3, color=ALT_COLOR, alpha=min(1, alpha * 2))
-    ax0.plot([0, 1], [m["a"].median(), m["b"].median()], "k-", lw=2.2, marker="D", ms=6,
-             label="median")
+    ax0.plot([0, 1], [m["a"].median(), m["b"].median()], "k-", lw=2.2, marker="D", ms=6, label="median")
     ax0.set_xticks([0, 1], list(labels))
     ax0.set_xlim(-0.4, 1.4)
     ax0.set_ylabel(pretty(outcome))
@@ -264,22 +323,32 @@ def paired_difference(base: RunResult | pd.DataFrame, alt: RunResult | pd.DataFr
         bins = min(30, max(8, n // 4))
     ax1.hist(d, bins=bins, color=ALT_COLOR, alpha=0.75, edgecolor="white")
     ax1.axvline(0, color="black", lw=1)
-    ax1.axvline(mean, color=INS_COLOR, lw=2, ls="--",
-                label=f"mean {mean:+.2f} (95% CI {mean - 1.96 * se:+.2f} to {mean + 1.96 * se:+.2f})")
+    ax1.axvline(
+        mean,
+        color=INS_COLOR,
+        lw=2,
+        ls="--",
+        label=f"mean {mean:+.2f} (95% CI {mean - 1.96 * se:+.2f} to {mean + 1.96 * se:+.2f})",
+    )
     up, down = float(np.mean(d > 0)), float(np.mean(d < 0))
     ax1.set_xlabel(f"difference in {pretty(outcome)}: {labels[1]} - {labels[0]}")
     ax1.set_ylabel("seeds")
-    ax1.set_title(f"per-seed difference: up in {up:.0%}, down in {down:.0%}, "
-                  f"same in {1 - up - down:.0%}", fontsize=10)
+    ax1.set_title(
+        f"per-seed difference: up in {up:.0%}, down in {down:.0%}, same in {1 - up - down:.0%}", fontsize=10
+    )
     ax1.legend(fontsize=8, framealpha=0.9, loc="best")
     ax1.grid(axis="y", color="#e5e5e5", lw=0.6)
     fig.suptitle(f"{labels[1]} against {labels[0]}, common random numbers", fontsize=11)
     return fig
 
 
-def paired_capitals(base: RunResult, alt: RunResult,
-                    labels: tuple[str, str] = ("baseline", "what-if"),
-                    capitals: Sequence[str] | None = None, title: str | None = None) -> Figure:
+def paired_capitals(
+    base: RunResult,
+    alt: RunResult,
+    labels: tuple[str, str] = ("baseline", "what-if"),
+    capitals: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
     """What a counterfactual does to each capital: the per-seed change in its fall day.
 
     A capital that held to the horizon counts as falling the day after it (a censored,
@@ -306,8 +375,14 @@ def paired_capitals(base: RunResult, alt: RunResult,
     def table(res: RunResult, col: str) -> pd.DataFrame:
         s = res.summary
         d = pd.to_numeric(s["fell_day"], errors="coerce").astype(float)
-        return pd.DataFrame({"seed": s["seed"].to_numpy(), "location_id": s["location_id"].astype(str),
-                             "name": s["name"].astype(str), col: d.fillna(horizon + 1).to_numpy()})
+        return pd.DataFrame(
+            {
+                "seed": s["seed"].to_numpy(),
+                "location_id": s["location_id"].astype(str),
+                "name": s["name"].astype(str),
+                col: d.fillna(horizon + 1).to_numpy(),
+            }
+        )
 
     m = table(base, "a").merge(table(alt, "b").drop(columns="name"), on=keys, how="inner")
     if len(m) == 0:
@@ -317,12 +392,17 @@ def paired_capitals(base: RunResult, alt: RunResult,
         m = m[m["name"].isin(want) | m["location_id"].isin(want)]
     m["d"] = m["b"] - m["a"]
     g = m.groupby("name")
-    st = pd.DataFrame({
-        "med": g["d"].median(), "q05": g["d"].quantile(0.05), "q25": g["d"].quantile(0.25),
-        "q75": g["d"].quantile(0.75), "q95": g["d"].quantile(0.95),
-        "pa": g["a"].apply(lambda v: float(np.mean(v <= horizon))),
-        "pb": g["b"].apply(lambda v: float(np.mean(v <= horizon))),
-    }).sort_values(["med", "q75"], ascending=False, kind="stable")
+    st = pd.DataFrame(
+        {
+            "med": g["d"].median(),
+            "q05": g["d"].quantile(0.05),
+            "q25": g["d"].quantile(0.25),
+            "q75": g["d"].quantile(0.75),
+            "q95": g["d"].quantile(0.95),
+            "pa": g["a"].apply(lambda v: float(np.mean(v <= horizon))),
+            "pb": g["b"].apply(lambda v: float(np.mean(v <= horizon))),
+        }
+    ).sort_values(["med", "q75"], ascending=False, kind="stable")
     n = len(st)
     fig, ax = new_axes(None, (8, 1.4 + 0.24 * n))
     y = np.arange(n)
@@ -332,15 +412,32 @@ def paired_capitals(base: RunResult, alt: RunResult,
     ax.scatter(st["med"], y, s=28, c=colors, edgecolors="black", linewidths=0.6, zorder=3)
     ax.axvline(0, color="black", lw=0.8)
     for yi, (pa, pb) in enumerate(zip(st["pa"], st["pb"], strict=True)):
-        ax.annotate(f"{pa:.0%}→{pb:.0%}", (1.0, yi), xycoords=("axes fraction", "data"),
-                    xytext=(4, 0), textcoords="offset points", va="center", fontsize=7,
-                    color=NEUTRAL)
-    ax.annotate("P(fell)", (1.0, 1.0), xycoords="axes fraction", xytext=(4, 2),
-                textcoords="offset points", fontsize=7, fontweight="bold", color=NEUTRAL)
+        ax.annotate(
+            f"{pa:.0%}→{pb:.0%}",
+            (1.0, yi),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+            color=NEUTRAL,
+        )
+    ax.annotate(
+        "P(fell)",
+        (1.0, 1.0),
+        xycoords="axes fraction",
+        xytext=(4, 2),
+        textcoords="offset points",
+        fontsize=7,
+        fontweight="bold",
+        color=NEUTRAL,
+    )
     ax.set_yticks(y, st.index.tolist(), fontsize=8)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlabel(f"change in fall day, {labels[1]} - {labels[0]} (days; > 0: held longer)")
-    ax.set_title(title or f"{labels[1]} against {labels[0]}: each capital "
-                 f"({m['seed'].nunique()} common seeds)", fontsize=10)
+    ax.set_title(
+        title or f"{labels[1]} against {labels[0]}: each capital ({m['seed'].nunique()} common seeds)",
+        fontsize=10,
+    )
     ax.grid(axis="x", color="#e5e5e5", lw=0.6)
     return fig

@@ -32,8 +32,17 @@ def _marks(ax: Axes, marks: Mapping[str, DateLike] | None, start: pd.Timestamp) 
     for label, when in (marks or {}).items():
         x = start + pd.Timedelta(days=int(when)) if isinstance(when, int) else pd.Timestamp(when)
         ax.axvline(x, color=NEUTRAL, ls=":", lw=1, zorder=0)
-        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
-                    textcoords="offset points", va="top", ha="left", fontsize=8, color=NEUTRAL)
+        ax.annotate(
+            label,
+            (x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",
+            va="top",
+            ha="left",
+            fontsize=8,
+            color=NEUTRAL,
+        )
 
 
 def _n_capitals(result: RunResult) -> int:
@@ -41,9 +50,14 @@ def _n_capitals(result: RunResult) -> int:
     return int(s.groupby("replicate").size().max()) if len(s) else 0
 
 
-def capitals_timeline(result: RunResult, replicate: int = 0, ax: Axes | None = None,
-                      marks: Mapping[str, DateLike] | None = None, annotate: int = 3,
-                      scenario: Scenario | None = None) -> Figure:
+def capitals_timeline(
+    result: RunResult,
+    replicate: int = 0,
+    ax: Axes | None = None,
+    marks: Mapping[str, DateLike] | None = None,
+    annotate: int = 3,
+    scenario: Scenario | None = None,
+) -> Figure:
     """Capitals held by the government per day in one replicate, each fall marked.
 
     Parameters
@@ -67,32 +81,58 @@ def capitals_timeline(result: RunResult, replicate: int = 0, ax: Axes | None = N
         raise ValueError(f"no replicate {replicate} in the result")
     fig, ax = new_axes(ax, (8, 4))
     n_caps = _n_capitals(result)
-    ax.step(sd["date"], sd["capitals_held"], where="post", color=GOV_COLOR, lw=2,
-            label="capitals held by the government")
+    ax.step(
+        sd["date"],
+        sd["capitals_held"],
+        where="post",
+        color=GOV_COLOR,
+        lw=2,
+        label="capitals held by the government",
+    )
     falls = result.falls(replicate)
-    ax.plot(falls["fell_date"], np.zeros(len(falls)) + 0.4, ls="", marker="|", ms=10,
-            color=INS_COLOR, label=f"a capital falls ({len(falls)})", clip_on=False)
+    ax.plot(
+        falls["fell_date"],
+        np.zeros(len(falls)) + 0.4,
+        ls="",
+        marker="|",
+        ms=10,
+        color=INS_COLOR,
+        label=f"a capital falls ({len(falls)})",
+        clip_on=False,
+    )
     hub_day = result.runs.loc[result.runs["replicate"] == replicate, "hub_fell_day"]
     if len(hub_day) and pd.notna(hub_day.iloc[0]):
         hub_date = start_of(result) + pd.Timedelta(days=int(hub_day.iloc[0]))
         if scenario is not None:
             caps = scenario.capital_indices()
-            hub_name = str(scenario.locations["name"][
-                caps[np.argmax(scenario.locations["value"][caps])]])
+            hub_name = str(scenario.locations["name"][caps[np.argmax(scenario.locations["value"][caps])]])
         else:  # the capital that fell that day, if only one did
             same = falls.loc[falls["fell_day"] == hub_day.iloc[0], "name"]
             hub_name = str(same.iloc[0]) if len(same) == 1 else "national capital"
         ax.axvline(hub_date, color=INS_COLOR, lw=1, ls="--")
-        ax.annotate(f"{hub_name} falls\n{hub_date:%d %b}", (hub_date, n_caps * 0.8),
-                    xytext=(5, 0), textcoords="offset points", fontsize=8, color=INS_COLOR,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
+        ax.annotate(
+            f"{hub_name} falls\n{hub_date:%d %b}",
+            (hub_date, n_caps * 0.8),
+            xytext=(5, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=INS_COLOR,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
     for i, (_, row) in enumerate(falls.head(annotate).iterrows()):
         on_day = sd.loc[sd["date"] == row["fell_date"], "capitals_held"]
         y = float(on_day.iloc[0]) if len(on_day) else n_caps
-        ax.annotate(f"{row['name']} {row['fell_date']:%d %b}", (row["fell_date"], y),
-                    xytext=(-40, -22 - 13 * i), textcoords="offset points", ha="right",
-                    va="center", fontsize=7.5, color=NEUTRAL,
-                    arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6})
+        ax.annotate(
+            f"{row['name']} {row['fell_date']:%d %b}",
+            (row["fell_date"], y),
+            xytext=(-40, -22 - 13 * i),
+            textcoords="offset points",
+            ha="right",
+            va="center",
+            fontsize=7.5,
+            color=NEUTRAL,
+            arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6},
+        )
     _marks(ax, marks, start_of(result))
     ax.set_ylim(0, n_caps + 1)
     ax.set_xlim(sd["date"].min(), sd["date"].max())
@@ -106,9 +146,13 @@ def capitals_timeline(result: RunResult, replicate: int = 0, ax: Axes | None = N
     return fig
 
 
-def capitals_fan(result: RunResult | Mapping[str, RunResult], bands: Sequence[float] = (0.5, 0.9),
-                 ax: Axes | None = None, marks: Mapping[str, DateLike] | None = None,
-                 title: str | None = None) -> Figure:
+def capitals_fan(
+    result: RunResult | Mapping[str, RunResult],
+    bands: Sequence[float] = (0.5, 0.9),
+    ax: Axes | None = None,
+    marks: Mapping[str, DateLike] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Ensemble fan chart: median capitals held per day with central bands over replicates.
 
     Parameters
@@ -137,12 +181,28 @@ def capitals_fan(result: RunResult | Mapping[str, RunResult], bands: Sequence[fl
         n_rep = v.shape[1]
         widths = "/".join(f"{round((hi - lo) * 100)}" for lo, hi in reversed(qs))
         for k, (lo, hi) in enumerate(qs):
-            ax.fill_between(wide.index, np.quantile(v, lo, axis=1), np.quantile(v, hi, axis=1),
-                            step="post", color=color, alpha=0.18 + 0.17 * k, lw=0,
-                            label=None if label else f"{round((hi - lo) * 100)}% band")
-        ax.step(wide.index, np.median(v, axis=1), where="post", color=color, lw=2,
-                label=(f"{label}: median and {widths}% bands, {n_rep} replicates" if label
-                       else f"median of {n_rep} replicates"))
+            ax.fill_between(
+                wide.index,
+                np.quantile(v, lo, axis=1),
+                np.quantile(v, hi, axis=1),
+                step="post",
+                color=color,
+                alpha=0.18 + 0.17 * k,
+                lw=0,
+                label=None if label else f"{round((hi - lo) * 100)}% band",
+            )
+        ax.step(
+            wide.index,
+            np.median(v, axis=1),
+            where="post",
+            color=color,
+            lw=2,
+            label=(
+                f"{label}: median and {widths}% bands, {n_rep} replicates"
+                if label
+                else f"median of {n_rep} replicates"
+            ),
+        )
         n_caps = max(n_caps, _n_capitals(res))
         start = start_of(res)
     _marks(ax, marks, start)
@@ -158,8 +218,9 @@ def capitals_fan(result: RunResult | Mapping[str, RunResult], bands: Sequence[fl
     return fig
 
 
-def fall_dates(result: RunResult, ax: Axes | None = None, points: bool = True,
-               title: str | None = None) -> Figure:
+def fall_dates(
+    result: RunResult, ax: Axes | None = None, points: bool = True, title: str | None = None
+) -> Figure:
     """Distribution of each capital's fall date over replicates, one row per capital.
 
     Rows are ordered by median fall date (capitals held to the horizon in most replicates go
@@ -204,8 +265,16 @@ def fall_dates(result: RunResult, ax: Axes | None = None, points: bool = True,
         qd = to_date(q)
         fell = d[np.isfinite(d)]
         if points and len(fell):
-            ax.plot(to_date(fell), y + rng.uniform(-0.25, 0.25, len(fell)), ls="", marker=".",
-                    ms=2.5, color=INS_COLOR, alpha=min(0.6, 12 / max(len(fell), 1)), zorder=1)
+            ax.plot(
+                to_date(fell),
+                y + rng.uniform(-0.25, 0.25, len(fell)),
+                ls="",
+                marker=".",
+                ms=2.5,
+                color=INS_COLOR,
+                alpha=min(0.6, 12 / max(len(fell), 1)),
+                zorder=1,
+            )
         if np.isfinite(q[0]):
             ax.plot([qd[0], qd[4]], [y, y], color=NEUTRAL, lw=1, zorder=2)
             ax.plot([qd[1], qd[3]], [y, y], color=NEUTRAL, lw=5, solid_capstyle="butt", zorder=2)
@@ -213,9 +282,16 @@ def fall_dates(result: RunResult, ax: Axes | None = None, points: bool = True,
             ax.plot([qd[2]], [y], ls="", marker="o", ms=4, mfc="white", mec="black", zorder=3)
         held = float(np.mean(~np.isfinite(d)))
         if held > 0:
-            ax.annotate(f"held {held:.0%}", (1.0, y), xycoords=("axes fraction", "data"),
-                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=7,
-                        color=GOV_COLOR)
+            ax.annotate(
+                f"held {held:.0%}",
+                (1.0, y),
+                xycoords=("axes fraction", "data"),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=7,
+                color=GOV_COLOR,
+            )
     end = start + pd.Timedelta(days=horizon)
     ax.axvline(end, color=NEUTRAL, ls=":", lw=1)
     ax.set_yticks(range(n), order, fontsize=8)

@@ -75,8 +75,9 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
 
     register_configs()
     if name not in available_scenarios():
-        raise ScenarioError("scenarios/scenario/", "scenario", name,
-                            f"one of {', '.join(available_scenarios())}")
+        raise ScenarioError(
+            "scenarios/scenario/", "scenario", name, f"one of {', '.join(available_scenarios())}"
+        )
     was = GlobalHydra.instance().is_initialized()
     saved = GlobalHydra.instance().hydra if was else None
     if was:
@@ -88,8 +89,12 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
             except (HydraException, OmegaConfBaseException) as e:
                 raise _override_error(e, overrides, name) from None
             except yaml.YAMLError as e:
-                raise ScenarioError(f"scenarios/scenario/{name}.yaml", "yaml", "<unparsable>",
-                                    f"valid YAML ({' '.join(str(e).split())})") from None
+                raise ScenarioError(
+                    f"scenarios/scenario/{name}.yaml",
+                    "yaml",
+                    "<unparsable>",
+                    f"valid YAML ({' '.join(str(e).split())})",
+                ) from None
     finally:
         if was:
             GlobalHydra.instance().clear()
@@ -189,8 +194,7 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     if "hydra" in cfg:  # composed with return_hydra_config=True: the world is the rest
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     scen_file = f"scenarios/scenario/{cfg.get('name', '?')}.yaml"
-    overridden = {re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", o.split("=")[0].lstrip("+~"))
-                  for o in overrides}
+    overridden = {re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", o.split("=")[0].lstrip("+~")) for o in overrides}
 
     def where(path: str) -> str:
         parts = path.split(".")
@@ -210,16 +214,19 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     schema_cfg = OmegaConf.structured(Config)
     for o in overrides:
         key, _, raw = o.lstrip("+~").partition("=")
-        if (isinstance(OmegaConf.select(schema_cfg, key, default=None), bool)
-                and raw.strip().lower() not in _BOOL_WORDS):
+        if (
+            isinstance(OmegaConf.select(schema_cfg, key, default=None), bool)
+            and raw.strip().lower() not in _BOOL_WORDS
+        ):
             raise ScenarioError("override", key, raw, "a bool (true or false)")
 
     # Ranges of every declared parameter.
     for path, value, meta in iter_params(obj):
         lo, hi = meta["lo"], meta["hi"]
         if (lo is not None and value < lo) or (hi is not None and value > hi):
-            raise ScenarioError(where(path), path, value,
-                                f"{lo} <= value <= {hi} ({meta['unit']}: {meta['doc']})")
+            raise ScenarioError(
+                where(path), path, value, f"{lo} <= value <= {hi} ({meta['unit']}: {meta['doc']})"
+            )
     if obj.backend not in ("numba", "python"):
         raise ScenarioError(where("backend"), "backend", obj.backend, "'numba' or 'python'")
     if obj.replicates < 1:
@@ -227,8 +234,12 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     if obj.seed < 0:
         raise ScenarioError(where("seed"), "seed", obj.seed, "an integer >= 0")
     if obj.model.command.policy not in POLICIES:
-        raise ScenarioError(where("model.command.policy"), "model.command.policy",
-                            obj.model.command.policy, f"one of {', '.join(POLICIES)}")
+        raise ScenarioError(
+            where("model.command.policy"),
+            "model.command.policy",
+            obj.model.command.policy,
+            f"one of {', '.join(POLICIES)}",
+        )
 
     start = _date(obj.timeline.start, where("timeline.start"), "timeline.start")
     horizon = int(obj.timeline.horizon_days)
@@ -236,8 +247,12 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     w_start = _date(w.start, where("model.withdrawal.start"), "model.withdrawal.start")
     w_end = _date(w.end, where("model.withdrawal.end"), "model.withdrawal.end")
     if w_end < w_start:
-        raise ScenarioError(where("model.withdrawal.end"), "model.withdrawal.end", w.end,
-                            f"a date on or after model.withdrawal.start ({w.start})")
+        raise ScenarioError(
+            where("model.withdrawal.end"),
+            "model.withdrawal.end",
+            w.end,
+            f"a date on or after model.withdrawal.start ({w.start})",
+        )
 
     if obj.report.by_date:
         _date(obj.report.by_date, where("report.by_date"), "report.by_date")
@@ -250,20 +265,23 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         base = "synthetic"
     elif obj.data.kind == "tables":
         if not obj.data.dir:
-            raise ScenarioError(scen_file, "data.dir", obj.data.dir,
-                                "a directory of CSV tables relative to scenarios/")
+            raise ScenarioError(
+                scen_file, "data.dir", obj.data.dir, "a directory of CSV tables relative to scenarios/"
+            )
         data_dir = scenarios_dir() / obj.data.dir
         if not data_dir.is_dir():
-            raise ScenarioError(where("data.dir"), "data.dir", obj.data.dir,
-                                f"an existing directory under {scenarios_dir()}")
+            raise ScenarioError(
+                where("data.dir"), "data.dir", obj.data.dir, f"an existing directory under {scenarios_dir()}"
+            )
         frames = {t: _read_csv(data_dir, t) for t in TABLE_SPECS}
         base = f"scenarios/{obj.data.dir}"
     else:
         raise ScenarioError(where("data.kind"), "data.kind", obj.data.kind, "'tables' or 'synthetic'")
 
     tables = _validate_tables(frames, base)
-    sources: dict[str, str] = dict(zip(tables["sources"]["source_id"],
-                                       tables["sources"]["citation"], strict=True))
+    sources: dict[str, str] = dict(
+        zip(tables["sources"]["source_id"], tables["sources"]["citation"], strict=True)
+    )
 
     # Source ids in every table row.
     for tname, df in tables.items():
@@ -274,12 +292,15 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     known_paths = {p for p, _, _ in iter_params(obj)} | _all_paths(obj)
     for path, sid in obj.provenance.items():
         if path not in known_paths:
-            raise ScenarioError(scen_file, f"provenance.{path}", path,
-                                "a dotted path of a scenario field, e.g. reserve.commandos")
+            raise ScenarioError(
+                scen_file,
+                f"provenance.{path}",
+                path,
+                "a dotted path of a scenario field, e.g. reserve.commandos",
+            )
         for s in str(sid).split(";"):
             if s.strip() not in sources:
-                raise ScenarioError(scen_file, f"provenance.{path}", s,
-                                    f"a source_id of {base}/sources.csv")
+                raise ScenarioError(scen_file, f"provenance.{path}", s, f"a source_id of {base}/sources.csv")
 
     loc_df = tables["locations"]
     loc_ids = loc_df["location_id"].to_numpy(dtype=object)
@@ -293,33 +314,44 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     for i, ev in enumerate(obj.events):
         field = f"events[{i}]"
         if ev.kind not in EVENT_KINDS:
-            raise ScenarioError(where(f"{field}.kind"), f"{field}.kind", ev.kind,
-                                f"one of {', '.join(EVENT_KINDS)}")
+            raise ScenarioError(
+                where(f"{field}.kind"), f"{field}.kind", ev.kind, f"one of {', '.join(EVENT_KINDS)}"
+            )
         d = _date(ev.date, where(f"{field}.date"), f"{field}.date")
         day = (d - start).days
         if not 0 <= day < horizon:
-            raise ScenarioError(where(f"{field}.date"), f"{field}.date", ev.date,
-                                f"a date within the horizon {start} .. "
-                                f"{start + dt.timedelta(days=horizon - 1)}")
+            raise ScenarioError(
+                where(f"{field}.date"),
+                f"{field}.date",
+                ev.date,
+                f"a date within the horizon {start} .. {start + dt.timedelta(days=horizon - 1)}",
+            )
         li = -1
         if ev.kind == "reinforcement_request" or ev.location:
             if ev.location not in loc_index:
-                raise ScenarioError(where(f"{field}.location"), f"{field}.location", ev.location,
-                                    f"a location_id of {base}/locations.csv")
+                raise ScenarioError(
+                    where(f"{field}.location"),
+                    f"{field}.location",
+                    ev.location,
+                    f"a location_id of {base}/locations.csv",
+                )
             li = loc_index[ev.location]
         pi = -1
         if ev.kind == "leader_return":
             if ev.patron not in patrons:
-                raise ScenarioError(where(f"{field}.patron"), f"{field}.patron", ev.patron,
-                                    f"a militia patron: {', '.join(patrons) or '(none)'}")
+                raise ScenarioError(
+                    where(f"{field}.patron"),
+                    f"{field}.patron",
+                    ev.patron,
+                    f"a militia patron: {', '.join(patrons) or '(none)'}",
+                )
             pi = patrons.index(ev.patron)
         if ev.kind == "policy" and ev.note not in POLICIES:
             raise ScenarioError(scen_file, f"{field}.note", ev.note, f"one of {', '.join(POLICIES)}")
         if ev.source:
             for s in ev.source.split(";"):
                 if s.strip() not in sources:
-                    raise ScenarioError(scen_file, f"{field}.source", s,
-                                        f"a source_id of {base}/sources.csv")
+                    raise ScenarioError(scen_file, f"{field}.source", s, f"a source_id of {base}/sources.csv")
         events.append(Event(day, ev.kind, li, pi, float(ev.value), ev.source, ev.note))
     events.sort(key=lambda e: (e.day, list(EVENT_KINDS).index(e.kind), e.location, e.patron))
 
@@ -339,71 +371,84 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     prov_names = prov_df["province"].astype(str).tolist()
     prov_index = {p: i for i, p in enumerate(prov_names)}
     ctrl = loc_df["initial_control"].map(CONTROL_NAMES).to_numpy(np.int8)
-    locations = Table({
-        "location_id": loc_ids,
-        "name": loc_df["name"].astype(str).to_numpy(dtype=object),
-        "province": loc_df["province"].astype(str).to_numpy(dtype=object),
-        "province_index": loc_df["province"].map(prov_index).to_numpy(np.int64),
-        "kind": loc_df["kind"].astype(str).to_numpy(dtype=object),
-        "lat": loc_df["lat"].to_numpy(np.float64),
-        "lon": loc_df["lon"].to_numpy(np.float64),
-        "population": loc_df["population"].to_numpy(np.float64),
-        "ruggedness": loc_df["ruggedness"].to_numpy(np.float64),
-        "affinity": loc_df["affinity_insurgent"].to_numpy(np.float64),
-        "is_capital": (loc_df["kind"] == "capital").to_numpy(np.bool_),
-        "has_airport": loc_df["has_airport"].to_numpy(np.bool_),
-        "has_prison": loc_df["has_prison"].to_numpy(np.bool_),
-        "initial_control": ctrl,
-        "value": loc_df["value"].to_numpy(np.float64),
-        "source": loc_df["source"].astype(str).to_numpy(dtype=object),
-    })
-    provinces = Table({
-        "province": np.array(prov_names, dtype=object),
-        "capital": prov_df["capital_location_id"].map(loc_index).to_numpy(np.int64),
-        "population": prov_df["population"].to_numpy(np.float64),
-        "source": prov_df["source"].astype(str).to_numpy(dtype=object),
-    })
+    locations = Table(
+        {
+            "location_id": loc_ids,
+            "name": loc_df["name"].astype(str).to_numpy(dtype=object),
+            "province": loc_df["province"].astype(str).to_numpy(dtype=object),
+            "province_index": loc_df["province"].map(prov_index).to_numpy(np.int64),
+            "kind": loc_df["kind"].astype(str).to_numpy(dtype=object),
+            "lat": loc_df["lat"].to_numpy(np.float64),
+            "lon": loc_df["lon"].to_numpy(np.float64),
+            "population": loc_df["population"].to_numpy(np.float64),
+            "ruggedness": loc_df["ruggedness"].to_numpy(np.float64),
+            "affinity": loc_df["affinity_insurgent"].to_numpy(np.float64),
+            "is_capital": (loc_df["kind"] == "capital").to_numpy(np.bool_),
+            "has_airport": loc_df["has_airport"].to_numpy(np.bool_),
+            "has_prison": loc_df["has_prison"].to_numpy(np.bool_),
+            "initial_control": ctrl,
+            "value": loc_df["value"].to_numpy(np.float64),
+            "source": loc_df["source"].astype(str).to_numpy(dtype=object),
+        }
+    )
+    provinces = Table(
+        {
+            "province": np.array(prov_names, dtype=object),
+            "capital": prov_df["capital_location_id"].map(loc_index).to_numpy(np.int64),
+            "population": prov_df["population"].to_numpy(np.float64),
+            "source": prov_df["source"].astype(str).to_numpy(dtype=object),
+        }
+    )
     r = tables["roads"]
-    roads = Table({
-        "src": r["from_id"].map(loc_index).to_numpy(np.int64),
-        "dst": r["to_id"].map(loc_index).to_numpy(np.int64),
-        "road_class": r["road_class"].astype(str).to_numpy(dtype=object),
-        "distance_km": r["distance_km"].to_numpy(np.float64),
-        "travel_days": r["travel_days"].to_numpy(np.float64),
-        "source": r["source"].astype(str).to_numpy(dtype=object),
-    })
+    roads = Table(
+        {
+            "src": r["from_id"].map(loc_index).to_numpy(np.int64),
+            "dst": r["to_id"].map(loc_index).to_numpy(np.int64),
+            "road_class": r["road_class"].astype(str).to_numpy(dtype=object),
+            "distance_km": r["distance_km"].to_numpy(np.float64),
+            "travel_days": r["travel_days"].to_numpy(np.float64),
+            "source": r["source"].astype(str).to_numpy(dtype=object),
+        }
+    )
     g = tables["garrisons"]
-    garrisons = Table({
-        "location": g["location_id"].map(loc_index).to_numpy(np.int64),
-        "type": g["type"].astype(str).to_numpy(dtype=object),
-        "personnel_nominal": g["personnel_nominal"].to_numpy(np.float64),
-        "quality": g["quality"].to_numpy(np.float64),
-        "morale": g["morale"].to_numpy(np.float64),
-        "supply_days": g["supply_days"].to_numpy(np.float64),
-        "source": g["source"].astype(str).to_numpy(dtype=object),
-    })
+    garrisons = Table(
+        {
+            "location": g["location_id"].map(loc_index).to_numpy(np.int64),
+            "type": g["type"].astype(str).to_numpy(dtype=object),
+            "personnel_nominal": g["personnel_nominal"].to_numpy(np.float64),
+            "quality": g["quality"].to_numpy(np.float64),
+            "morale": g["morale"].to_numpy(np.float64),
+            "supply_days": g["supply_days"].to_numpy(np.float64),
+            "source": g["source"].astype(str).to_numpy(dtype=object),
+        }
+    )
     m = tables["militias"]
-    militias = Table({
-        "location": m["location_id"].map(loc_index).to_numpy(np.int64),
-        "patron": m["patron"].astype(str).to_numpy(dtype=object),
-        "patron_index": m["patron"].astype(str).map(
-            {p: i for i, p in enumerate(patrons)}).to_numpy(np.int64),
-        "personnel": m["personnel"].to_numpy(np.float64),
-        "loyalty": m["loyalty"].to_numpy(np.float64),
-        "source": m["source"].astype(str).to_numpy(dtype=object),
-    })
+    militias = Table(
+        {
+            "location": m["location_id"].map(loc_index).to_numpy(np.int64),
+            "patron": m["patron"].astype(str).to_numpy(dtype=object),
+            "patron_index": m["patron"]
+            .astype(str)
+            .map({p: i for i, p in enumerate(patrons)})
+            .to_numpy(np.int64),
+            "personnel": m["personnel"].to_numpy(np.float64),
+            "loyalty": m["loyalty"].to_numpy(np.float64),
+            "source": m["source"].astype(str).to_numpy(dtype=object),
+        }
+    )
     u = tables["insurgents"]
-    insurgents = Table({
-        "unit_id": u["unit_id"].astype(str).to_numpy(dtype=object),
-        "location": u["location_id"].map(loc_index).to_numpy(np.int64),
-        "strength": u["strength"].to_numpy(np.float64),
-        "morale": u["morale"].to_numpy(np.float64),
-        "source": u["source"].astype(str).to_numpy(dtype=object),
-    })
+    insurgents = Table(
+        {
+            "unit_id": u["unit_id"].astype(str).to_numpy(dtype=object),
+            "location": u["location_id"].map(loc_index).to_numpy(np.int64),
+            "strength": u["strength"].to_numpy(np.float64),
+            "morale": u["morale"].to_numpy(np.float64),
+            "source": u["source"].astype(str).to_numpy(dtype=object),
+        }
+    )
     pool = np.zeros(len(loc_ids))
     p = tables["insurgent_pools"]
-    np.add.at(pool, p["location_id"].map(loc_index).to_numpy(np.int64),
-              p["part_time"].to_numpy(np.float64))
+    np.add.at(pool, p["location_id"].map(loc_index).to_numpy(np.int64), p["part_time"].to_numpy(np.float64))
     pools = Table({"part_time": pool})
 
     _check_roads(roads, locations, base)
@@ -411,10 +456,22 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     frozen_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     OmegaConf.set_readonly(frozen_cfg, True)
     return Scenario(
-        name=obj.name, description=obj.description, scenario_file=scen_file, config=frozen_cfg,
-        start=start, horizon_days=horizon, provinces=provinces, locations=locations, roads=roads,
-        garrisons=garrisons, militias=militias, patrons=patrons, insurgents=insurgents,
-        pools=pools, events=tuple(events), sources=MappingProxyType(dict(sources)),
+        name=obj.name,
+        description=obj.description,
+        scenario_file=scen_file,
+        config=frozen_cfg,
+        start=start,
+        horizon_days=horizon,
+        provinces=provinces,
+        locations=locations,
+        roads=roads,
+        garrisons=garrisons,
+        militias=militias,
+        patrons=patrons,
+        insurgents=insurgents,
+        pools=pools,
+        events=tuple(events),
+        sources=MappingProxyType(dict(sources)),
         support=support,
     )
 
@@ -425,47 +482,91 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
 # column -> (kind, lo, hi); kind: str | id | float | int | bool | enum:<a|b> | ref:<table>
 TABLE_SPECS: dict[str, dict[str, tuple]] = {
     "sources": {"source_id": ("id",), "citation": ("str",)},
-    "provinces": {"province": ("id",), "capital_location_id": ("ref:locations",),
-                  "population": ("float", 0, 1e9), "source": ("str",)},
-    "locations": {
-        "location_id": ("id",), "name": ("str",), "province": ("ref:provinces",),
-        "kind": ("enum", ("capital", "district", "city")),
-        "lat": ("float", -90, 90), "lon": ("float", -180, 180),
-        "population": ("float", 0, 1e8), "ruggedness": ("float", 0, 1),
-        "affinity_insurgent": ("float", 0, 1), "has_airport": ("bool",), "has_prison": ("bool",),
-        "initial_control": ("enum", ("government", "contested", "insurgent")),
-        "value": ("float", 0, 1), "source": ("str",),
+    "provinces": {
+        "province": ("id",),
+        "capital_location_id": ("ref:locations",),
+        "population": ("float", 0, 1e9),
+        "source": ("str",),
     },
-    "roads": {"from_id": ("ref:locations",), "to_id": ("ref:locations",),
-              "road_class": ("enum", ("highway", "secondary", "local")),
-              "distance_km": ("float", 0, 5000), "travel_days": ("float", 1e-3, 100),
-              "source": ("str",)},
-    "garrisons": {"location_id": ("ref:locations",), "type": ("enum", GARRISON_TYPES),
-                  "personnel_nominal": ("float", 0, 1e6), "quality": ("float", 0, 3),
-                  "morale": ("float", 0, 1), "supply_days": ("float", 0, 365), "source": ("str",)},
-    "militias": {"location_id": ("ref:locations",), "patron": ("str",),
-                 "personnel": ("float", 0, 1e6), "loyalty": ("float", 0, 1), "source": ("str",)},
-    "insurgents": {"unit_id": ("id",), "location_id": ("ref:locations",),
-                   "strength": ("float", 0, 1e6), "morale": ("float", 0, 1), "source": ("str",)},
-    "insurgent_pools": {"location_id": ("ref:locations",), "part_time": ("float", 0, 1e7),
-                        "source": ("str",)},
+    "locations": {
+        "location_id": ("id",),
+        "name": ("str",),
+        "province": ("ref:provinces",),
+        "kind": ("enum", ("capital", "district", "city")),
+        "lat": ("float", -90, 90),
+        "lon": ("float", -180, 180),
+        "population": ("float", 0, 1e8),
+        "ruggedness": ("float", 0, 1),
+        "affinity_insurgent": ("float", 0, 1),
+        "has_airport": ("bool",),
+        "has_prison": ("bool",),
+        "initial_control": ("enum", ("government", "contested", "insurgent")),
+        "value": ("float", 0, 1),
+        "source": ("str",),
+    },
+    "roads": {
+        "from_id": ("ref:locations",),
+        "to_id": ("ref:locations",),
+        "road_class": ("enum", ("highway", "secondary", "local")),
+        "distance_km": ("float", 0, 5000),
+        "travel_days": ("float", 1e-3, 100),
+        "source": ("str",),
+    },
+    "garrisons": {
+        "location_id": ("ref:locations",),
+        "type": ("enum", GARRISON_TYPES),
+        "personnel_nominal": ("float", 0, 1e6),
+        "quality": ("float", 0, 3),
+        "morale": ("float", 0, 1),
+        "supply_days": ("float", 0, 365),
+        "source": ("str",),
+    },
+    "militias": {
+        "location_id": ("ref:locations",),
+        "patron": ("str",),
+        "personnel": ("float", 0, 1e6),
+        "loyalty": ("float", 0, 1),
+        "source": ("str",),
+    },
+    "insurgents": {
+        "unit_id": ("id",),
+        "location_id": ("ref:locations",),
+        "strength": ("float", 0, 1e6),
+        "morale": ("float", 0, 1),
+        "source": ("str",),
+    },
+    "insurgent_pools": {
+        "location_id": ("ref:locations",),
+        "part_time": ("float", 0, 1e7),
+        "source": ("str",),
+    },
 }
 # Order in which references can be resolved.
-_ORDER = ("sources", "provinces", "locations", "roads", "garrisons", "militias", "insurgents",
-          "insurgent_pools")
+_ORDER = (
+    "sources",
+    "provinces",
+    "locations",
+    "roads",
+    "garrisons",
+    "militias",
+    "insurgents",
+    "insurgent_pools",
+)
 
 
 def _read_csv(data_dir: Path, table: str) -> pd.DataFrame:
     path = data_dir / f"{table}.csv"
     rel = _rel(path)
     if not path.is_file():
-        raise ScenarioError(rel, "file", str(path.name), f"a CSV file with columns "
-                            f"{', '.join(TABLE_SPECS[table])}")
+        raise ScenarioError(
+            rel, "file", str(path.name), f"a CSV file with columns {', '.join(TABLE_SPECS[table])}"
+        )
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
-        raise ScenarioError(rel, "file", path.name,
-                            f"well-formed UTF-8 CSV ({' '.join(str(e).split())})") from None
+        raise ScenarioError(
+            rel, "file", path.name, f"well-formed UTF-8 CSV ({' '.join(str(e).split())})"
+        ) from None
 
 
 def _rel(path: Path) -> str:
@@ -484,8 +585,9 @@ def _validate_tables(frames: dict[str, pd.DataFrame], base: str) -> dict[str, pd
         fname = f"{base}/{table}.csv"
         missing = [c for c in spec if c not in df.columns]
         if missing:
-            raise ScenarioError(fname, "columns", missing[0],
-                                f"columns {', '.join(spec)} (missing {', '.join(missing)})")
+            raise ScenarioError(
+                fname, "columns", missing[0], f"columns {', '.join(spec)} (missing {', '.join(missing)})"
+            )
         df = df.copy()
         for col, (kind, *args) in spec.items():
             s = df[col]
@@ -494,40 +596,45 @@ def _validate_tables(frames: dict[str, pd.DataFrame], base: str) -> dict[str, pd
                 bad = np.flatnonzero(~np.isfinite(vals))
                 if len(bad):
                     i = int(bad[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i],
-                                        "a finite number")
+                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i], "a finite number")
                 lo, hi = args
                 bad = np.flatnonzero((vals < lo) | (vals > hi))
                 if len(bad):
                     i = int(bad[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", vals[i],
-                                        f"{lo} <= value <= {hi}")
+                    raise ScenarioError(
+                        fname, f"line {i + 2}, column {col!r}", vals[i], f"{lo} <= value <= {hi}"
+                    )
                 df[col] = vals
             elif kind == "bool":
                 v = s.astype(str).str.strip().str.lower()
                 ok = v.isin(["0", "1", "true", "false", "0.0", "1.0"]).to_numpy()
                 if not ok.all():
                     i = int(np.flatnonzero(~ok)[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i],
-                                        "0 or 1")
+                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i], "0 or 1")
                 df[col] = v.isin(["1", "true", "1.0"]).to_numpy()
             elif kind == "enum":
                 ok = s.isin(args[0]).to_numpy()
                 if not ok.all():
                     i = int(np.flatnonzero(~ok)[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i],
-                                        f"one of {', '.join(args[0])}")
+                    raise ScenarioError(
+                        fname, f"line {i + 2}, column {col!r}", s.iloc[i], f"one of {', '.join(args[0])}"
+                    )
             elif kind == "id":
                 empty = (s.astype(str).str.strip() == "").to_numpy()
                 if empty.any():
                     i = int(np.flatnonzero(empty)[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i],
-                                        "a non-empty identifier")
+                    raise ScenarioError(
+                        fname, f"line {i + 2}, column {col!r}", s.iloc[i], "a non-empty identifier"
+                    )
                 dup = s.duplicated().to_numpy()
                 if dup.any():
                     i = int(np.flatnonzero(dup)[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i],
-                                        "a unique identifier (this one is repeated)")
+                    raise ScenarioError(
+                        fname,
+                        f"line {i + 2}, column {col!r}",
+                        s.iloc[i],
+                        "a unique identifier (this one is repeated)",
+                    )
             elif kind.startswith("ref:"):
                 target = kind[4:]
                 key = {"locations": "location_id", "provinces": "province"}[target]
@@ -536,29 +643,42 @@ def _validate_tables(frames: dict[str, pd.DataFrame], base: str) -> dict[str, pd
                 ok = s.isin(out[target][key]).to_numpy()
                 if not ok.all():
                     i = int(np.flatnonzero(~ok)[0])
-                    raise ScenarioError(fname, f"line {i + 2}, column {col!r}", s.iloc[i],
-                                        f"a {key} of {base}/{target}.csv")
+                    raise ScenarioError(
+                        fname, f"line {i + 2}, column {col!r}", s.iloc[i], f"a {key} of {base}/{target}.csv"
+                    )
         out[table] = df
     # Forward references: provinces -> capitals.
     prov = out["provinces"]
     ok = prov["capital_location_id"].isin(out["locations"]["location_id"]).to_numpy()
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
-        raise ScenarioError(f"{base}/provinces.csv", f"line {i + 2}, column 'capital_location_id'",
-                            prov["capital_location_id"].iloc[i], f"a location_id of {base}/locations.csv")
+        raise ScenarioError(
+            f"{base}/provinces.csv",
+            f"line {i + 2}, column 'capital_location_id'",
+            prov["capital_location_id"].iloc[i],
+            f"a location_id of {base}/locations.csv",
+        )
     caps = out["locations"]
     cap_rows = caps[caps["kind"] == "capital"]
     prov_caps = set(prov["capital_location_id"])
     for i, lid in zip(cap_rows.index, cap_rows["location_id"], strict=True):
         if lid not in prov_caps:
-            raise ScenarioError(f"{base}/locations.csv", f"line {i + 2}, column 'kind'", "capital",
-                                "'capital' only for a location named as capital in provinces.csv")
+            raise ScenarioError(
+                f"{base}/locations.csv",
+                f"line {i + 2}, column 'kind'",
+                "capital",
+                "'capital' only for a location named as capital in provinces.csv",
+            )
     for table, key in (("garrisons", "location_id"), ("militias", "location_id")):
         dup = out[table][key].duplicated().to_numpy()
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
-            raise ScenarioError(f"{base}/{table}.csv", f"line {i + 2}, column {key!r}",
-                                out[table][key].iloc[i], "at most one row per location")
+            raise ScenarioError(
+                f"{base}/{table}.csv",
+                f"line {i + 2}, column {key!r}",
+                out[table][key].iloc[i],
+                "at most one row per location",
+            )
     return out
 
 
@@ -567,12 +687,17 @@ def _check_sources(col: np.ndarray, sources: dict[str, str], fname: str) -> None
     for val, i in zip(uniq, first, strict=True):
         ids = [x.strip() for x in val.split(";") if x.strip()]
         if not ids:
-            raise ScenarioError(fname, f"line {i + 2}, column 'source'", val,
-                                "one or more source_id of sources.csv separated by ';'")
+            raise ScenarioError(
+                fname,
+                f"line {i + 2}, column 'source'",
+                val,
+                "one or more source_id of sources.csv separated by ';'",
+            )
         for sid in ids:
             if sid not in sources:
-                raise ScenarioError(fname, f"line {i + 2}, column 'source'", sid,
-                                    "a source_id of sources.csv")
+                raise ScenarioError(
+                    fname, f"line {i + 2}, column 'source'", sid, "a source_id of sources.csv"
+                )
 
 
 def _check_roads(roads: Table, locations: Table, base: str) -> None:
@@ -581,12 +706,20 @@ def _check_roads(roads: Table, locations: Table, base: str) -> None:
     self_loop = np.flatnonzero(src == dst)
     if len(self_loop):
         i = int(self_loop[0])
-        raise ScenarioError(f"{base}/roads.csv", f"line {i + 2}, column 'to_id'",
-                            locations["location_id"][dst[i]], "a location other than from_id")
+        raise ScenarioError(
+            f"{base}/roads.csv",
+            f"line {i + 2}, column 'to_id'",
+            locations["location_id"][dst[i]],
+            "a location other than from_id",
+        )
     caps = np.flatnonzero(locations["is_capital"])
     if len(caps) == 0:
-        raise ScenarioError(f"{base}/locations.csv", "column 'kind'", "<no capital>",
-                            "at least one location of kind 'capital'")
+        raise ScenarioError(
+            f"{base}/locations.csv",
+            "column 'kind'",
+            "<no capital>",
+            "at least one location of kind 'capital'",
+        )
     hub = int(caps[np.argmax(locations["value"][caps])])
     adj: list[list[int]] = [[] for _ in range(n)]
     for a, b in zip(src.tolist(), dst.tolist(), strict=True):
@@ -603,9 +736,13 @@ def _check_roads(roads: Table, locations: Table, base: str) -> None:
                 q.append(b)
     for c in caps:
         if not seen[c]:
-            raise ScenarioError(f"{base}/roads.csv", "road graph", locations["location_id"][c],
-                                f"every capital reachable by road from "
-                                f"{locations['location_id'][hub]!r} (this capital is not)")
+            raise ScenarioError(
+                f"{base}/roads.csv",
+                "road graph",
+                locations["location_id"][c],
+                f"every capital reachable by road from "
+                f"{locations['location_id'][hub]!r} (this capital is not)",
+            )
 
 
 def _date(value: Any, where: str, field: str) -> dt.date:

@@ -121,8 +121,15 @@ class Scenario:
         """SHA-256 of the resolved config and all tables (hex)."""
         h = hashlib.sha256()
         h.update(OmegaConf.to_yaml(self.run_free_config()).encode())
-        for t in (self.provinces, self.locations, self.roads, self.garrisons, self.militias,
-                  self.insurgents, self.pools):
+        for t in (
+            self.provinces,
+            self.locations,
+            self.roads,
+            self.garrisons,
+            self.militias,
+            self.insurgents,
+            self.pools,
+        ):
             t.digest(h)
         h.update(repr(self.events).encode())
         h.update(repr(sorted(self.sources.items())).encode())
@@ -212,9 +219,11 @@ class Scenario:
         return self.summary()
 
     def __repr__(self) -> str:
-        return (f"<Scenario {self.name!r}: {self.provinces.n_rows} provinces, "
-                f"{self.n_locations} locations, {self.roads.n_rows} roads, "
-                f"{self.insurgents.n_rows} insurgent units, {len(self.sources)} sources>")
+        return (
+            f"<Scenario {self.name!r}: {self.provinces.n_rows} provinces, "
+            f"{self.n_locations} locations, {self.roads.n_rows} roads, "
+            f"{self.insurgents.n_rows} insurgent units, {len(self.sources)} sources>"
+        )
 
 
 def _counts(a: np.ndarray) -> list[tuple[str, int]]:

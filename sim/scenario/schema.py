@@ -35,7 +35,10 @@ class WithdrawalParams:
     end: str = "2021-08-31"
     residual: float = param(0.0, "fraction", 0.0, 1.0, "support left after the withdrawal ends")
     airlift_floor: float = param(
-        0.5, "fraction", 0.0, 1.0,
+        0.5,
+        "fraction",
+        0.0,
+        1.0,
         "share of airlift capacity left when foreign support is zero (contractor maintenance)",
     )
 
@@ -44,25 +47,39 @@ class WithdrawalParams:
 class CombatParams:
     """Stochastic Lanchester square law, solved exactly over each day (see docs/model.md)."""
 
-    beta_gov: float = param(0.03, "1/day", 0.0, 1.0,
-                            "insurgents put out of action per effective government fighter-day")
-    beta_ins: float = param(0.03, "1/day", 0.0, 1.0,
-                            "government fighters put out of action per effective insurgent-day")
-    air_support: float = param(1.0, "multiplier", 0.0, 10.0,
-                               "government effectiveness bonus at full foreign support (1 + air*sigma)")
+    beta_gov: float = param(
+        0.03, "1/day", 0.0, 1.0, "insurgents put out of action per effective government fighter-day"
+    )
+    beta_ins: float = param(
+        0.03, "1/day", 0.0, 1.0, "government fighters put out of action per effective insurgent-day"
+    )
+    air_support: float = param(
+        1.0, "multiplier", 0.0, 10.0, "government effectiveness bonus at full foreign support (1 + air*sigma)"
+    )
     fort_capital: float = param(0.5, "multiplier", 0.0, 5.0, "fortification bonus in capitals")
     fort_district: float = param(0.2, "multiplier", 0.0, 5.0, "fortification bonus in districts")
     fort_airport: float = param(1.5, "multiplier", 0.0, 10.0, "fortification bonus of an airport holdout")
     terrain: float = param(0.5, "multiplier", 0.0, 5.0, "insurgent bonus per unit of ruggedness")
     insurgent_quality: float = param(0.6, "multiplier", 0.0, 2.0, "initial insurgent unit quality")
-    capture_gain: float = param(0.05, "quality per 1000 captured", 0.0, 1.0,
-                                "insurgent quality gained per 1,000 government personnel captured")
+    capture_gain: float = param(
+        0.05,
+        "quality per 1000 captured",
+        0.0,
+        1.0,
+        "insurgent quality gained per 1,000 government personnel captured",
+    )
     max_insurgent_quality: float = param(1.2, "multiplier", 0.0, 3.0, "cap on insurgent quality")
-    pool_alone: float = param(1.0, "fraction", 0.0, 1.0,
-                              "share of a local part-time pool that fights where no insurgent unit"
-                              " is converging on the location (all of it fights where one is)")
-    noise: float = param(0.3, "log-sd", 0.0, 3.0,
-                         "sd of the lognormal factor on realised losses (0 = deterministic)")
+    pool_alone: float = param(
+        1.0,
+        "fraction",
+        0.0,
+        1.0,
+        "share of a local part-time pool that fights where no insurgent unit"
+        " is converging on the location (all of it fights where one is)",
+    )
+    noise: float = param(
+        0.3, "log-sd", 0.0, 3.0, "sd of the lognormal factor on realised losses (0 = deterministic)"
+    )
 
 
 @dataclass
@@ -85,22 +102,33 @@ class MoraleParams:
     surrender_base: float = param(-0.5, "logit", -10.0, 10.0, "baseline logit of surrender when broken")
     surrender_affinity: float = param(3.0, "logit", 0.0, 20.0, "weight of local insurgent affinity")
     retreat_prob: float = param(
-        0.8, "probability", 0.0, 1.0,
-        "chance that a broken garrison with an airport withdraws there and holds out (at parity)")
+        0.8,
+        "probability",
+        0.0,
+        1.0,
+        "chance that a broken garrison with an airport withdraws there and holds out (at parity)",
+    )
     retreat_besieged: float = param(
-        0.0, "fraction", 0.0, 1.0,
+        0.0,
+        "fraction",
+        0.0,
+        1.0,
         "share of retreat_prob lost by a garrison that breaks under siege with no insurgents inside"
-        " the town (it negotiates the handover instead of withdrawing to the airport)")
+        " the town (it negotiates the handover instead of withdrawing to the airport)",
+    )
     retreat_keep: float = param(0.7, "fraction", 0.0, 1.0, "share of a broken garrison reaching the airport")
     holdout_morale: float = param(0.45, "morale", 0.0, 1.0, "morale of a garrison after retreating")
     insurgent_alpha: float = param(0.2, "1/day", 0.0, 1.0, "insurgent morale relaxation rate")
     insurgent_b0: float = param(1.0, "logit", -10.0, 10.0, "insurgent morale baseline")
-    insurgent_b_losses: float = param(3.0, "logit per fraction lost", 0.0, 50.0,
-                                      "insurgent morale loss per fraction lost")
-    insurgent_b_news: float = param(0.3, "logit per news unit", 0.0, 10.0,
-                                    "insurgent morale gain from their own successes")
-    insurgent_min_attack_morale: float = param(0.25, "morale", 0.0, 1.0,
-                                               "insurgent units below this morale do not advance")
+    insurgent_b_losses: float = param(
+        3.0, "logit per fraction lost", 0.0, 50.0, "insurgent morale loss per fraction lost"
+    )
+    insurgent_b_news: float = param(
+        0.3, "logit per news unit", 0.0, 10.0, "insurgent morale gain from their own successes"
+    )
+    insurgent_min_attack_morale: float = param(
+        0.25, "morale", 0.0, 1.0, "insurgent units below this morale do not advance"
+    )
 
 
 @dataclass
@@ -110,21 +138,27 @@ class MovementParams:
     w_value: float = param(3.0, "utility", 0.0, 100.0, "weight of target value")
     w_distance: float = param(0.7, "utility per day", 0.0, 100.0, "weight of travel time")
     w_defence: float = param(1.0, "utility per ratio", 0.0, 100.0, "weight of defence/own strength")
-    w_concentration: float = param(0.3, "utility per unit", 0.0, 100.0,
-                                   "bonus per other unit already heading to the target")
+    w_concentration: float = param(
+        0.3, "utility per unit", 0.0, 100.0, "bonus per other unit already heading to the target"
+    )
     w_keep: float = param(0.5, "utility", 0.0, 100.0, "bonus for keeping yesterday's target")
     temperature: float = param(1.0, "utility", 0.01, 100.0, "softmax temperature")
     candidates: int = param(24, "nodes", 1, 256, "nearest nodes (by travel time) a unit considers")
     radius_days: float = param(6.0, "days", 0.1, 100.0, "furthest target considered")
     max_hops_per_day: int = param(8, "hops", 1, 1000, "road hops a unit may take in one day")
     withdraw_ratio: float = param(
-        1e6, "ratio", 0.0, 1e6,
+        1e6,
+        "ratio",
+        0.0,
+        1e6,
         "siege ratio (effective defence incl. air support and fortification + 1) / (effective "
-        "insurgent threat + 1) above which a unit breaks off an attack and does not pick a target")
+        "insurgent threat + 1) above which a unit breaks off an attack and does not pick a target",
+    )
     besiege_isolated: bool = False
     """Isolated capitals too strong to attack are besieged from next door instead of ignored."""
-    w_siege: float = param(0.0, "utility", -100.0, 100.0,
-                           "bonus for besieging an isolated capital (with ``besiege_isolated``)")
+    w_siege: float = param(
+        0.0, "utility", -100.0, 100.0, "bonus for besieging an isolated capital (with ``besiege_isolated``)"
+    )
 
 
 @dataclass
@@ -138,8 +172,9 @@ class MilitiaParams:
     c_news: float = param(0.8, "logit per news unit", 0.0, 10.0, "news of nearby falls")
     c_capital: float = param(1.0, "logit", 0.0, 10.0, "government holds the province capital")
     stand_aside: float = param(0.35, "loyalty", 0.0, 1.0, "loyalty below which a militia stands aside")
-    switch_prob: float = param(0.02, "probability per day", 0.0, 1.0,
-                               "daily chance a militia standing aside switches sides")
+    switch_prob: float = param(
+        0.02, "probability per day", 0.0, 1.0, "daily chance a militia standing aside switches sides"
+    )
     quality: float = param(0.5, "multiplier", 0.0, 2.0, "militia combat quality")
 
 
@@ -147,13 +182,15 @@ class MilitiaParams:
 class CommandParams:
     """Reinforcement requests and the government's allocation of its mobile reserve."""
 
-    request_threshold: float = param(0.8, "ratio", 0.0, 100.0,
-                                     "threat I_near/G_eff above which a garrison requests help")
+    request_threshold: float = param(
+        0.8, "ratio", 0.0, 100.0, "threat I_near/G_eff above which a garrison requests help"
+    )
     request_size: float = param(500.0, "people", 0.0, 1e6, "personnel asked for in one request")
     policy: str = "by_value"  # one of first_come, by_value, none
     capitals_only: bool = True
-    abandon_fraction: float = param(0.6, "fraction", 0.0, 1.0,
-                                    "share of district garrisons pulled back when abandoning the countryside")
+    abandon_fraction: float = param(
+        0.6, "fraction", 0.0, 1.0, "share of district garrisons pulled back when abandoning the countryside"
+    )
 
 
 @dataclass
@@ -161,12 +198,15 @@ class GrowthParams:
     """Insurgent recruitment rho * P * a * (1 - pool/cap) in held districts, per day."""
 
     rho: float = param(2e-5, "recruits per person per day", 0.0, 1e-2, "recruitment rate")
-    saturation: float = param(0.01, "fraction of population", 0.0, 1.0,
-                              "local pool cap as a share of population x affinity")
-    prisoners_per_prison: float = param(400.0, "people", 0.0, 1e5,
-                                        "prisoners freed when a prison city falls (Kabul x10)")
-    absorb: float = param(0.5, "fraction per day", 0.0, 1.0,
-                          "share of a local pool a passing unit absorbs each day")
+    saturation: float = param(
+        0.01, "fraction of population", 0.0, 1.0, "local pool cap as a share of population x affinity"
+    )
+    prisoners_per_prison: float = param(
+        400.0, "people", 0.0, 1e5, "prisoners freed when a prison city falls (Kabul x10)"
+    )
+    absorb: float = param(
+        0.5, "fraction per day", 0.0, 1.0, "share of a local pool a passing unit absorbs each day"
+    )
 
 
 @dataclass
@@ -186,15 +226,22 @@ class ModelParams:
 @dataclass
 class ForcesConfig:
     present_fraction: float = param(
-        0.5, "fraction", 0.05, 1.0,
+        0.5,
+        "fraction",
+        0.05,
+        1.0,
         "share of nominal (payroll) government personnel actually present",
     )
     insurgent_scale: float = param(1.0, "multiplier", 0.0, 10.0, "scale on insurgent unit strengths")
     pool_scale: float = param(1.0, "multiplier", 0.0, 10.0, "scale on part-time local fighters")
     militia_scale: float = param(1.0, "multiplier", 0.0, 10.0, "scale on militia personnel")
-    militia_loyalty_shift: float = param(0.0, "loyalty", -1.0, 1.0,
-                                         "added to every militia's initial loyalty and to its loyalty"
-                                         " target (clipped to [0, 1])")
+    militia_loyalty_shift: float = param(
+        0.0,
+        "loyalty",
+        -1.0,
+        1.0,
+        "added to every militia's initial loyalty and to its loyalty target (clipped to [0, 1])",
+    )
 
 
 @dataclass

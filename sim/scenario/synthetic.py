@@ -64,18 +64,32 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     has_airport = is_cap & (rng.uniform(0, 1, n) < 0.5)
     has_airport[cap_idx[0]] = True
 
-    locations = pd.DataFrame({
-        "location_id": ids, "name": ids, "province": prov_names[prov],
-        "kind": np.where(is_cap, "capital", "district"), "lat": lat, "lon": lon,
-        "population": population, "ruggedness": rugged, "affinity_insurgent": affinity,
-        "has_airport": has_airport.astype(int), "has_prison": is_cap.astype(int),
-        "initial_control": control, "value": value, "source": "synthetic",
-    })
-    provinces = pd.DataFrame({
-        "province": prov_names, "capital_location_id": ids[cap_idx],
-        "population": np.bincount(prov, weights=population, minlength=n_prov),
-        "source": "synthetic",
-    })
+    locations = pd.DataFrame(
+        {
+            "location_id": ids,
+            "name": ids,
+            "province": prov_names[prov],
+            "kind": np.where(is_cap, "capital", "district"),
+            "lat": lat,
+            "lon": lon,
+            "population": population,
+            "ruggedness": rugged,
+            "affinity_insurgent": affinity,
+            "has_airport": has_airport.astype(int),
+            "has_prison": is_cap.astype(int),
+            "initial_control": control,
+            "value": value,
+            "source": "synthetic",
+        }
+    )
+    provinces = pd.DataFrame(
+        {
+            "province": prov_names,
+            "capital_location_id": ids[cap_idx],
+            "population": np.bincount(prov, weights=population, minlength=n_prov),
+            "source": "synthetic",
+        }
+    )
 
     # Roads: lattice right/down neighbours plus some diagonals.
     right = idx[(gx < side - 1) & (idx + 1 < n)]
@@ -86,54 +100,77 @@ def synthetic_tables(cfg: SyntheticConfig) -> dict[str, pd.DataFrame]:
     dst = np.concatenate([right + 1, down + side, diag + side + 1])
     dkm = _km(lat[src], lon[src], lat[dst], lon[dst]) * 1.3
     speed = 60.0 / (1.0 + np.maximum(rugged[src], rugged[dst]))
-    roads = pd.DataFrame({
-        "from_id": ids[src], "to_id": ids[dst], "road_class": "local",
-        "distance_km": dkm.round(3), "travel_days": np.maximum(dkm / speed, 0.05).round(3),
-        "source": "synthetic",
-    })
+    roads = pd.DataFrame(
+        {
+            "from_id": ids[src],
+            "to_id": ids[dst],
+            "road_class": "local",
+            "distance_km": dkm.round(3),
+            "travel_days": np.maximum(dkm / speed, 0.05).round(3),
+            "source": "synthetic",
+        }
+    )
 
     held = control != "insurgent"
     g_loc = idx[held]
-    garrisons = pd.DataFrame({
-        "location_id": ids[g_loc],
-        "type": np.where(is_cap[g_loc], "army", "police"),
-        "personnel_nominal": np.where(is_cap[g_loc], rng.uniform(1000, 4000, len(g_loc)),
-                                      rng.uniform(40, 300, len(g_loc))).round(),
-        "quality": np.where(is_cap[g_loc], 0.7, 0.5),
-        "morale": np.where(control[g_loc] == "contested", 0.5, 0.6),
-        "supply_days": rng.uniform(10, 60, len(g_loc)).round(1),
-        "source": "synthetic",
-    })
+    garrisons = pd.DataFrame(
+        {
+            "location_id": ids[g_loc],
+            "type": np.where(is_cap[g_loc], "army", "police"),
+            "personnel_nominal": np.where(
+                is_cap[g_loc], rng.uniform(1000, 4000, len(g_loc)), rng.uniform(40, 300, len(g_loc))
+            ).round(),
+            "quality": np.where(is_cap[g_loc], 0.7, 0.5),
+            "morale": np.where(control[g_loc] == "contested", 0.5, 0.6),
+            "supply_days": rng.uniform(10, 60, len(g_loc)).round(1),
+            "source": "synthetic",
+        }
+    )
     m_loc = g_loc[rng.uniform(0, 1, len(g_loc)) < 0.1]
-    militias = pd.DataFrame({
-        "location_id": ids[m_loc],
-        "patron": np.array(["patron_a", "patron_b", "patron_c"], dtype=object)[m_loc % 3],
-        "personnel": rng.uniform(50, 800, len(m_loc)).round(),
-        "loyalty": rng.uniform(0.4, 0.8, len(m_loc)).round(3),
-        "source": "synthetic",
-    })
+    militias = pd.DataFrame(
+        {
+            "location_id": ids[m_loc],
+            "patron": np.array(["patron_a", "patron_b", "patron_c"], dtype=object)[m_loc % 3],
+            "personnel": rng.uniform(50, 800, len(m_loc)).round(),
+            "loyalty": rng.uniform(0.4, 0.8, len(m_loc)).round(3),
+            "source": "synthetic",
+        }
+    )
     ins_loc = idx[control != "government"]
     if len(ins_loc) == 0:
         ins_loc = idx[~is_cap] if (~is_cap).any() else idx
     k = int(cfg.n_units)
     at = ins_loc[rng.integers(0, len(ins_loc), k)] if k else np.zeros(0, np.int64)
-    insurgents = pd.DataFrame({
-        "unit_id": _ids("U", k, 8),
-        "location_id": ids[at],
-        "strength": rng.uniform(50, 400, k).round(),
-        "morale": np.full(k, 0.7),
-        "source": "synthetic",
-    })
+    insurgents = pd.DataFrame(
+        {
+            "unit_id": _ids("U", k, 8),
+            "location_id": ids[at],
+            "strength": rng.uniform(50, 400, k).round(),
+            "morale": np.full(k, 0.7),
+            "source": "synthetic",
+        }
+    )
     p_loc = idx[control == "insurgent"]
-    pools = pd.DataFrame({
-        "location_id": ids[p_loc], "part_time": rng.uniform(0, 200, len(p_loc)).round(),
-        "source": "synthetic",
-    })
-    sources = pd.DataFrame({"source_id": ["synthetic"],
-                            "citation": [f"sim.scenario.synthetic, world_seed={cfg.world_seed}"]})
-    return {"sources": sources, "provinces": provinces, "locations": locations, "roads": roads,
-            "garrisons": garrisons, "militias": militias, "insurgents": insurgents,
-            "insurgent_pools": pools}
+    pools = pd.DataFrame(
+        {
+            "location_id": ids[p_loc],
+            "part_time": rng.uniform(0, 200, len(p_loc)).round(),
+            "source": "synthetic",
+        }
+    )
+    sources = pd.DataFrame(
+        {"source_id": ["synthetic"], "citation": [f"sim.scenario.synthetic, world_seed={cfg.world_seed}"]}
+    )
+    return {
+        "sources": sources,
+        "provinces": provinces,
+        "locations": locations,
+        "roads": roads,
+        "garrisons": garrisons,
+        "militias": militias,
+        "insurgents": insurgents,
+        "insurgent_pools": pools,
+    }
 
 
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:

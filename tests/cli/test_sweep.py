@@ -12,28 +12,44 @@ import sim
 from sim.results import open_sweep
 
 REPO = Path(__file__).resolve().parents[2]
-SYN = ["scenario=synthetic", "synthetic.n_locations=40", "synthetic.n_units=60",
-       "timeline.horizon_days=30"]
+SYN = ["scenario=synthetic", "synthetic.n_locations=40", "synthetic.n_units=60", "timeline.horizon_days=30"]
 
 
 def cli(*args, cwd=None, check=True):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    p = subprocess.run([sys.executable, "-m", "sim.cli.main", *args], cwd=cwd or REPO, env=env,
-                       capture_output=True, text=True, timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-m", "sim.cli.main", *args],
+        cwd=cwd or REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if check and p.returncode != 0:
         raise AssertionError(f"exit {p.returncode}\n{p.stdout}\n{p.stderr}")
     return p
 
 
-@pytest.mark.parametrize("launcher", [
-    ["hydra/launcher=basic"],
-    ["hydra.launcher.n_jobs=2"],  # the default launcher is joblib
-    ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"],
-], ids=["basic", "joblib2", "submitit_local"])
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        ["hydra/launcher=basic"],
+        ["hydra.launcher.n_jobs=2"],  # the default launcher is joblib
+        ["hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"],
+    ],
+    ids=["basic", "joblib2", "submitit_local"],
+)
 def test_small_sweep_merges(tmp_path, launcher):
     out = tmp_path / "sweep"
-    p = cli("-m", *SYN, "seed=0,10", "reserve.commandos=100,1000", "replicates=3",
-            f"hydra.sweep.dir={out}", *launcher)
+    p = cli(
+        "-m",
+        *SYN,
+        "seed=0,10",
+        "reserve.commandos=100,1000",
+        "replicates=3",
+        f"hydra.sweep.dir={out}",
+        *launcher,
+    )
     assert "merged 4 of 4 jobs (12 runs)" in p.stdout
     sw = open_sweep(out)
     assert len(sw.runs) == 12 and sw.runs.job.nunique() == 4
@@ -48,8 +64,14 @@ def test_small_sweep_merges(tmp_path, launcher):
 
 def test_bad_point_loses_no_good_rows_and_resume_skips(tmp_path):
     out = tmp_path / "sweep"
-    args = ["-m", *SYN, "model.combat.noise=0.2,7,0.4", "replicates=2",
-            f"hydra.sweep.dir={out}", "hydra/launcher=basic"]
+    args = [
+        "-m",
+        *SYN,
+        "model.combat.noise=0.2,7,0.4",
+        "replicates=2",
+        f"hydra.sweep.dir={out}",
+        "hydra/launcher=basic",
+    ]
     p = cli(*args)
     assert "merged 2 of 3 jobs" in p.stdout
     sw = open_sweep(out)
@@ -79,8 +101,14 @@ def test_unknown_override_and_wrong_type_exit_nonzero(tmp_path):
 
 def test_row_from_parallel_sweep_reproduces(tmp_path):
     out = tmp_path / "sweep"
-    cli("-m", "seed=3", "reserve.commandos=500,4000", "replicates=4", "hydra.launcher.n_jobs=2",
-        f"hydra.sweep.dir={out}")
+    cli(
+        "-m",
+        "seed=3",
+        "reserve.commandos=500,4000",
+        "replicates=4",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={out}",
+    )
     sw = open_sweep(out)
     row = sw.runs[(sw.runs["reserve.commandos"] == "4000")].iloc[2]
     job_dir = out / str(int(row.job))
@@ -89,8 +117,14 @@ def test_row_from_parallel_sweep_reproduces(tmp_path):
     overrides = [o for o in overrides if not o.startswith(("seed=", "replicates="))]
     again = sim.run("afghanistan_2021", seed=int(row.seed), overrides=overrides)
     r = again.runs.iloc[0]
-    for col in ("capitals_fallen", "districts_lost", "gov_casualties", "ins_casualties",
-                "ins_recruits", "gov_reinforcements"):
+    for col in (
+        "capitals_fallen",
+        "districts_lost",
+        "gov_casualties",
+        "ins_casualties",
+        "ins_recruits",
+        "gov_reinforcements",
+    ):
         assert r[col] == row[col], col
     assert pd.isna(r.hub_fell_day) == pd.isna(row.hub_fell_day)
 

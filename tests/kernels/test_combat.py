@@ -13,13 +13,16 @@ from sim.world import build_params, build_static, initial_state
 def analytic(x0, i0, a, b, t):
     """Square-law solution of dX/dt = -a I, dI/dt = -b X (before either side is gone)."""
     k = math.sqrt(a * b)
-    return (x0 * math.cosh(k * t) - math.sqrt(a / b) * i0 * math.sinh(k * t),
-            i0 * math.cosh(k * t) - math.sqrt(b / a) * x0 * math.sinh(k * t))
+    return (
+        x0 * math.cosh(k * t) - math.sqrt(a / b) * i0 * math.sinh(k * t),
+        i0 * math.cosh(k * t) - math.sqrt(b / a) * x0 * math.sinh(k * t),
+    )
 
 
 @pytest.mark.parametrize("fn", [lanchester_day, lanchester_day.py_func])
-@pytest.mark.parametrize("x0,i0,a,b", [(1000, 800, 0.02, 0.03), (500, 500, 0.05, 0.01),
-                                       (3000, 100, 0.01, 0.01)])
+@pytest.mark.parametrize(
+    "x0,i0,a,b", [(1000, 800, 0.02, 0.03), (500, 500, 0.05, 0.01), (3000, 100, 0.01, 0.01)]
+)
 def test_days_compose_to_the_analytic_solution(fn, x0, i0, a, b):
     x, i = float(x0), float(i0)
     for day in range(1, 30):

@@ -6,8 +6,7 @@ from hypothesis import strategies as st
 
 from sim.kernels.rng import normal, normal_py, uniform, uniform_py
 
-keys = st.tuples(st.integers(0, 2**40), st.integers(0, 10_000), st.integers(0, 64),
-                 st.integers(0, 2**40))
+keys = st.tuples(st.integers(0, 2**40), st.integers(0, 10_000), st.integers(0, 64), st.integers(0, 2**40))
 
 
 @settings(max_examples=300, deadline=None)

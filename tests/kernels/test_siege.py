@@ -13,14 +13,19 @@ from sim.world import build_params, candidate_table, road_csr
 def _assert_same_run(a, b, tol=1e-9):
     for name in a.state._fields:
         x, y = getattr(a.state, name), getattr(b.state, name)
-        np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=0, atol=tol,
-                                   err_msg=name)
+        np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=0, atol=tol, err_msg=name)
     np.testing.assert_allclose(a._side, b._side, rtol=0, atol=tol)
     np.testing.assert_array_equal(a._loc_ctrl, b._loc_ctrl)
 
-OV = ["model.movement.withdraw_ratio=1.5", "model.combat.pool_alone=0.1",
-      "forces.militia_loyalty_shift=0.3", "model.morale.insurgent_min_attack_morale=0.6",
-      "model.movement.besiege_isolated=true", "model.movement.w_siege=1.5"]
+
+OV = [
+    "model.movement.withdraw_ratio=1.5",
+    "model.combat.pool_alone=0.1",
+    "forces.militia_loyalty_shift=0.3",
+    "model.morale.insurgent_min_attack_morale=0.6",
+    "model.movement.besiege_isolated=true",
+    "model.movement.w_siege=1.5",
+]
 
 
 def test_backends_agree_with_siege_rules_on():
@@ -32,8 +37,9 @@ def test_backends_agree_with_siege_rules_on():
 
 def test_militia_shift_persists():
     base = sim.ConflictModel("afghanistan_2021", seed=0, days=40).run()
-    shifted = sim.ConflictModel(sim.load_scenario(
-        "afghanistan_2021", overrides=["forces.militia_loyalty_shift=0.3"]), seed=0, days=40).run()
+    shifted = sim.ConflictModel(
+        sim.load_scenario("afghanistan_2021", overrides=["forces.militia_loyalty_shift=0.3"]), seed=0, days=40
+    ).run()
     rows = np.flatnonzero(base.state.mstate[0] >= 0)
     # after 40 days (loyalty relaxes in about a week) the shift has not washed out
     assert shifted.state.loy[0, rows].mean() > base.state.loy[0, rows].mean() + 0.15
@@ -43,30 +49,41 @@ def _line_world(besiege: bool, isolated: int):
     """A road 0 - 1 - 2 - 3 (0.2 days a link); the insurgents hold 0, 1 and 2, one unit of 300
     stands at 0, and 3 is a capital whose 5,000 defenders make an attack hopeless."""
     n = 4
-    indptr, indices, edge_days = road_csr(n, np.array([0, 1, 2]), np.array([1, 2, 3]),
-                                          np.full(3, 0.2))
+    indptr, indices, edge_days = road_csr(n, np.array([0, 1, 2]), np.array([1, 2, 3]), np.full(3, 0.2))
     cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, 3, 10.0)
     P = build_params(sim.load_scenario("afghanistan_2021"))._replace(besiege=int(besiege))
-    unit = dict(s=np.array([300.0]), uq=np.array([0.7]), um=np.array([0.8]),
-                uloc=np.array([0]), unext=np.array([0]), ueta=np.array([0.0]),
-                utgt=np.array([-1]))
-    arrays = dict(tgt_count=np.zeros(n), ins=np.array([300.0, 0, 0, 0]),
-                  deff=np.array([0.0, 0, 0, 20_000.0]), teff=np.zeros(n),
-                  defended=np.array([False, False, False, True]),
-                  held=np.array([True, True, True, False]),
-                  iso=np.array([0, 0, 0, isolated], np.int8),
-                  is_capital=np.array([False, False, False, True]),
-                  value=np.array([0.2, 0.2, 0.2, 0.7]))
-    move_all(*unit.values(), *arrays.values(), cand, cdays, cnext, chop, indptr, indices,
-             edge_days, P, 0, 50)
+    unit = dict(
+        s=np.array([300.0]),
+        uq=np.array([0.7]),
+        um=np.array([0.8]),
+        uloc=np.array([0]),
+        unext=np.array([0]),
+        ueta=np.array([0.0]),
+        utgt=np.array([-1]),
+    )
+    arrays = dict(
+        tgt_count=np.zeros(n),
+        ins=np.array([300.0, 0, 0, 0]),
+        deff=np.array([0.0, 0, 0, 20_000.0]),
+        teff=np.zeros(n),
+        defended=np.array([False, False, False, True]),
+        held=np.array([True, True, True, False]),
+        iso=np.array([0, 0, 0, isolated], np.int8),
+        is_capital=np.array([False, False, False, True]),
+        value=np.array([0.2, 0.2, 0.2, 0.7]),
+    )
+    move_all(*unit.values(), *arrays.values(), cand, cdays, cnext, chop, indptr, indices, edge_days, P, 0, 50)
     return unit
 
 
-@pytest.mark.parametrize("besiege, isolated, target, at", [
-    (True, 1, 3, 2),     # the isolated capital is besieged: the unit stops next door
-    (True, 0, -1, 0),    # a capital still connected to Kabul is not: no target, stays put
-    (False, 1, -1, 0),   # the rule switched off: a hopeless target is ignored
-])
+@pytest.mark.parametrize(
+    "besiege, isolated, target, at",
+    [
+        (True, 1, 3, 2),  # the isolated capital is besieged: the unit stops next door
+        (True, 0, -1, 0),  # a capital still connected to Kabul is not: no target, stays put
+        (False, 1, -1, 0),  # the rule switched off: a hopeless target is ignored
+    ],
+)
 def test_isolated_capital_is_besieged_from_next_door(besiege, isolated, target, at):
     unit = _line_world(besiege, isolated)
     assert unit["utgt"][0] == target

@@ -45,10 +45,16 @@ def sweep_runs():
         for w in ("2021-08-31", "2021-10-31", "2021-12-31"):
             for seed in range(6):
                 held = w == "2021-12-31" and seed % 2 == 0
-                rows.append({"reserve.commandos": c, "model.withdrawal.end": w, "seed": seed,
-                             "replicate": seed,
-                             "capitals_fallen": int(rng.integers(20, 35)) - int(c) // 1000,
-                             "hub_fell_day": pd.NA if held else 105 + int(c) // 500 + seed})
+                rows.append(
+                    {
+                        "reserve.commandos": c,
+                        "model.withdrawal.end": w,
+                        "seed": seed,
+                        "replicate": seed,
+                        "capitals_fallen": int(rng.integers(20, 35)) - int(c) // 1000,
+                        "hub_fell_day": pd.NA if held else 105 + int(c) // 500 + seed,
+                    }
+                )
     df = pd.DataFrame(rows)
     df["hub_fell_day"] = df["hub_fell_day"].astype("Int64")
     return df

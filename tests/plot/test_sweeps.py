@@ -27,8 +27,11 @@ def test_sweep_line_drops_na_without_na_value(sweep_runs):
 
 
 def test_sweep_line_categorical(sweep_runs):
-    df = sweep_runs.assign(policy=sweep_runs["reserve.commandos"].map(
-        {"0": "none", "500": "first_come", "2000": "by_value", "8000": "by_value"}))
+    df = sweep_runs.assign(
+        policy=sweep_runs["reserve.commandos"].map(
+            {"0": "none", "500": "first_come", "2000": "by_value", "8000": "by_value"}
+        )
+    )
     fig = P.sweep_line(df, "policy")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["by_value", "first_come", "none"]
@@ -40,8 +43,7 @@ def test_sweep_line_errors(sweep_runs):
 
 
 def test_sweep_heatmap(sweep_runs, tmp_path, save):
-    fig = P.sweep_heatmap(sweep_runs, "reserve.commandos", "model.withdrawal.end",
-                          "capitals_fallen")
+    fig = P.sweep_heatmap(sweep_runs, "reserve.commandos", "model.withdrawal.end", "capitals_fallen")
     save(fig, tmp_path, "heatmap")
     ax, cbar = fig.axes
     assert ax.get_xlabel() == "reserve commandos" and ax.get_ylabel() == "model withdrawal end"
@@ -49,17 +51,24 @@ def test_sweep_heatmap(sweep_runs, tmp_path, save):
     assert im.get_array().shape == (3, 4)
     assert len(ax.texts) == 12
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "500", "2000", "8000"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["2021-08-31", "2021-10-31",
-                                                            "2021-12-31"]
-    sel = sweep_runs[(sweep_runs["reserve.commandos"] == "2000")
-                     & (sweep_runs["model.withdrawal.end"] == "2021-10-31")]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2021-08-31", "2021-10-31", "2021-12-31"]
+    sel = sweep_runs[
+        (sweep_runs["reserve.commandos"] == "2000") & (sweep_runs["model.withdrawal.end"] == "2021-10-31")
+    ]
     assert im.get_array()[1, 2] == pytest.approx(sel.capitals_fallen.median())
     assert "median capitals fallen" in cbar.get_ylabel()
 
 
 def test_sweep_heatmap_stats(sweep_runs):
-    fig = P.sweep_heatmap(sweep_runs, "reserve.commandos", "model.withdrawal.end", "hub_fell_day",
-                          stat=lambda v: float(np.mean(v > 110)), fmt=".2f", annotate=False)
+    fig = P.sweep_heatmap(
+        sweep_runs,
+        "reserve.commandos",
+        "model.withdrawal.end",
+        "hub_fell_day",
+        stat=lambda v: float(np.mean(v > 110)),
+        fmt=".2f",
+        annotate=False,
+    )
     assert len(fig.axes[0].texts) == 0
     with pytest.raises(ValueError, match="stat"):
         P.sweep_heatmap(sweep_runs, "reserve.commandos", "model.withdrawal.end", stat="mode")
@@ -71,8 +80,7 @@ def test_paired_difference(ens, alt, tmp_path, save, n_rep):
     ax0, ax1 = fig.axes
     assert [t.get_text() for t in ax0.get_xticklabels()] == ["base", "8000"]
     assert f"{n_rep} seeds" in ax0.get_title()
-    d = (alt.runs.hub_fell_day.astype(float).fillna(150)
-         - ens.runs.hub_fell_day.astype(float).fillna(150))
+    d = alt.runs.hub_fell_day.astype(float).fillna(150) - ens.runs.hub_fell_day.astype(float).fillna(150)
     assert sum(p.get_height() for p in ax1.patches) == n_rep
     mean_line = next(ln for ln in ax1.lines if ln.get_label().startswith("mean"))
     assert mean_line.get_xdata()[0] == pytest.approx(d.mean())

@@ -54,7 +54,6 @@ class ScenarioCopy:
 def scen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ScenarioCopy:
     """A private, editable copy of ``scenarios/``; ``CONFLICT_SIM_SCENARIOS`` points at it."""
     root = tmp_path / "scenarios"
-    shutil.copytree(SCENARIOS, root,
-                    ignore=shutil.ignore_patterns("raw", "*.py", "*.md", "__pycache__"))
+    shutil.copytree(SCENARIOS, root, ignore=shutil.ignore_patterns("raw", "*.py", "*.md", "__pycache__"))
     monkeypatch.setenv("CONFLICT_SIM_SCENARIOS", str(root))
     return ScenarioCopy(root)

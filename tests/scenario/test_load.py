@@ -66,8 +66,13 @@ def test_2021_timeline(afg):
 
 def test_2021_tables_reference_valid_rows(afg):
     n = afg.n_locations
-    for t, col in ((afg.roads, "src"), (afg.roads, "dst"), (afg.garrisons, "location"),
-                   (afg.militias, "location"), (afg.insurgents, "location")):
+    for t, col in (
+        (afg.roads, "src"),
+        (afg.roads, "dst"),
+        (afg.garrisons, "location"),
+        (afg.militias, "location"),
+        (afg.insurgents, "location"),
+    ):
         assert t.n_rows > 0
         assert ((t[col] >= 0) & (t[col] < n)).all(), col
     assert set(afg.locations["source"][0].split(";")) <= set(afg.sources)
@@ -91,8 +96,15 @@ def test_str_mentions_counts(afg):
 # immutability
 # ---------------------------------------------------------------------------------------------
 def test_arrays_are_read_only(afg):
-    for table in (afg.provinces, afg.locations, afg.roads, afg.garrisons, afg.militias,
-                  afg.insurgents, afg.pools):
+    for table in (
+        afg.provinces,
+        afg.locations,
+        afg.roads,
+        afg.garrisons,
+        afg.militias,
+        afg.insurgents,
+        afg.pools,
+    ):
         for name, arr in table.items():
             assert not arr.flags.writeable, name
             with pytest.raises(ValueError):
@@ -150,11 +162,14 @@ def test_loading_twice_gives_equal_fingerprints(afg):
     assert re.fullmatch(r"[0-9a-f]{64}", afg.fingerprint)
 
 
-@pytest.mark.parametrize("override", [
-    "reserve.commandos=500",
-    "model.combat.noise=0.1",
-    "model.withdrawal.end=2021-09-11",
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        "reserve.commandos=500",
+        "model.combat.noise=0.1",
+        "model.withdrawal.end=2021-09-11",
+    ],
+)
 def test_override_changes_fingerprint(afg, override):
     other = sim.load_scenario("afghanistan_2021", overrides=[override])
     assert other.fingerprint != afg.fingerprint
@@ -165,7 +180,8 @@ def test_override_changes_fingerprint(afg, override):
 
 def test_override_is_applied(afg):
     other = sim.load_scenario(
-        "afghanistan_2021", overrides=["reserve.commandos=500", "model.withdrawal.end=2021-09-11"])
+        "afghanistan_2021", overrides=["reserve.commandos=500", "model.withdrawal.end=2021-09-11"]
+    )
     assert other.config.reserve.commandos == 500
     assert other.config.model.withdrawal.end == "2021-09-11"
     assert afg.config.reserve.commandos == 4000
@@ -176,8 +192,7 @@ def test_override_is_applied(afg):
 
 def test_run_settings_do_not_change_the_world_fingerprint(afg):
     # documented: fingerprint hashes run_free_config (without seed, replicates, backend)
-    other = sim.load_scenario("afghanistan_2021",
-                              overrides=["seed=7", "replicates=3", "backend=python"])
+    other = sim.load_scenario("afghanistan_2021", overrides=["seed=7", "replicates=3", "backend=python"])
     assert other.fingerprint == afg.fingerprint
     assert other.config.seed == 7
 
@@ -232,8 +247,9 @@ def test_no_event_after_the_article(afg):
 
 def _leaks(data_dir: Path) -> tuple[list[Path], list[str]]:
     """CSV/YAML files under ``data_dir`` and every post-article date string found in them."""
-    files = sorted(p for p in data_dir.rglob("*")
-                   if p.is_file() and p.suffix.lower() in (".csv", ".yaml", ".yml"))
+    files = sorted(
+        p for p in data_dir.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".yaml", ".yml")
+    )
     hits = []
     for p in files:
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
@@ -249,8 +265,9 @@ def test_no_post_article_dates_in_data_files():
     assert not hits, hits
 
 
-@pytest.mark.parametrize("date", ["2021-08-08", "2021-08-09", "2021-08-15", "2021-08-31",
-                                  "2021-09-01", "2021-09-30"])
+@pytest.mark.parametrize(
+    "date", ["2021-08-08", "2021-08-09", "2021-08-15", "2021-08-31", "2021-09-01", "2021-09-30"]
+)
 def test_leak_scan_catches_a_planted_date(scen, date):
     scen.replace_in_csv("garrisons", "model_choice_garrison", f"model_choice_garrison {date}")
     _, hits = _leaks(scen.data)

@@ -13,6 +13,7 @@ after 7 August 2021.  Every modelling rule is documented in README.md; the
 
 Run:  python3 scenarios/data/afghanistan_2021/build_data.py
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,16 +31,16 @@ RAW = HERE / "raw" / "districts.csv"
 # --------------------------------------------------------------------------
 # Global targets (documented in README.md)
 # --------------------------------------------------------------------------
-DISTRICTS_OFFICIAL = 421                 # AAN / LWJ denominator
-AAN_HELD_2021_05_01 = 33                 # AAN: district centres held on 1 May 2021
-LWJ_CONTROLLED_2021_04 = 77              # LWJ mid-April 2021
-LWJ_CONTESTED_2021_04 = 194              # LWJ mid-April 2021
-TALIBAN_FULL_TIME = 60_000               # analyst estimate (UN range 58k-100k)
-TALIBAN_PART_TIME_MAX = 90_000           # analyst estimate, upper bound
-PART_TIME_ACTIVE_SHARE = 1 / 3           # modelling choice
-UNIT_SIZE_NOMINAL = 300                  # fighters per unit (units 200..400)
+DISTRICTS_OFFICIAL = 421  # AAN / LWJ denominator
+AAN_HELD_2021_05_01 = 33  # AAN: district centres held on 1 May 2021
+LWJ_CONTROLLED_2021_04 = 77  # LWJ mid-April 2021
+LWJ_CONTESTED_2021_04 = 194  # LWJ mid-April 2021
+TALIBAN_FULL_TIME = 60_000  # analyst estimate (UN range 58k-100k)
+TALIBAN_PART_TIME_MAX = 90_000  # analyst estimate, upper bound
+PART_TIME_ACTIVE_SHARE = 1 / 3  # modelling choice
+UNIT_SIZE_NOMINAL = 300  # fighters per unit (units 200..400)
 UNIT_MIN, UNIT_MAX = 200, 400
-UNITS_PER_PROVINCE_MIN = 2               # floor of full-time units per contested province
+UNITS_PER_PROVINCE_MIN = 2  # floor of full-time units per contested province
 # The UN Monitoring Team's report transmitted on 28 April 2021 (un_mt_s_2021_486): besides their
 # inroads in the south and east, the Taliban had moved forces into the north and controlled more of
 # its road network than at any time since 2001. Locations in the northern provinces get this extra
@@ -52,7 +53,7 @@ NORTH = {"Badakhshan", "Baghlan", "Balkh", "Faryab", "Jowzjan", "Kunduz", "Saman
 # in build() so that the Ring Road loop, chained through the district points it
 # passes, sums to the published ~2,200 km; secondary = highway x 1.4/1.3; local 1.4.
 RING_ROAD_KM = 2200.0
-DETOUR = {"highway": 1.3, "secondary": 1.4, "local": 1.4}   # highway/secondary overwritten
+DETOUR = {"highway": 1.3, "secondary": 1.4, "local": 1.4}  # highway/secondary overwritten
 SPEED = {"highway": 300.0, "secondary": 150.0, "local": 60.0}  # km/day
 MIN_TRAVEL_DAYS = 0.05
 K_NEAREST = 3
@@ -61,113 +62,195 @@ K_NEAREST = 3
 # Sources
 # --------------------------------------------------------------------------
 SOURCES: list[tuple[str, str]] = [
-    ("barialay_districts",
-     "barialay, 'afghanistan-province-district-village' (GitHub repository), file "
-     "resources/data/provinces-and-districts.json, commit 8b7c6253221e644e8598ee2ac1edb83794b51813; "
-     "district names and points, cleaned by the project (shared/data/afghanistan/clean_districts.py, "
-     "392 points); copied verbatim to raw/districts.csv"),
-    ("noaa_isd_khwahan",
-     "NOAA National Centers for Environmental Information, Integrated Surface Database (ISD) station "
-     "history, station 409010 KHWAHAN, lat 37.9 lon 70.2 (as printed in GitHub ropensci/GSODR "
-     "data-raw/fetch_isd-history.md, 2020-06-12 run); used for the Khwahan district point"),
-    ("seed_afp_2021_08_08",
-     "AFP wire report, 8 August 2021, on the fall of Zaranj (Nimroz) and Sheberghan (Jowzjan) to the "
-     "Taliban: government forces withdrew to Sheberghan airport; Sheberghan is Abdul Rashid Dostum's "
-     "home and he ran one of the largest militias in the north; a request for at least 500 commandos; "
-     "uprising forces mentioned; the Zaranj jail was opened (project seed file 000_55d5bbca680cbe59.txt)"),
-    ("sigar_qr_2021",
-     "Special Inspector General for Afghanistan Reconstruction (SIGAR), Quarterly Report to the United "
-     "States Congress, early 2021 (30 April 2021 edition): ANDSF assigned (nominal) strength 300,699. "
-     "https://www.sigar.mil/quarterlyreports/"),
-    ("sigar_2016_ghost_soldiers",
-     "SIGAR inquiry letter to the US Secretary of Defense on ANDSF personnel numbers ('ghost' soldiers), "
-     "October 2016: reported ANDSF strength 319,595 (2016) against an Afghan official's estimate of about "
-     "120,000 actually present (as reported by AP; see e.g. Fast Company, 7 Oct 2016, "
-     "https://www.fastcompany.com/4021453/the-pentagon-has-no-idea-how-many-ghost-soldiers-its-funding-in-afghanistan)"),
-    ("commando_reporting_2017",
-     "Reporting on Afghan special operations forces: about 17,000 special forces in early 2017 with a "
-     "plan to double them (Reuters, 29 Mar 2017; Stars and Stripes, 25 Oct 2017, "
-     "https://www.stripes.com/news/hundreds-of-new-commandos-join-afghan-military-in-us-backed-security-push-1.494409); "
-     "Afghan 2020 Roadmap growth of the ANASOC commando force from about 11,700 to about 23,300 "
-     "(NSOCC-A / DVIDS, May 2018, 'Commando Force Grows by 4,000 in 9 Months')"),
-    ("un_mt_s_2021_486",
-     "United Nations Security Council, Twelfth report of the Analytical Support and Sanctions Monitoring "
-     "Team (resolution 2557 (2021)), S/2021/486, transmitted by the Team on 28 April 2021 and issued 1 June "
-     "2021: Taliban fighting strength estimated at 58,000-100,000; besides their inroads in the south and "
-     "east, the Taliban had moved forces into the north, where they controlled more of the road network "
-     "than at any time since 2001"),
-    ("analyst_schroden_2021",
-     "Jonathan Schroden (CNA), 'Afghanistan's Security Forces Versus the Taliban: A Net Assessment', "
-     "CTC Sentinel 14(1), January 2021, and his 2021 interviews (e.g. Task & Purpose, "
-     "https://taskandpurpose.com/news/afghanistan-united-states-soviet-withdrawal/): about 60,000 "
-     "full-time Taliban fighters (+-20%), plus one expert's estimate (A. Giustozzi) of up to 90,000 "
-     "part-time local militia fighters"),
-    ("us_withdrawal_2021_04_14",
-     "The White House, Remarks by President Biden on the Way Forward in Afghanistan, 14 April 2021: "
-     "withdrawal of US forces to begin 1 May 2021 and be completed by 11 September 2021 "
-     "(NATO announced the same timeline for Resolute Support the same day)"),
-    ("us_withdrawal_2021_07_08",
-     "The White House, Remarks by President Biden on the Drawdown of U.S. Forces in Afghanistan, "
-     "8 July 2021: US military mission to end on 31 August 2021"),
-    ("aan_fallen_districts_2021",
-     "Afghanistan Analysts Network, 'A Detailed Map of Fallen Districts', 24 July 2021 update: 33 of 421 "
-     "district centres held by the Taliban on 1 May 2021 (only this 1 May figure is used). "
-     "https://www.afghanistan-analysts.org/en/resources/others/a-detailed-map-of-fallen-districts-24-july-2021-update/"),
-    ("lwj_jowzjan_2017_06",
-     "FDD's Long War Journal, 'Taliban overruns district in Afghan north', June 2017: the Taliban take the "
-     "Darzab district centre in Jowzjan. https://www.longwarjournal.org/archives/2017/06/"
-     "taliban-overruns-district-in-afghan-north.php"),
-    ("lwj_jowzjan_2019_07",
-     "FDD's Long War Journal, 'Taliban overrun district in Afghan north', July 2019: the Taliban take the "
-     "Qush Tepa district centre and control 3 of Jowzjan's 11 districts and contest 5 more. "
-     "https://longwarjournal.org/archives/2019/07/taliban-overrun-district-in-afghan-north.php"),
-    ("lwj_map_2021_04",
-     "FDD's Long War Journal (Bill Roggio et al.), 'Mapping Taliban Control in Afghanistan', mid-April 2021 "
-     "state: 77 districts Taliban-controlled, 194 contested (of 421 as recorded in the project's "
-     "observed_before_2021-08-08.csv). https://www.longwarjournal.org/mapping-taliban-control-in-afghanistan"),
-    ("nsia_pop_2020_21",
-     "National Statistics and Information Authority (NSIA), Islamic Republic of Afghanistan, 'Estimated "
-     "Population of Afghanistan 2020-21' (Kabul, 2020): settled population by province and urban/rural "
-     "(total about 32.9 million). Values in provinces.csv and the capital urban figures are rounded "
-     "approximations of that publication"),
-    ("province_profiles_ethnicity",
-     "Public province profiles giving approximate ethnic composition (Naval Postgraduate School, Program "
-     "for Culture and Conflict Studies, provincial overviews; UNHCR/MRRD district and province profiles); "
-     "used only for the approximate Pashtun share per province in the affinity rule"),
-    ("ana_corps_laydown",
-     "US Department of Defense, 'Enhancing Security and Stability in Afghanistan' (semi-annual report to "
-     "Congress, 2019-2020 editions): ANA corps and division headquarters - 201st Corps and 111th Capital "
-     "Division (Kabul), 203rd (Gardez), 205th (Kandahar), 207th (Herat), 209th (Mazar-i-Sharif), 215th "
-     "(Helmand, Camp Shorabak near Lashkar Gah), 217th (Kunduz)"),
-    ("ring_road_highway1",
-     "Highway 1 / the Afghan Ring Road (about 2,200 km: Kabul - Ghazni - Kandahar - Delaram - Herat - "
-     "Maymana - Sheberghan - Mazar-i-Sharif - Pul-e Khumri - Salang - Kabul); description as in "
-     "Wikipedia, 'Highway 1 (Afghanistan)'. Edge lengths are great-circle x 1.3, not published figures"),
-    ("road_network_routes",
-     "Descriptions of the main Afghan national highways and spurs (Wikipedia 'Transport in Afghanistan', "
-     "'Route 606 (Afghanistan)' Delaram-Zaranj, 'Salang Pass', 'Kabul-Jalalabad Road', 'Khost-Gardez "
-     "Highway'; Asian Development Bank road sector descriptions): used for which towns each route passes. "
-     "Edge lengths are great-circle x detour factor (1.3 highway, 1.4 secondary), not published figures"),
-    ("airports_afg",
-     "Airfields in Afghanistan usable by the Afghan Air Force in 2021 (Wikipedia, 'List of airports in "
-     "Afghanistan', ICAO-coded airports and military airfields: OAKB Kabul, OAKN Kandahar, OAHR Herat, "
-     "OAMS Mazar-i-Sharif, OAUZ Kunduz, OABT Bost/Lashkar Gah, OAJL Jalalabad, OAKS Khost/Chapman, OAFZ "
-     "Fayzabad, OAFR Farah, OAMN Maymana, OAQN Qala-e Naw, OACC Chaghcharan, OABN Bamyan, OATN Tarinkot, "
-     "OAZJ Zaranj, OANL Nili, OAGZ Gardez, OASH Sharana, OASD Shindand, OAIX Bagram, OASG Sheberghan)"),
-    ("model_choice_names", "Modelling choice: location ids and English names. Rule in README.md (section 'Names')."),
-    ("model_choice_population", "Modelling choice: capital urban populations and split of the rest of each province over its district points. Rule in README.md (section 'Population')."),
-    ("model_choice_ruggedness", "Modelling choice: terrain ruggedness in [0,1] from province physiography classes with documented district overrides. Rule in README.md (section 'Ruggedness')."),
-    ("model_choice_affinity", "Modelling choice: insurgent affinity in [0,1] from Pashtun share and the mid-April 2021 LWJ province picture, with district overrides. Rule in README.md (section 'Affinity')."),
-    ("model_choice_initial_control", "Modelling choice: initial control on about 1 May 2021 from a deterministic score scaled to the AAN and LWJ counts. Rule in README.md (section 'Initial control')."),
-    ("model_choice_value", "Modelling choice: strategic value in [0,1] for insurgent targeting. Rule in README.md (section 'Value')."),
-    ("model_choice_airports", "Modelling choice: which locations are marked as having an airfield. Rule in README.md (section 'Airports and prisons')."),
-    ("model_choice_prisons", "Modelling choice: every provincial capital has a provincial prison; Pul-e-Charkhi (Kabul) and the Parwan detention facility (Bagram). README.md (section 'Airports and prisons')."),
-    ("model_choice_road_distance", "Modelling choice: road distances = great-circle x detour factor (highway 1.3, secondary 1.4, local 1.4); local links to the 3 nearest neighbours. Rule in README.md (section 'Roads')."),
-    ("model_choice_travel_time", "Modelling choice: travel days = distance / speed; highway 300, secondary 150, local 60/(1+max ruggedness) km/day; minimum 0.05 day. README.md (section 'Roads')."),
-    ("model_choice_garrison", "Modelling choice: ANDSF nominal garrison sizes, type, quality, morale and supply days per location. Rule in README.md (section 'Garrisons')."),
-    ("model_choice_militia", "Modelling choice: pro-government militia placement, size and loyalty (approximate). README.md (section 'Militias')."),
-    ("model_choice_insurgent_units", "Modelling choice: placement and sizes of Taliban units. Rule in README.md (section 'Insurgent units')."),
-    ("model_choice_insurgent_pools", "Modelling choice: part-time fighter pools (one third of the analyst's upper bound). Rule in README.md (section 'Insurgent pools')."),
+    (
+        "barialay_districts",
+        "barialay, 'afghanistan-province-district-village' (GitHub repository), file "
+        "resources/data/provinces-and-districts.json, commit 8b7c6253221e644e8598ee2ac1edb83794b51813; "
+        "district names and points, cleaned by the project (shared/data/afghanistan/clean_districts.py, "
+        "392 points); copied verbatim to raw/districts.csv",
+    ),
+    (
+        "noaa_isd_khwahan",
+        "NOAA National Centers for Environmental Information, Integrated Surface Database (ISD) station "
+        "history, station 409010 KHWAHAN, lat 37.9 lon 70.2 (as printed in GitHub ropensci/GSODR "
+        "data-raw/fetch_isd-history.md, 2020-06-12 run); used for the Khwahan district point",
+    ),
+    (
+        "seed_afp_2021_08_08",
+        "AFP wire report, 8 August 2021, on the fall of Zaranj (Nimroz) and Sheberghan (Jowzjan) to the "
+        "Taliban: government forces withdrew to Sheberghan airport; Sheberghan is Abdul Rashid Dostum's "
+        "home and he ran one of the largest militias in the north; a request for at least 500 commandos; "
+        "uprising forces mentioned; the Zaranj jail was opened (project seed file 000_55d5bbca680cbe59.txt)",
+    ),
+    (
+        "sigar_qr_2021",
+        "Special Inspector General for Afghanistan Reconstruction (SIGAR), Quarterly Report to the United "
+        "States Congress, early 2021 (30 April 2021 edition): ANDSF assigned (nominal) strength 300,699. "
+        "https://www.sigar.mil/quarterlyreports/",
+    ),
+    (
+        "sigar_2016_ghost_soldiers",
+        "SIGAR inquiry letter to the US Secretary of Defense on ANDSF personnel numbers ('ghost' soldiers), "
+        "October 2016: reported ANDSF strength 319,595 (2016) against an Afghan official's estimate of about "
+        "120,000 actually present (as reported by AP; see e.g. Fast Company, 7 Oct 2016, "
+        "https://www.fastcompany.com/4021453/the-pentagon-has-no-idea-how-many-ghost-soldiers-its-funding-in-afghanistan)",
+    ),
+    (
+        "commando_reporting_2017",
+        "Reporting on Afghan special operations forces: about 17,000 special forces in early 2017 with a "
+        "plan to double them (Reuters, 29 Mar 2017; Stars and Stripes, 25 Oct 2017, "
+        "https://www.stripes.com/news/hundreds-of-new-commandos-join-afghan-military-in-us-backed-security-push-1.494409); "
+        "Afghan 2020 Roadmap growth of the ANASOC commando force from about 11,700 to about 23,300 "
+        "(NSOCC-A / DVIDS, May 2018, 'Commando Force Grows by 4,000 in 9 Months')",
+    ),
+    (
+        "un_mt_s_2021_486",
+        "United Nations Security Council, Twelfth report of the Analytical Support and Sanctions Monitoring "
+        "Team (resolution 2557 (2021)), S/2021/486, transmitted by the Team on 28 April 2021 and issued 1 June "
+        "2021: Taliban fighting strength estimated at 58,000-100,000; besides their inroads in the south and "
+        "east, the Taliban had moved forces into the north, where they controlled more of the road network "
+        "than at any time since 2001",
+    ),
+    (
+        "analyst_schroden_2021",
+        "Jonathan Schroden (CNA), 'Afghanistan's Security Forces Versus the Taliban: A Net Assessment', "
+        "CTC Sentinel 14(1), January 2021, and his 2021 interviews (e.g. Task & Purpose, "
+        "https://taskandpurpose.com/news/afghanistan-united-states-soviet-withdrawal/): about 60,000 "
+        "full-time Taliban fighters (+-20%), plus one expert's estimate (A. Giustozzi) of up to 90,000 "
+        "part-time local militia fighters",
+    ),
+    (
+        "us_withdrawal_2021_04_14",
+        "The White House, Remarks by President Biden on the Way Forward in Afghanistan, 14 April 2021: "
+        "withdrawal of US forces to begin 1 May 2021 and be completed by 11 September 2021 "
+        "(NATO announced the same timeline for Resolute Support the same day)",
+    ),
+    (
+        "us_withdrawal_2021_07_08",
+        "The White House, Remarks by President Biden on the Drawdown of U.S. Forces in Afghanistan, "
+        "8 July 2021: US military mission to end on 31 August 2021",
+    ),
+    (
+        "aan_fallen_districts_2021",
+        "Afghanistan Analysts Network, 'A Detailed Map of Fallen Districts', 24 July 2021 update: 33 of 421 "
+        "district centres held by the Taliban on 1 May 2021 (only this 1 May figure is used). "
+        "https://www.afghanistan-analysts.org/en/resources/others/a-detailed-map-of-fallen-districts-24-july-2021-update/",
+    ),
+    (
+        "lwj_jowzjan_2017_06",
+        "FDD's Long War Journal, 'Taliban overruns district in Afghan north', June 2017: the Taliban take the "
+        "Darzab district centre in Jowzjan. https://www.longwarjournal.org/archives/2017/06/"
+        "taliban-overruns-district-in-afghan-north.php",
+    ),
+    (
+        "lwj_jowzjan_2019_07",
+        "FDD's Long War Journal, 'Taliban overrun district in Afghan north', July 2019: the Taliban take the "
+        "Qush Tepa district centre and control 3 of Jowzjan's 11 districts and contest 5 more. "
+        "https://longwarjournal.org/archives/2019/07/taliban-overrun-district-in-afghan-north.php",
+    ),
+    (
+        "lwj_map_2021_04",
+        "FDD's Long War Journal (Bill Roggio et al.), 'Mapping Taliban Control in Afghanistan', mid-April 2021 "
+        "state: 77 districts Taliban-controlled, 194 contested (of 421 as recorded in the project's "
+        "observed_before_2021-08-08.csv). https://www.longwarjournal.org/mapping-taliban-control-in-afghanistan",
+    ),
+    (
+        "nsia_pop_2020_21",
+        "National Statistics and Information Authority (NSIA), Islamic Republic of Afghanistan, 'Estimated "
+        "Population of Afghanistan 2020-21' (Kabul, 2020): settled population by province and urban/rural "
+        "(total about 32.9 million). Values in provinces.csv and the capital urban figures are rounded "
+        "approximations of that publication",
+    ),
+    (
+        "province_profiles_ethnicity",
+        "Public province profiles giving approximate ethnic composition (Naval Postgraduate School, Program "
+        "for Culture and Conflict Studies, provincial overviews; UNHCR/MRRD district and province profiles); "
+        "used only for the approximate Pashtun share per province in the affinity rule",
+    ),
+    (
+        "ana_corps_laydown",
+        "US Department of Defense, 'Enhancing Security and Stability in Afghanistan' (semi-annual report to "
+        "Congress, 2019-2020 editions): ANA corps and division headquarters - 201st Corps and 111th Capital "
+        "Division (Kabul), 203rd (Gardez), 205th (Kandahar), 207th (Herat), 209th (Mazar-i-Sharif), 215th "
+        "(Helmand, Camp Shorabak near Lashkar Gah), 217th (Kunduz)",
+    ),
+    (
+        "ring_road_highway1",
+        "Highway 1 / the Afghan Ring Road (about 2,200 km: Kabul - Ghazni - Kandahar - Delaram - Herat - "
+        "Maymana - Sheberghan - Mazar-i-Sharif - Pul-e Khumri - Salang - Kabul); description as in "
+        "Wikipedia, 'Highway 1 (Afghanistan)'. Edge lengths are great-circle x 1.3, not published figures",
+    ),
+    (
+        "road_network_routes",
+        "Descriptions of the main Afghan national highways and spurs (Wikipedia 'Transport in Afghanistan', "
+        "'Route 606 (Afghanistan)' Delaram-Zaranj, 'Salang Pass', 'Kabul-Jalalabad Road', 'Khost-Gardez "
+        "Highway'; Asian Development Bank road sector descriptions): used for which towns each route passes. "
+        "Edge lengths are great-circle x detour factor (1.3 highway, 1.4 secondary), not published figures",
+    ),
+    (
+        "airports_afg",
+        "Airfields in Afghanistan usable by the Afghan Air Force in 2021 (Wikipedia, 'List of airports in "
+        "Afghanistan', ICAO-coded airports and military airfields: OAKB Kabul, OAKN Kandahar, OAHR Herat, "
+        "OAMS Mazar-i-Sharif, OAUZ Kunduz, OABT Bost/Lashkar Gah, OAJL Jalalabad, OAKS Khost/Chapman, OAFZ "
+        "Fayzabad, OAFR Farah, OAMN Maymana, OAQN Qala-e Naw, OACC Chaghcharan, OABN Bamyan, OATN Tarinkot, "
+        "OAZJ Zaranj, OANL Nili, OAGZ Gardez, OASH Sharana, OASD Shindand, OAIX Bagram, OASG Sheberghan)",
+    ),
+    (
+        "model_choice_names",
+        "Modelling choice: location ids and English names. Rule in README.md (section 'Names').",
+    ),
+    (
+        "model_choice_population",
+        "Modelling choice: capital urban populations and split of the rest of each province over its district points. Rule in README.md (section 'Population').",
+    ),
+    (
+        "model_choice_ruggedness",
+        "Modelling choice: terrain ruggedness in [0,1] from province physiography classes with documented district overrides. Rule in README.md (section 'Ruggedness').",
+    ),
+    (
+        "model_choice_affinity",
+        "Modelling choice: insurgent affinity in [0,1] from Pashtun share and the mid-April 2021 LWJ province picture, with district overrides. Rule in README.md (section 'Affinity').",
+    ),
+    (
+        "model_choice_initial_control",
+        "Modelling choice: initial control on about 1 May 2021 from a deterministic score scaled to the AAN and LWJ counts. Rule in README.md (section 'Initial control').",
+    ),
+    (
+        "model_choice_value",
+        "Modelling choice: strategic value in [0,1] for insurgent targeting. Rule in README.md (section 'Value').",
+    ),
+    (
+        "model_choice_airports",
+        "Modelling choice: which locations are marked as having an airfield. Rule in README.md (section 'Airports and prisons').",
+    ),
+    (
+        "model_choice_prisons",
+        "Modelling choice: every provincial capital has a provincial prison; Pul-e-Charkhi (Kabul) and the Parwan detention facility (Bagram). README.md (section 'Airports and prisons').",
+    ),
+    (
+        "model_choice_road_distance",
+        "Modelling choice: road distances = great-circle x detour factor (highway 1.3, secondary 1.4, local 1.4); local links to the 3 nearest neighbours. Rule in README.md (section 'Roads').",
+    ),
+    (
+        "model_choice_travel_time",
+        "Modelling choice: travel days = distance / speed; highway 300, secondary 150, local 60/(1+max ruggedness) km/day; minimum 0.05 day. README.md (section 'Roads').",
+    ),
+    (
+        "model_choice_garrison",
+        "Modelling choice: ANDSF nominal garrison sizes, type, quality, morale and supply days per location. Rule in README.md (section 'Garrisons').",
+    ),
+    (
+        "model_choice_militia",
+        "Modelling choice: pro-government militia placement, size and loyalty (approximate). README.md (section 'Militias').",
+    ),
+    (
+        "model_choice_insurgent_units",
+        "Modelling choice: placement and sizes of Taliban units. Rule in README.md (section 'Insurgent units').",
+    ),
+    (
+        "model_choice_insurgent_pools",
+        "Modelling choice: part-time fighter pools (one third of the analyst's upper bound). Rule in README.md (section 'Insurgent pools').",
+    ),
 ]
 SOURCE_IDS = {s for s, _ in SOURCES}
 
@@ -176,18 +259,43 @@ SOURCE_IDS = {s for s, _ in SOURCES}
 # --------------------------------------------------------------------------
 # Settled population, rounded approximations of NSIA 2020-21 (nsia_pop_2020_21).
 PROVINCE_POP = {
-    "Badakhshan": 1_054_000, "Badghis": 550_000, "Baghlan": 1_015_000, "Balkh": 1_509_000,
-    "Bamyan": 496_000, "Daykundi": 517_000, "Farah": 563_000, "Faryab": 1_109_000,
-    "Ghazni": 1_362_000, "Ghor": 764_000, "Helmand": 1_446_000, "Herat": 2_141_000,
-    "Jowzjan": 601_000, "Kabul": 5_573_000, "Kandahar": 1_432_000, "Kapisa": 488_000,
-    "Khost": 639_000, "Kunar": 508_000, "Kunduz": 1_137_000, "Laghman": 502_000,
-    "Logar": 439_000, "Nangarhar": 1_702_000, "Nimroz": 187_000, "Nuristan": 167_000,
-    "Paktia": 611_000, "Paktika": 775_000, "Panjshir": 169_000, "Parwan": 738_000,
-    "Samangan": 430_000, "Sar-e Pul": 621_000, "Takhar": 1_093_000, "Uruzgan": 436_000,
-    "Wardak": 666_000, "Zabul": 391_000,
+    "Badakhshan": 1_054_000,
+    "Badghis": 550_000,
+    "Baghlan": 1_015_000,
+    "Balkh": 1_509_000,
+    "Bamyan": 496_000,
+    "Daykundi": 517_000,
+    "Farah": 563_000,
+    "Faryab": 1_109_000,
+    "Ghazni": 1_362_000,
+    "Ghor": 764_000,
+    "Helmand": 1_446_000,
+    "Herat": 2_141_000,
+    "Jowzjan": 601_000,
+    "Kabul": 5_573_000,
+    "Kandahar": 1_432_000,
+    "Kapisa": 488_000,
+    "Khost": 639_000,
+    "Kunar": 508_000,
+    "Kunduz": 1_137_000,
+    "Laghman": 502_000,
+    "Logar": 439_000,
+    "Nangarhar": 1_702_000,
+    "Nimroz": 187_000,
+    "Nuristan": 167_000,
+    "Paktia": 611_000,
+    "Paktika": 775_000,
+    "Panjshir": 169_000,
+    "Parwan": 738_000,
+    "Samangan": 430_000,
+    "Sar-e Pul": 621_000,
+    "Takhar": 1_093_000,
+    "Uruzgan": 436_000,
+    "Wardak": 666_000,
+    "Zabul": 391_000,
 }
 
-NSIA_TOTAL_2020_21 = 32_890_171   # national settled population, NSIA 2020-21
+NSIA_TOTAL_2020_21 = 32_890_171  # national settled population, NSIA 2020-21
 
 
 def _rescale_provinces():
@@ -241,46 +349,118 @@ CAPITALS = {
 
 # Ruggedness base by province physiography class (model_choice_ruggedness).
 RUG_BASE = {
-    "Nimroz": 0.05, "Helmand": 0.15, "Kandahar": 0.20, "Farah": 0.25, "Jowzjan": 0.15,
-    "Balkh": 0.20, "Kunduz": 0.10, "Herat": 0.30, "Faryab": 0.35,
-    "Badghis": 0.50, "Zabul": 0.45, "Paktika": 0.50, "Ghazni": 0.50, "Logar": 0.50,
-    "Khost": 0.50, "Kabul": 0.40, "Samangan": 0.55, "Sar-e Pul": 0.55, "Takhar": 0.50,
-    "Baghlan": 0.60, "Laghman": 0.60, "Nangarhar": 0.50, "Kapisa": 0.60, "Parwan": 0.65,
-    "Wardak": 0.65, "Paktia": 0.65, "Uruzgan": 0.65,
-    "Kunar": 0.85, "Ghor": 0.85, "Daykundi": 0.85, "Bamyan": 0.85, "Panjshir": 0.90,
-    "Badakhshan": 0.90, "Nuristan": 0.95,
+    "Nimroz": 0.05,
+    "Helmand": 0.15,
+    "Kandahar": 0.20,
+    "Farah": 0.25,
+    "Jowzjan": 0.15,
+    "Balkh": 0.20,
+    "Kunduz": 0.10,
+    "Herat": 0.30,
+    "Faryab": 0.35,
+    "Badghis": 0.50,
+    "Zabul": 0.45,
+    "Paktika": 0.50,
+    "Ghazni": 0.50,
+    "Logar": 0.50,
+    "Khost": 0.50,
+    "Kabul": 0.40,
+    "Samangan": 0.55,
+    "Sar-e Pul": 0.55,
+    "Takhar": 0.50,
+    "Baghlan": 0.60,
+    "Laghman": 0.60,
+    "Nangarhar": 0.50,
+    "Kapisa": 0.60,
+    "Parwan": 0.65,
+    "Wardak": 0.65,
+    "Paktia": 0.65,
+    "Uruzgan": 0.65,
+    "Kunar": 0.85,
+    "Ghor": 0.85,
+    "Daykundi": 0.85,
+    "Bamyan": 0.85,
+    "Panjshir": 0.90,
+    "Badakhshan": 0.90,
+    "Nuristan": 0.95,
 }
 # District overrides: known terrain contrasts inside a province.
 RUG_OVERRIDE = {
-    ("Helmand", "Baghran"): 0.55, ("Helmand", "Kajaki"): 0.50, ("Helmand", "Musa Qala"): 0.45,
-    ("Helmand", "Nawzad"): 0.40, ("Helmand", "Washir"): 0.30,
-    ("Kandahar", "Khakrez"): 0.50, ("Kandahar", "Ghorak"): 0.55, ("Kandahar", "Shah Wali Kot"): 0.50,
-    ("Kandahar", "Naish"): 0.60, ("Kandahar", "Miyan Nasheen"): 0.50, ("Kandahar", "Reg"): 0.05,
+    ("Helmand", "Baghran"): 0.55,
+    ("Helmand", "Kajaki"): 0.50,
+    ("Helmand", "Musa Qala"): 0.45,
+    ("Helmand", "Nawzad"): 0.40,
+    ("Helmand", "Washir"): 0.30,
+    ("Kandahar", "Khakrez"): 0.50,
+    ("Kandahar", "Ghorak"): 0.55,
+    ("Kandahar", "Shah Wali Kot"): 0.50,
+    ("Kandahar", "Naish"): 0.60,
+    ("Kandahar", "Miyan Nasheen"): 0.50,
+    ("Kandahar", "Reg"): 0.05,
     ("Kandahar", "Shorabak"): 0.10,
-    ("Herat", "Chisht e Sharif"): 0.65, ("Herat", "Obe"): 0.60, ("Herat", "Farsi"): 0.65,
-    ("Farah", "Pur Chaman"): 0.60, ("Farah", "Gulistan"): 0.55, ("Farah", "Shib Koh"): 0.35,
-    ("Faryab", "Kohistan"): 0.70, ("Faryab", "Gurziwan"): 0.70, ("Faryab", "Bilchiragh"): 0.65,
+    ("Herat", "Chisht e Sharif"): 0.65,
+    ("Herat", "Obe"): 0.60,
+    ("Herat", "Farsi"): 0.65,
+    ("Farah", "Pur Chaman"): 0.60,
+    ("Farah", "Gulistan"): 0.55,
+    ("Farah", "Shib Koh"): 0.35,
+    ("Faryab", "Kohistan"): 0.70,
+    ("Faryab", "Gurziwan"): 0.70,
+    ("Faryab", "Bilchiragh"): 0.65,
     ("Faryab", "Pashtun Kot"): 0.50,
-    ("Balkh", "Kishindih"): 0.60, ("Balkh", "Zari"): 0.65, ("Balkh", "Sholgara"): 0.55,
-    ("Balkh", "Chimtal"): 0.45, ("Balkh", "Marmul"): 0.55,
+    ("Balkh", "Kishindih"): 0.60,
+    ("Balkh", "Zari"): 0.65,
+    ("Balkh", "Sholgara"): 0.55,
+    ("Balkh", "Chimtal"): 0.45,
+    ("Balkh", "Marmul"): 0.55,
     ("Jowzjan", "Darzab"): 0.60,
-    ("Sar-e Pul", "Kohistanat"): 0.80, ("Sar-e Pul", "Balkhab"): 0.80, ("Sar-e Pul", "Sozma Qala"): 0.55,
-    ("Takhar", "Warsaj"): 0.85, ("Takhar", "Farkhar"): 0.80, ("Takhar", "Chal"): 0.65,
-    ("Takhar", "Kalafgan"): 0.60, ("Takhar", "Dashti Qala"): 0.20, ("Takhar", "Khwaja Ghar"): 0.20,
-    ("Takhar", "Darqad"): 0.20, ("Takhar", "Yangi Qala"): 0.30,
-    ("Baghlan", "Andarab"): 0.85, ("Baghlan", "Dih Salah"): 0.85, ("Baghlan", "Khost wa Feren"): 0.85,
-    ("Baghlan", "Farang wa Ghar"): 0.85, ("Baghlan", "Puli Hisar"): 0.85, ("Baghlan", "Tala Wa Barfak"): 0.80,
-    ("Baghlan", "Baghlan"): 0.25, ("Baghlan", "Baghlani Jadid"): 0.25,
-    ("Nangarhar", "Achin"): 0.80, ("Nangarhar", "Dur Baba"): 0.80, ("Nangarhar", "Pachir Wa Agam"): 0.80,
-    ("Nangarhar", "Khogyani"): 0.70, ("Nangarhar", "Sherzad"): 0.75, ("Nangarhar", "Hisarak"): 0.80,
-    ("Nangarhar", "Nazyan"): 0.75, ("Nangarhar", "Dara-e-Noor"): 0.75,
-    ("Kabul", "Surobi"): 0.65, ("Kabul", "Khaki Jabbar"): 0.65, ("Kabul", "Paghman"): 0.55,
-    ("Ghazni", "Nawur"): 0.75, ("Ghazni", "Malistan"): 0.75, ("Ghazni", "Jaghuri"): 0.70,
-    ("Ghazni", "Ajristan"): 0.75, ("Ghazni", "Waghaz"): 0.40, ("Ghazni", "Andar"): 0.35,
-    ("Zabul", "Daychopan"): 0.70, ("Zabul", "Atghar"): 0.60, ("Zabul", "Naw Bahar"): 0.60,
-    ("Paktika", "Barmal"): 0.70, ("Paktika", "Ziruk"): 0.70, ("Paktika", "Gomal"): 0.65,
-    ("Paktika", "Nika"): 0.65, ("Paktika", "Dila"): 0.35,
-    ("Wardak", "Markazi Bihsud"): 0.85, ("Wardak", "Hisa-I-Awali Bihsud"): 0.85, ("Wardak", "Jalrez"): 0.75,
+    ("Sar-e Pul", "Kohistanat"): 0.80,
+    ("Sar-e Pul", "Balkhab"): 0.80,
+    ("Sar-e Pul", "Sozma Qala"): 0.55,
+    ("Takhar", "Warsaj"): 0.85,
+    ("Takhar", "Farkhar"): 0.80,
+    ("Takhar", "Chal"): 0.65,
+    ("Takhar", "Kalafgan"): 0.60,
+    ("Takhar", "Dashti Qala"): 0.20,
+    ("Takhar", "Khwaja Ghar"): 0.20,
+    ("Takhar", "Darqad"): 0.20,
+    ("Takhar", "Yangi Qala"): 0.30,
+    ("Baghlan", "Andarab"): 0.85,
+    ("Baghlan", "Dih Salah"): 0.85,
+    ("Baghlan", "Khost wa Feren"): 0.85,
+    ("Baghlan", "Farang wa Ghar"): 0.85,
+    ("Baghlan", "Puli Hisar"): 0.85,
+    ("Baghlan", "Tala Wa Barfak"): 0.80,
+    ("Baghlan", "Baghlan"): 0.25,
+    ("Baghlan", "Baghlani Jadid"): 0.25,
+    ("Nangarhar", "Achin"): 0.80,
+    ("Nangarhar", "Dur Baba"): 0.80,
+    ("Nangarhar", "Pachir Wa Agam"): 0.80,
+    ("Nangarhar", "Khogyani"): 0.70,
+    ("Nangarhar", "Sherzad"): 0.75,
+    ("Nangarhar", "Hisarak"): 0.80,
+    ("Nangarhar", "Nazyan"): 0.75,
+    ("Nangarhar", "Dara-e-Noor"): 0.75,
+    ("Kabul", "Surobi"): 0.65,
+    ("Kabul", "Khaki Jabbar"): 0.65,
+    ("Kabul", "Paghman"): 0.55,
+    ("Ghazni", "Nawur"): 0.75,
+    ("Ghazni", "Malistan"): 0.75,
+    ("Ghazni", "Jaghuri"): 0.70,
+    ("Ghazni", "Ajristan"): 0.75,
+    ("Ghazni", "Waghaz"): 0.40,
+    ("Ghazni", "Andar"): 0.35,
+    ("Zabul", "Daychopan"): 0.70,
+    ("Zabul", "Atghar"): 0.60,
+    ("Zabul", "Naw Bahar"): 0.60,
+    ("Paktika", "Barmal"): 0.70,
+    ("Paktika", "Ziruk"): 0.70,
+    ("Paktika", "Gomal"): 0.65,
+    ("Paktika", "Nika"): 0.65,
+    ("Paktika", "Dila"): 0.35,
+    ("Wardak", "Markazi Bihsud"): 0.85,
+    ("Wardak", "Hisa-I-Awali Bihsud"): 0.85,
+    ("Wardak", "Jalrez"): 0.75,
     ("Bamyan", "Kahmard"): 0.75,
     ("Daykundi", "Gizab"): 0.70,
     ("Kunar", "Bar Kunar"): 0.80,
@@ -288,82 +468,211 @@ RUG_OVERRIDE = {
 
 # Approximate Pashtun share of the province population (province_profiles_ethnicity)
 PASHTUN = {
-    "Badakhshan": 0.05, "Badghis": 0.35, "Baghlan": 0.25, "Balkh": 0.15, "Bamyan": 0.02,
-    "Daykundi": 0.10, "Farah": 0.75, "Faryab": 0.15, "Ghazni": 0.50, "Ghor": 0.05,
-    "Helmand": 0.90, "Herat": 0.25, "Jowzjan": 0.15, "Kabul": 0.30, "Kandahar": 0.95,
-    "Kapisa": 0.35, "Khost": 0.98, "Kunar": 0.90, "Kunduz": 0.35, "Laghman": 0.60,
-    "Logar": 0.60, "Nangarhar": 0.90, "Nimroz": 0.30, "Nuristan": 0.05, "Paktia": 0.95,
-    "Paktika": 0.95, "Panjshir": 0.00, "Parwan": 0.10, "Samangan": 0.10, "Sar-e Pul": 0.15,
-    "Takhar": 0.10, "Uruzgan": 0.80, "Wardak": 0.55, "Zabul": 0.98,
+    "Badakhshan": 0.05,
+    "Badghis": 0.35,
+    "Baghlan": 0.25,
+    "Balkh": 0.15,
+    "Bamyan": 0.02,
+    "Daykundi": 0.10,
+    "Farah": 0.75,
+    "Faryab": 0.15,
+    "Ghazni": 0.50,
+    "Ghor": 0.05,
+    "Helmand": 0.90,
+    "Herat": 0.25,
+    "Jowzjan": 0.15,
+    "Kabul": 0.30,
+    "Kandahar": 0.95,
+    "Kapisa": 0.35,
+    "Khost": 0.98,
+    "Kunar": 0.90,
+    "Kunduz": 0.35,
+    "Laghman": 0.60,
+    "Logar": 0.60,
+    "Nangarhar": 0.90,
+    "Nimroz": 0.30,
+    "Nuristan": 0.05,
+    "Paktia": 0.95,
+    "Paktika": 0.95,
+    "Panjshir": 0.00,
+    "Parwan": 0.10,
+    "Samangan": 0.10,
+    "Sar-e Pul": 0.15,
+    "Takhar": 0.10,
+    "Uruzgan": 0.80,
+    "Wardak": 0.55,
+    "Zabul": 0.98,
 }
 # Province-level Taliban pressure in the mid-April 2021 LWJ picture:
 # 1 = most districts Taliban-controlled or contested, 0.5 = about half, 0 = few.
 LWJ_LEVEL = {
-    "Badakhshan": 0.5, "Badghis": 1.0, "Baghlan": 1.0, "Balkh": 0.5, "Bamyan": 0.0,
-    "Daykundi": 0.5, "Farah": 1.0, "Faryab": 1.0, "Ghazni": 1.0, "Ghor": 0.5,
-    "Helmand": 1.0, "Herat": 0.5, "Jowzjan": 1.0, "Kabul": 0.0, "Kandahar": 1.0,
-    "Kapisa": 0.5, "Khost": 0.5, "Kunar": 0.5, "Kunduz": 1.0, "Laghman": 1.0,
-    "Logar": 1.0, "Nangarhar": 0.5, "Nimroz": 0.5, "Nuristan": 1.0, "Paktia": 0.5,
-    "Paktika": 1.0, "Panjshir": 0.0, "Parwan": 0.0, "Samangan": 0.5, "Sar-e Pul": 1.0,
-    "Takhar": 0.5, "Uruzgan": 1.0, "Wardak": 1.0, "Zabul": 1.0,
+    "Badakhshan": 0.5,
+    "Badghis": 1.0,
+    "Baghlan": 1.0,
+    "Balkh": 0.5,
+    "Bamyan": 0.0,
+    "Daykundi": 0.5,
+    "Farah": 1.0,
+    "Faryab": 1.0,
+    "Ghazni": 1.0,
+    "Ghor": 0.5,
+    "Helmand": 1.0,
+    "Herat": 0.5,
+    "Jowzjan": 1.0,
+    "Kabul": 0.0,
+    "Kandahar": 1.0,
+    "Kapisa": 0.5,
+    "Khost": 0.5,
+    "Kunar": 0.5,
+    "Kunduz": 1.0,
+    "Laghman": 1.0,
+    "Logar": 1.0,
+    "Nangarhar": 0.5,
+    "Nimroz": 0.5,
+    "Nuristan": 1.0,
+    "Paktia": 0.5,
+    "Paktika": 1.0,
+    "Panjshir": 0.0,
+    "Parwan": 0.0,
+    "Samangan": 0.5,
+    "Sar-e Pul": 1.0,
+    "Takhar": 0.5,
+    "Uruzgan": 1.0,
+    "Wardak": 1.0,
+    "Zabul": 1.0,
 }
 # District overrides of affinity (known ethnic pockets and long-standing strongholds).
 AFF_OVERRIDE = {
     # Hazara-majority districts in mixed provinces
-    ("Ghazni", "Jaghuri"): 0.10, ("Ghazni", "Malistan"): 0.10, ("Ghazni", "Nawur"): 0.15,
+    ("Ghazni", "Jaghuri"): 0.10,
+    ("Ghazni", "Malistan"): 0.10,
+    ("Ghazni", "Nawur"): 0.15,
     ("Ghazni", "Jeghatoo"): 0.35,
-    ("Wardak", "Markazi Bihsud"): 0.10, ("Wardak", "Hisa-I-Awali Bihsud"): 0.12,
+    ("Wardak", "Markazi Bihsud"): 0.10,
+    ("Wardak", "Hisa-I-Awali Bihsud"): 0.12,
     ("Wardak", "Day Mirdad"): 0.35,
-    ("Uruzgan", "Khas Uruzgan"): 0.50, ("Daykundi", "Gizab"): 0.65, ("Daykundi", "Kajran"): 0.55,
+    ("Uruzgan", "Khas Uruzgan"): 0.50,
+    ("Daykundi", "Gizab"): 0.65,
+    ("Daykundi", "Kajran"): 0.55,
     ("Balkh", "Sholgara"): 0.35,
     # Tajik-majority mountain districts of Baghlan and the Salang approaches
-    ("Baghlan", "Andarab"): 0.25, ("Baghlan", "Dih Salah"): 0.25, ("Baghlan", "Puli Hisar"): 0.30,
-    ("Baghlan", "Khinjan"): 0.30, ("Baghlan", "Farang wa Ghar"): 0.40, ("Baghlan", "Tala Wa Barfak"): 0.35,
+    ("Baghlan", "Andarab"): 0.25,
+    ("Baghlan", "Dih Salah"): 0.25,
+    ("Baghlan", "Puli Hisar"): 0.30,
+    ("Baghlan", "Khinjan"): 0.30,
+    ("Baghlan", "Farang wa Ghar"): 0.40,
+    ("Baghlan", "Tala Wa Barfak"): 0.35,
     ("Baghlan", "Khost wa Feren"): 0.45,
-    ("Ghor", "Pasaband"): 0.50, ("Ghor", "Taywara"): 0.45, ("Ghor", "Shahrak"): 0.40,
+    ("Ghor", "Pasaband"): 0.50,
+    ("Ghor", "Taywara"): 0.45,
+    ("Ghor", "Shahrak"): 0.40,
     ("Samangan", "Dara-I-Sufi Payan"): 0.45,
     # Pashtun pockets and long-standing Taliban areas in the north and west
-    ("Kunduz", "Chahar Dara"): 0.80, ("Kunduz", "Archi"): 0.75, ("Kunduz", "Imam Sahib"): 0.60,
-    ("Kunduz", "Qalay-I-Zal"): 0.60, ("Kunduz", "Ali Abad"): 0.60,
-    ("Baghlan", "Baghlani Jadid"): 0.75, ("Baghlan", "Dahana i Ghuri"): 0.75, ("Baghlan", "Burka"): 0.60,
-    ("Badghis", "Ghormach"): 0.85, ("Badghis", "Murghab"): 0.75, ("Badghis", "Ab Kamari"): 0.55,
-    ("Faryab", "Pashtun Kot"): 0.60, ("Faryab", "Qaysar"): 0.65, ("Faryab", "Almar"): 0.55,
-    ("Faryab", "Kohistan"): 0.50, ("Faryab", "Gurziwan"): 0.50,
-    ("Balkh", "Chimtal"): 0.60, ("Balkh", "Chahar Bolak"): 0.55, ("Balkh", "Zari"): 0.50,
-    ("Jowzjan", "Darzab"): 0.65, ("Jowzjan", "Qush Tepa"): 0.65,
-    ("Sar-e Pul", "Sayyad"): 0.60, ("Sar-e Pul", "Kohistanat"): 0.55,
-    ("Herat", "Shindand"): 0.60, ("Herat", "Pashtun Zarghun"): 0.55, ("Herat", "Adraskan"): 0.55,
-    ("Herat", "Farsi"): 0.50, ("Herat", "Gulran"): 0.45,
-    ("Badakhshan", "Wurduj"): 0.65, ("Badakhshan", "Yamgan"): 0.65, ("Badakhshan", "Jurm"): 0.55,
-    ("Badakhshan", "Kuran Wa Munjan"): 0.45, ("Badakhshan", "Tagab"): 0.50,
-    ("Takhar", "Darqad"): 0.45, ("Takhar", "Khwaja Ghar"): 0.40, ("Takhar", "Dashti Qala"): 0.40,
-    ("Kapisa", "Tagab"): 0.75, ("Kapisa", "Alasay"): 0.65,
-    ("Parwan", "Shinwari"): 0.35, ("Parwan", "Sayed Khel"): 0.30,
-    ("Kabul", "Surobi"): 0.60, ("Kabul", "Mussahi Bagrami"): 0.55, ("Kabul", "Chahar Asyab"): 0.50,
+    ("Kunduz", "Chahar Dara"): 0.80,
+    ("Kunduz", "Archi"): 0.75,
+    ("Kunduz", "Imam Sahib"): 0.60,
+    ("Kunduz", "Qalay-I-Zal"): 0.60,
+    ("Kunduz", "Ali Abad"): 0.60,
+    ("Baghlan", "Baghlani Jadid"): 0.75,
+    ("Baghlan", "Dahana i Ghuri"): 0.75,
+    ("Baghlan", "Burka"): 0.60,
+    ("Badghis", "Ghormach"): 0.85,
+    ("Badghis", "Murghab"): 0.75,
+    ("Badghis", "Ab Kamari"): 0.55,
+    ("Faryab", "Pashtun Kot"): 0.60,
+    ("Faryab", "Qaysar"): 0.65,
+    ("Faryab", "Almar"): 0.55,
+    ("Faryab", "Kohistan"): 0.50,
+    ("Faryab", "Gurziwan"): 0.50,
+    ("Balkh", "Chimtal"): 0.60,
+    ("Balkh", "Chahar Bolak"): 0.55,
+    ("Balkh", "Zari"): 0.50,
+    ("Jowzjan", "Darzab"): 0.65,
+    ("Jowzjan", "Qush Tepa"): 0.65,
+    ("Sar-e Pul", "Sayyad"): 0.60,
+    ("Sar-e Pul", "Kohistanat"): 0.55,
+    ("Herat", "Shindand"): 0.60,
+    ("Herat", "Pashtun Zarghun"): 0.55,
+    ("Herat", "Adraskan"): 0.55,
+    ("Herat", "Farsi"): 0.50,
+    ("Herat", "Gulran"): 0.45,
+    ("Badakhshan", "Wurduj"): 0.65,
+    ("Badakhshan", "Yamgan"): 0.65,
+    ("Badakhshan", "Jurm"): 0.55,
+    ("Badakhshan", "Kuran Wa Munjan"): 0.45,
+    ("Badakhshan", "Tagab"): 0.50,
+    ("Takhar", "Darqad"): 0.45,
+    ("Takhar", "Khwaja Ghar"): 0.40,
+    ("Takhar", "Dashti Qala"): 0.40,
+    ("Kapisa", "Tagab"): 0.75,
+    ("Kapisa", "Alasay"): 0.65,
+    ("Parwan", "Shinwari"): 0.35,
+    ("Parwan", "Sayed Khel"): 0.30,
+    ("Kabul", "Surobi"): 0.60,
+    ("Kabul", "Mussahi Bagrami"): 0.55,
+    ("Kabul", "Chahar Asyab"): 0.50,
     ("Kabul", "Khaki Jabbar"): 0.50,
-    ("Nimroz", "Khash Rod"): 0.75, ("Nimroz", "Chahar Burjak"): 0.55,
+    ("Nimroz", "Khash Rod"): 0.75,
+    ("Nimroz", "Chahar Burjak"): 0.55,
 }
 
 # District centres forced to `insurgent` at start: long-held by the Taliban and
 # shown as Taliban-controlled on the mid-April 2021 LWJ map.
-FORCED_INSURGENT = [("Helmand", "Baghran"), ("Helmand", "Dishu"), ("Helmand", "Musa Qala"),
-                    # Jowzjan: taken in June 2017 and July 2019 (lwj_jowzjan_2017_06, lwj_jowzjan_2019_07)
-                    ("Jowzjan", "Darzab"), ("Jowzjan", "Qush Tepa")]
+FORCED_INSURGENT = [
+    ("Helmand", "Baghran"),
+    ("Helmand", "Dishu"),
+    ("Helmand", "Musa Qala"),
+    # Jowzjan: taken in June 2017 and July 2019 (lwj_jowzjan_2017_06, lwj_jowzjan_2019_07)
+    ("Jowzjan", "Darzab"),
+    ("Jowzjan", "Qush Tepa"),
+]
 
 # Ring Road (Highway 1) as the chain of district points it passes (Kabul back to Kabul).
 # District centres on it are never insurgent-held at start.
 RING_POINTS = [
-    ("Kabul", "Kabul"), ("Wardak", "Maydan Shahr"), ("Wardak", "Saydabad"), ("Ghazni", "Ghazni City"),
-    ("Ghazni", "Qarabagh"), ("Ghazni", "Muqur"), ("Zabul", "Shah Joy"), ("Zabul", "Qalat"),
-    ("Zabul", "Tarnak Wa Jaldak"), ("Kandahar", "Kandahar City"), ("Kandahar", "Zharai"),
-    ("Kandahar", "Maywand"), ("Helmand", "Gerishk"), ("Helmand", "Washir"), ("Farah", "Bakwa"),
-    ("Farah", "Bala Buluk"), ("Herat", "Shindand"), ("Herat", "Adraskan"), ("Herat", "Herat"),
-    ("Herat", "Karukh"), ("Badghis", "Qala-I-Naw"), ("Badghis", "Muqur"), ("Badghis", "Murghab"),
-    ("Badghis", "Ghormach"), ("Faryab", "Qaysar"), ("Faryab", "Almar"), ("Faryab", "Maymana"),
-    ("Faryab", "Dawlat Abad"), ("Faryab", "Andkhoy"), ("Jowzjan", "Shibirghan"), ("Jowzjan", "Aqcha"),
-    ("Balkh", "Balkh"), ("Balkh", "Mazar-e-Sharif"), ("Balkh", "Khulmi"), ("Samangan", "Aybak"),
-    ("Baghlan", "Puli Khumri"), ("Baghlan", "Dushi"), ("Baghlan", "Khinjan"), ("Parwan", "Salang"),
-    ("Parwan", "Jabal Saraj"), ("Parwan", "Charikar"), ("Kabul", "Qaarabagh"), ("Kabul", "Kabul"),
+    ("Kabul", "Kabul"),
+    ("Wardak", "Maydan Shahr"),
+    ("Wardak", "Saydabad"),
+    ("Ghazni", "Ghazni City"),
+    ("Ghazni", "Qarabagh"),
+    ("Ghazni", "Muqur"),
+    ("Zabul", "Shah Joy"),
+    ("Zabul", "Qalat"),
+    ("Zabul", "Tarnak Wa Jaldak"),
+    ("Kandahar", "Kandahar City"),
+    ("Kandahar", "Zharai"),
+    ("Kandahar", "Maywand"),
+    ("Helmand", "Gerishk"),
+    ("Helmand", "Washir"),
+    ("Farah", "Bakwa"),
+    ("Farah", "Bala Buluk"),
+    ("Herat", "Shindand"),
+    ("Herat", "Adraskan"),
+    ("Herat", "Herat"),
+    ("Herat", "Karukh"),
+    ("Badghis", "Qala-I-Naw"),
+    ("Badghis", "Muqur"),
+    ("Badghis", "Murghab"),
+    ("Badghis", "Ghormach"),
+    ("Faryab", "Qaysar"),
+    ("Faryab", "Almar"),
+    ("Faryab", "Maymana"),
+    ("Faryab", "Dawlat Abad"),
+    ("Faryab", "Andkhoy"),
+    ("Jowzjan", "Shibirghan"),
+    ("Jowzjan", "Aqcha"),
+    ("Balkh", "Balkh"),
+    ("Balkh", "Mazar-e-Sharif"),
+    ("Balkh", "Khulmi"),
+    ("Samangan", "Aybak"),
+    ("Baghlan", "Puli Khumri"),
+    ("Baghlan", "Dushi"),
+    ("Baghlan", "Khinjan"),
+    ("Parwan", "Salang"),
+    ("Parwan", "Jabal Saraj"),
+    ("Parwan", "Charikar"),
+    ("Kabul", "Qaarabagh"),
+    ("Kabul", "Kabul"),
 ]
 
 # Spread rule: at most this many insurgent-held district centres per province at start.
@@ -388,6 +697,7 @@ DISTRICT_NAME_FIX = {
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
+
 
 def slug(s: str) -> str:
     s = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
@@ -434,6 +744,7 @@ def write_csv(name: str, header: list[str], rows: list[dict]):
 # build
 # --------------------------------------------------------------------------
 
+
 def build():
     with RAW.open(encoding="utf-8") as f:
         raw = list(csv.DictReader(f))
@@ -462,15 +773,26 @@ def build():
         lid = f"{slug(prov)}_{slug(dpart)}"
         assert lid not in ids, lid
         ids.add(lid)
-        locs.append(dict(
-            location_id=lid, name=name, name_in_dataset=dist, province=prov,
-            kind="capital" if is_cap else "district",
-            lat=float(r["lat"]), lon=float(r["lon"]),
-            raw_source=r["source"],
-        ))
+        locs.append(
+            dict(
+                location_id=lid,
+                name=name,
+                name_in_dataset=dist,
+                province=prov,
+                kind="capital" if is_cap else "district",
+                lat=float(r["lat"]),
+                lon=float(r["lon"]),
+                raw_source=r["source"],
+            )
+        )
     by_key = {(l["province"], l["name_in_dataset"]): l for l in locs}
-    for table in (RUG_OVERRIDE, AFF_OVERRIDE, dict.fromkeys(FORCED_INSURGENT), dict.fromkeys(RING_POINTS),
-                  DISTRICT_NAME_FIX):
+    for table in (
+        RUG_OVERRIDE,
+        AFF_OVERRIDE,
+        dict.fromkeys(FORCED_INSURGENT),
+        dict.fromkeys(RING_POINTS),
+        DISTRICT_NAME_FIX,
+    ):
         missing = [k for k in table if k not in by_key]
         assert not missing, f"override keys not in raw/districts.csv: {missing}"
     by_id = {l["location_id"]: l for l in locs}
@@ -487,7 +809,7 @@ def build():
         if key in RUG_OVERRIDE:
             r = RUG_OVERRIDE[key]
         elif l["kind"] == "capital":
-            r = base - 0.15            # capitals sit in valleys / on plains
+            r = base - 0.15  # capitals sit in valleys / on plains
         else:
             r = base
         l["ruggedness"] = round(clamp(r), 2)
@@ -524,31 +846,40 @@ def build():
 
     # ---------------- initial control
     n_ins = round(AAN_HELD_2021_05_01 * len(locs) / DISTRICTS_OFFICIAL)
-    n_con = round((LWJ_CONTESTED_2021_04 + LWJ_CONTROLLED_2021_04 - AAN_HELD_2021_05_01)
-                  * len(locs) / DISTRICTS_OFFICIAL)
+    n_con = round(
+        (LWJ_CONTESTED_2021_04 + LWJ_CONTROLLED_2021_04 - AAN_HELD_2021_05_01)
+        * len(locs)
+        / DISTRICTS_OFFICIAL
+    )
     for l in locs:
         if l["kind"] == "capital":
             l["score"] = -1.0
         else:
-            l["score"] = (l["affinity_insurgent"] ** 3
-                          * (0.5 + 0.5 * l["ruggedness"])
-                          * (0.3 + 0.7 * min(1.0, l["d_cap"] / 60.0)))
+            l["score"] = (
+                l["affinity_insurgent"] ** 3
+                * (0.5 + 0.5 * l["ruggedness"])
+                * (0.3 + 0.7 * min(1.0, l["d_cap"] / 60.0))
+            )
     forced = {L(p, d) for p, d in FORCED_INSURGENT}
     on_ring = {L(p, d) for p, d in RING_POINTS}
-    ranked = sorted((l for l in locs if l["kind"] == "district"),
-                    key=lambda l: (l["location_id"] not in forced, -l["score"], l["location_id"]))
+    ranked = sorted(
+        (l for l in locs if l["kind"] == "district"),
+        key=lambda l: (l["location_id"] not in forced, -l["score"], l["location_id"]),
+    )
     per_prov = defaultdict(int)
     n_dist = defaultdict(int)
     for l in ranked:
         n_dist[l["province"]] += 1
-    cap_held = {p: max(1, min(MAX_HELD_PER_PROVINCE, math.floor(MAX_HELD_SHARE * n)))
-                for p, n in n_dist.items()}
+    cap_held = {
+        p: max(1, min(MAX_HELD_PER_PROVINCE, math.floor(MAX_HELD_SHARE * n))) for p, n in n_dist.items()
+    }
     held = set()
-    for l in ranked:                       # greedy pick of the insurgent-held centres
+    for l in ranked:  # greedy pick of the insurgent-held centres
         if len(held) == n_ins:
             break
-        if l["location_id"] in forced or (l["location_id"] not in on_ring
-                                          and per_prov[l["province"]] < cap_held[l["province"]]):
+        if l["location_id"] in forced or (
+            l["location_id"] not in on_ring and per_prov[l["province"]] < cap_held[l["province"]]
+        ):
             held.add(l["location_id"])
             per_prov[l["province"]] += 1
     rest = [l for l in ranked if l["location_id"] not in held]
@@ -564,13 +895,28 @@ def build():
 
     # ---------------- airports & prisons
     airports = {
-        ("Kabul", "Kabul"), ("Kandahar", "Kandahar City"), ("Herat", "Herat"),
-        ("Balkh", "Mazar-e-Sharif"), ("Jowzjan", "Shibirghan"), ("Kunduz", "Kunduz"),
-        ("Helmand", "Lashkargah"), ("Nangarhar", "Jalalabad"), ("Khost", "Khost (Matoon)"),
-        ("Badakhshan", "Fayzabad"), ("Farah", "Farah"), ("Faryab", "Maymana"),
-        ("Badghis", "Qala-I-Naw"), ("Ghor", "Chaghcharan"), ("Bamyan", "Bamyan"),
-        ("Uruzgan", "Tarin Kowt"), ("Nimroz", "Zaranj"), ("Daykundi", "Nili"),
-        ("Paktia", "Gardez"), ("Paktika", "Sharan"), ("Herat", "Shindand"), ("Parwan", "Bagram"),
+        ("Kabul", "Kabul"),
+        ("Kandahar", "Kandahar City"),
+        ("Herat", "Herat"),
+        ("Balkh", "Mazar-e-Sharif"),
+        ("Jowzjan", "Shibirghan"),
+        ("Kunduz", "Kunduz"),
+        ("Helmand", "Lashkargah"),
+        ("Nangarhar", "Jalalabad"),
+        ("Khost", "Khost (Matoon)"),
+        ("Badakhshan", "Fayzabad"),
+        ("Farah", "Farah"),
+        ("Faryab", "Maymana"),
+        ("Badghis", "Qala-I-Naw"),
+        ("Ghor", "Chaghcharan"),
+        ("Bamyan", "Bamyan"),
+        ("Uruzgan", "Tarin Kowt"),
+        ("Nimroz", "Zaranj"),
+        ("Daykundi", "Nili"),
+        ("Paktia", "Gardez"),
+        ("Paktika", "Sharan"),
+        ("Herat", "Shindand"),
+        ("Parwan", "Bagram"),
     }
     prisons_extra = {("Parwan", "Bagram")}
     for l in locs:
@@ -579,15 +925,30 @@ def build():
         l["has_prison"] = 1 if (l["kind"] == "capital" or key in prisons_extra) else 0
 
     # ---------------- value
-    hubs = {"Kabul": 1.0, "Kandahar": 0.9, "Herat": 0.9, "Balkh": 0.9,
-            "Nangarhar": 0.8, "Kunduz": 0.8, "Helmand": 0.8, "Paktia": 0.8, "Ghazni": 0.75}
+    hubs = {
+        "Kabul": 1.0,
+        "Kandahar": 0.9,
+        "Herat": 0.9,
+        "Balkh": 0.9,
+        "Nangarhar": 0.8,
+        "Kunduz": 0.8,
+        "Helmand": 0.8,
+        "Paktia": 0.8,
+        "Ghazni": 0.75,
+    }
     max_cap_pop = max(c["population"] for c in cap_of.values() if c["province"] not in hubs)
     dpops = [l["population"] for l in locs if l["kind"] == "district"]
     max_dpop = max(dpops)
     strategic_district = {  # border crossings, main air base, dry port
-        ("Kandahar", "Spin Boldak"), ("Herat", "Kohsan"), ("Nangarhar", "Muhmand Dara"),
-        ("Balkh", "Kaldar"), ("Kunduz", "Imam Sahib"), ("Parwan", "Bagram"),
-        ("Helmand", "Gerishk"), ("Parwan", "Salang"), ("Nimroz", "Chahar Burjak"),
+        ("Kandahar", "Spin Boldak"),
+        ("Herat", "Kohsan"),
+        ("Nangarhar", "Muhmand Dara"),
+        ("Balkh", "Kaldar"),
+        ("Kunduz", "Imam Sahib"),
+        ("Parwan", "Bagram"),
+        ("Helmand", "Gerishk"),
+        ("Parwan", "Salang"),
+        ("Nimroz", "Chahar Burjak"),
     }
     for l in locs:
         if l["kind"] == "capital":
@@ -601,10 +962,19 @@ def build():
 
     # ---------------- sources per location
     for l in locs:
-        s = ["barialay_districts", "model_choice_names", "nsia_pop_2020_21", "model_choice_population",
-             "model_choice_ruggedness", "province_profiles_ethnicity", "lwj_map_2021_04",
-             "model_choice_affinity", "aan_fallen_districts_2021", "model_choice_initial_control",
-             "model_choice_value"]
+        s = [
+            "barialay_districts",
+            "model_choice_names",
+            "nsia_pop_2020_21",
+            "model_choice_population",
+            "model_choice_ruggedness",
+            "province_profiles_ethnicity",
+            "lwj_map_2021_04",
+            "model_choice_affinity",
+            "aan_fallen_districts_2021",
+            "model_choice_initial_control",
+            "model_choice_value",
+        ]
         if "NOAA" in l["raw_source"] or l["name_in_dataset"] == "Khwahan":
             s.insert(1, "noaa_isd_khwahan")
         if l["has_airport"]:
@@ -613,7 +983,7 @@ def build():
             s.append("model_choice_prisons")
         if l["location_id"] in ("jowzjan_sheberghan", "nimroz_zaranj"):
             s.append("seed_afp_2021_08_08")
-        if l["province"] == "Jowzjan":       # province level raised to 1.0 on the 2019 LWJ count
+        if l["province"] == "Jowzjan":  # province level raised to 1.0 on the 2019 LWJ count
             s.append("lwj_jowzjan_2019_07")
         if (l["province"], l["name_in_dataset"]) == ("Jowzjan", "Darzab"):
             s.append("lwj_jowzjan_2017_06")
@@ -636,10 +1006,14 @@ def build():
             speed = SPEED["local"] / (1 + max(la["ruggedness"], lb["ruggedness"]))
         else:
             speed = SPEED[cls]
-        edges[key] = dict(from_id=key[0], to_id=key[1], road_class=cls,
-                          distance_km=round(dist, 1),
-                          travel_days=round(max(MIN_TRAVEL_DAYS, dist / speed), 3),
-                          source=src)
+        edges[key] = dict(
+            from_id=key[0],
+            to_id=key[1],
+            road_class=cls,
+            distance_km=round(dist, 1),
+            travel_days=round(max(MIN_TRAVEL_DAYS, dist / speed), 3),
+            source=src,
+        )
 
     def chain(cls, src, *pts):
         for (p1, d1), (p2, d2) in zip(pts, pts[1:]):
@@ -648,8 +1022,10 @@ def build():
     HW = "ring_road_highway1;model_choice_road_distance;model_choice_travel_time"
     SP = "road_network_routes;model_choice_road_distance;model_choice_travel_time"
     ring = RING_POINTS
-    gc_ring = sum(haversine(by_key[a]["lat"], by_key[a]["lon"], by_key[b]["lat"], by_key[b]["lon"])
-                  for a, b in zip(ring, ring[1:]))
+    gc_ring = sum(
+        haversine(by_key[a]["lat"], by_key[a]["lon"], by_key[b]["lat"], by_key[b]["lon"])
+        for a, b in zip(ring, ring[1:])
+    )
     DETOUR["highway"] = round(RING_ROAD_KM / gc_ring, 3)
     DETOUR["secondary"] = round(DETOUR["highway"] * 1.4 / 1.3, 3)
     chain("highway", HW, *ring)
@@ -657,9 +1033,17 @@ def build():
         # Farah city spur of the Ring Road
         [("Farah", "Bala Buluk"), ("Farah", "Farah")],
         # Kabul - Jalalabad - Torkham
-        [("Kabul", "Kabul"), ("Kabul", "Surobi"), ("Laghman", "Qarghayi"), ("Nangarhar", "Surkh Rod"),
-         ("Nangarhar", "Jalalabad"), ("Nangarhar", "Rodat"), ("Nangarhar", "Bati Kot"),
-         ("Nangarhar", "Shinwar"), ("Nangarhar", "Muhmand Dara")],
+        [
+            ("Kabul", "Kabul"),
+            ("Kabul", "Surobi"),
+            ("Laghman", "Qarghayi"),
+            ("Nangarhar", "Surkh Rod"),
+            ("Nangarhar", "Jalalabad"),
+            ("Nangarhar", "Rodat"),
+            ("Nangarhar", "Bati Kot"),
+            ("Nangarhar", "Shinwar"),
+            ("Nangarhar", "Muhmand Dara"),
+        ],
         # Kandahar - Spin Boldak
         [("Kandahar", "Kandahar City"), ("Kandahar", "Daman"), ("Kandahar", "Spin Boldak")],
         # Delaram junction (Washir) - Zaranj, Route 606
@@ -667,17 +1051,35 @@ def build():
         # Gereshk - Lashkar Gah
         [("Helmand", "Gerishk"), ("Helmand", "Lashkargah")],
         # Kabul - Pul-e Alam - Gardez - Khost
-        [("Kabul", "Kabul"), ("Logar", "Mohammad Agha"), ("Logar", "Pul-i-Alam"), ("Paktia", "Gardez"),
-         ("Khost", "Khost (Matoon)")],
+        [
+            ("Kabul", "Kabul"),
+            ("Logar", "Mohammad Agha"),
+            ("Logar", "Pul-i-Alam"),
+            ("Paktia", "Gardez"),
+            ("Khost", "Khost (Matoon)"),
+        ],
         # Ghazni - Sharana
         [("Ghazni", "Ghazni City"), ("Paktika", "Sharan")],
         # Kandahar - Tarinkot
-        [("Kandahar", "Kandahar City"), ("Kandahar", "Arghandab"), ("Kandahar", "Shah Wali Kot"),
-         ("Uruzgan", "Tarin Kowt")],
+        [
+            ("Kandahar", "Kandahar City"),
+            ("Kandahar", "Arghandab"),
+            ("Kandahar", "Shah Wali Kot"),
+            ("Uruzgan", "Tarin Kowt"),
+        ],
         # Pul-e Khumri - Kunduz - Taloqan - Fayzabad
-        [("Baghlan", "Puli Khumri"), ("Baghlan", "Baghlan"), ("Kunduz", "Ali Abad"), ("Kunduz", "Kunduz"),
-         ("Kunduz", "Khan Abad"), ("Takhar", "Taluqan"), ("Takhar", "Kalafgan"), ("Badakhshan", "Kishim"),
-         ("Badakhshan", "Argo"), ("Badakhshan", "Fayzabad")],
+        [
+            ("Baghlan", "Puli Khumri"),
+            ("Baghlan", "Baghlan"),
+            ("Kunduz", "Ali Abad"),
+            ("Kunduz", "Kunduz"),
+            ("Kunduz", "Khan Abad"),
+            ("Takhar", "Taluqan"),
+            ("Takhar", "Kalafgan"),
+            ("Badakhshan", "Kishim"),
+            ("Badakhshan", "Argo"),
+            ("Badakhshan", "Fayzabad"),
+        ],
         # Kabul - Bamyan via Ghorband (from Charikar)
         [("Parwan", "Charikar"), ("Parwan", "Ghorband"), ("Bamyan", "Shibar"), ("Bamyan", "Bamyan")],
         # Herat - Islam Qala
@@ -685,8 +1087,14 @@ def build():
         # Mazar - Hairatan
         [("Balkh", "Mazar-e-Sharif"), ("Balkh", "Nahr-e-Shahi"), ("Balkh", "Kaldar")],
         # Jalalabad - Asadabad
-        [("Nangarhar", "Jalalabad"), ("Nangarhar", "Behsud"), ("Nangarhar", "Kuz Kunar (Khewa)"),
-         ("Kunar", "Nurgal"), ("Kunar", "Chawkay"), ("Kunar", "Asadabad")],
+        [
+            ("Nangarhar", "Jalalabad"),
+            ("Nangarhar", "Behsud"),
+            ("Nangarhar", "Kuz Kunar (Khewa)"),
+            ("Kunar", "Nurgal"),
+            ("Kunar", "Chawkay"),
+            ("Kunar", "Asadabad"),
+        ],
         # Qarghayi junction - Mehtar Lam
         [("Laghman", "Qarghayi"), ("Laghman", "Mihtarlam")],
         # Sheberghan - Sar-e Pul
@@ -699,8 +1107,13 @@ def build():
         chain("highway", SP, *sp)
     secondary = [
         # Herat - Chaghcharan (central route)
-        [("Herat", "Herat"), ("Herat", "Pashtun Zarghun"), ("Herat", "Obe"), ("Herat", "Chisht e Sharif"),
-         ("Ghor", "Chaghcharan")],
+        [
+            ("Herat", "Herat"),
+            ("Herat", "Pashtun Zarghun"),
+            ("Herat", "Obe"),
+            ("Herat", "Chisht e Sharif"),
+            ("Ghor", "Chaghcharan"),
+        ],
         # Tarinkot - Nili
         [("Uruzgan", "Tarin Kowt"), ("Daykundi", "Gizab"), ("Daykundi", "Nili")],
     ]
@@ -710,16 +1123,18 @@ def build():
     # local links: k nearest neighbours (great-circle)
     LOC_SRC = "barialay_districts;model_choice_road_distance;model_choice_travel_time"
     for a in locs:
-        dd = sorted((haversine(a["lat"], a["lon"], b["lat"], b["lon"]), b["location_id"])
-                     for b in locs if b is not a)
+        dd = sorted(
+            (haversine(a["lat"], a["lon"], b["lat"], b["lon"]), b["location_id"]) for b in locs if b is not a
+        )
         for _, bid in dd[:K_NEAREST]:
             add_edge(a["location_id"], bid, "local", LOC_SRC)
 
     # connectivity: join components by their closest pair of points
     def components():
         adj = defaultdict(set)
-        for (a, b) in edges:
-            adj[a].add(b); adj[b].add(a)
+        for a, b in edges:
+            adj[a].add(b)
+            adj[b].add(a)
         seen, comps = set(), []
         for l in locs:
             s = l["location_id"]
@@ -730,7 +1145,8 @@ def build():
                 x = stack.pop()
                 if x in comp:
                     continue
-                comp.add(x); stack.extend(adj[x] - comp)
+                comp.add(x)
+                stack.extend(adj[x] - comp)
             seen |= comp
             comps.append(comp)
         return comps
@@ -742,8 +1158,11 @@ def build():
             break
         comps.sort(key=len, reverse=True)
         main, other = comps[0], comps[1]
-        best = min((haversine(by_id[a]["lat"], by_id[a]["lon"], by_id[b]["lat"], by_id[b]["lon"]), a, b)
-                    for a in main for b in other)
+        best = min(
+            (haversine(by_id[a]["lat"], by_id[a]["lon"], by_id[b]["lat"], by_id[b]["lon"]), a, b)
+            for a in main
+            for b in other
+        )
         add_edge(best[1], best[2], "local", LOC_SRC)
         bridges += 1
 
@@ -751,13 +1170,13 @@ def build():
 
     # ---------------- garrisons
     corps = {  # location -> (nominal, morale, supply_days)
-        ("Kabul", "Kabul"): 30_000,             # 111th Capital Division, 201st Corps HQ, Kabul police
+        ("Kabul", "Kabul"): 30_000,  # 111th Capital Division, 201st Corps HQ, Kabul police
         ("Kandahar", "Kandahar City"): 12_000,  # 205th Corps
-        ("Herat", "Herat"): 9_000,              # 207th Corps
-        ("Balkh", "Mazar-e-Sharif"): 9_000,     # 209th Corps
-        ("Paktia", "Gardez"): 8_000,            # 203rd Corps
-        ("Helmand", "Lashkargah"): 9_000,       # 215th Corps
-        ("Kunduz", "Kunduz"): 6_000,            # 217th Corps
+        ("Herat", "Herat"): 9_000,  # 207th Corps
+        ("Balkh", "Mazar-e-Sharif"): 9_000,  # 209th Corps
+        ("Paktia", "Gardez"): 8_000,  # 203rd Corps
+        ("Helmand", "Lashkargah"): 9_000,  # 215th Corps
+        ("Kunduz", "Kunduz"): 6_000,  # 217th Corps
     }
     garrisons = []
     for l in locs:
@@ -775,9 +1194,17 @@ def build():
             morale, supply = 0.6, 45
             if key == ("Nangarhar", "Jalalabad"):
                 n += 2_000  # 201st Corps brigade
-            if key in {("Ghazni", "Ghazni City"), ("Uruzgan", "Tarin Kowt"), ("Zabul", "Qalat"),
-                       ("Faryab", "Maymana"), ("Farah", "Farah"), ("Badghis", "Qala-I-Naw"),
-                       ("Kunar", "Asadabad"), ("Paktika", "Sharan"), ("Khost", "Khost (Matoon)")}:
+            if key in {
+                ("Ghazni", "Ghazni City"),
+                ("Uruzgan", "Tarin Kowt"),
+                ("Zabul", "Qalat"),
+                ("Faryab", "Maymana"),
+                ("Farah", "Farah"),
+                ("Badghis", "Qala-I-Naw"),
+                ("Kunar", "Asadabad"),
+                ("Paktika", "Sharan"),
+                ("Khost", "Khost (Matoon)"),
+            }:
                 n += 1_000  # ANA brigade / kandak seats
         else:
             pop = l["population"]
@@ -790,14 +1217,22 @@ def build():
                 n = int(round((60 + pop / 1200) / 10) * 10)
                 morale, supply = 0.45, 20
             if key in {(p, d) for p, d in ring} and ctrl != "insurgent":
-                typ = "mixed"     # ANA checkpoints along the Ring Road
+                typ = "mixed"  # ANA checkpoints along the Ring Road
                 n += 100
             if l["ruggedness"] >= 0.7 or l["d_cap"] > 100:
-                supply -= 10      # isolated
+                supply -= 10  # isolated
         q = {"army": 0.7, "police": 0.5, "mixed": 0.6, "commando": 1.2}[typ]
-        garrisons.append(dict(location_id=l["location_id"], type=typ, personnel_nominal=n,
-                              quality=q, morale=morale, supply_days=max(10, supply),
-                              source=";".join(src)))
+        garrisons.append(
+            dict(
+                location_id=l["location_id"],
+                type=typ,
+                personnel_nominal=n,
+                quality=q,
+                morale=morale,
+                supply_days=max(10, supply),
+                source=";".join(src),
+            )
+        )
 
     # ---------------- militias
     MS = "model_choice_militia"
@@ -852,9 +1287,13 @@ def build():
     ins_locs = [l for l in locs if l["initial_control"] in ("insurgent", "contested")]
     ins_locs.sort(key=lambda l: l["location_id"])
     n_units = TALIBAN_FULL_TIME // UNIT_SIZE_NOMINAL
-    w = [l["affinity_insurgent"] * math.sqrt(l["population"])
-         * (1.5 if l["initial_control"] == "insurgent" else 1.0)
-         * (NORTH_UNIT_WEIGHT if l["province"] in NORTH else 1.0) for l in ins_locs]
+    w = [
+        l["affinity_insurgent"]
+        * math.sqrt(l["population"])
+        * (1.5 if l["initial_control"] == "insurgent" else 1.0)
+        * (NORTH_UNIT_WEIGHT if l["province"] in NORTH else 1.0)
+        for l in ins_locs
+    ]
     # Two stages. Each province with a contested or held centre first gets its floor of units
     # (the Taliban's provincial military commissions field full-time fighters in every province
     # they contest), then the rest are apportioned by weight over the province totals; within a
@@ -877,54 +1316,109 @@ def build():
     ints = largest_remainder(TALIBAN_FULL_TIME, sizes)
     insurgents = []
     for i, ((l, _), s) in enumerate(zip(raw_units, ints), start=1):
-        insurgents.append(dict(unit_id=f"tb_{i:03d}", location_id=l["location_id"], strength=s,
-                               morale=0.7,
-                               source="analyst_schroden_2021;un_mt_s_2021_486;model_choice_insurgent_units"))
+        insurgents.append(
+            dict(
+                unit_id=f"tb_{i:03d}",
+                location_id=l["location_id"],
+                strength=s,
+                morale=0.7,
+                source="analyst_schroden_2021;un_mt_s_2021_486;model_choice_insurgent_units",
+            )
+        )
 
     # ---------------- insurgent pools
     pool_total = int(round(TALIBAN_PART_TIME_MAX * PART_TIME_ACTIVE_SHARE))
     wp = [l["affinity_insurgent"] * l["population"] for l in ins_locs]
     pool_n = largest_remainder(pool_total, wp)
-    pools = [dict(location_id=l["location_id"], part_time=n,
-                  source="analyst_schroden_2021;model_choice_insurgent_pools")
-             for l, n in zip(ins_locs, pool_n)]
+    pools = [
+        dict(
+            location_id=l["location_id"],
+            part_time=n,
+            source="analyst_schroden_2021;model_choice_insurgent_pools",
+        )
+        for l, n in zip(ins_locs, pool_n)
+    ]
 
     # ---------------- provinces
-    provinces = [dict(province=p, capital_location_id=cap_of[p]["location_id"], population=PROVINCE_POP[p],
-                      source="nsia_pop_2020_21;barialay_districts") for p in sorted(PROVINCE_POP)]
+    provinces = [
+        dict(
+            province=p,
+            capital_location_id=cap_of[p]["location_id"],
+            population=PROVINCE_POP[p],
+            source="nsia_pop_2020_21;barialay_districts",
+        )
+        for p in sorted(PROVINCE_POP)
+    ]
 
     # ---------------- write
-    loc_header = ["location_id", "name", "name_in_dataset", "province", "kind", "lat", "lon", "population",
-                  "ruggedness", "affinity_insurgent", "has_airport", "has_prison", "initial_control",
-                  "value", "source"]
+    loc_header = [
+        "location_id",
+        "name",
+        "name_in_dataset",
+        "province",
+        "kind",
+        "lat",
+        "lon",
+        "population",
+        "ruggedness",
+        "affinity_insurgent",
+        "has_airport",
+        "has_prison",
+        "initial_control",
+        "value",
+        "source",
+    ]
     for l in locs:
         l["lat"] = f"{l['lat']:.6f}"
         l["lon"] = f"{l['lon']:.6f}"
-    write_csv("sources.csv", ["source_id", "citation"],
-              [dict(source_id=s, citation=c) for s, c in SOURCES])
+    write_csv("sources.csv", ["source_id", "citation"], [dict(source_id=s, citation=c) for s, c in SOURCES])
     write_csv("provinces.csv", ["province", "capital_location_id", "population", "source"], provinces)
     write_csv("locations.csv", loc_header, locs)
     write_csv("roads.csv", ["from_id", "to_id", "road_class", "distance_km", "travel_days", "source"], roads)
-    write_csv("garrisons.csv", ["location_id", "type", "personnel_nominal", "quality", "morale",
-                                "supply_days", "source"], garrisons)
+    write_csv(
+        "garrisons.csv",
+        ["location_id", "type", "personnel_nominal", "quality", "morale", "supply_days", "source"],
+        garrisons,
+    )
     write_csv("militias.csv", ["location_id", "patron", "personnel", "loyalty", "source"], militias)
     write_csv("insurgents.csv", ["unit_id", "location_id", "strength", "morale", "source"], insurgents)
     write_csv("insurgent_pools.csv", ["location_id", "part_time", "source"], pools)
 
-    return dict(locs=locs, by_id=by_id, provinces=provinces, roads=roads, garrisons=garrisons,
-                militias=militias, insurgents=insurgents, pools=pools, bridges=bridges, ring=ring,
-                n_ins=n_ins, n_con=n_con, detour=dict(DETOUR))
+    return dict(
+        locs=locs,
+        by_id=by_id,
+        provinces=provinces,
+        roads=roads,
+        garrisons=garrisons,
+        militias=militias,
+        insurgents=insurgents,
+        pools=pools,
+        bridges=bridges,
+        ring=ring,
+        n_ins=n_ins,
+        n_con=n_con,
+        detour=dict(DETOUR),
+    )
 
 
 # --------------------------------------------------------------------------
 # checks (re-read the written files)
 # --------------------------------------------------------------------------
 
+
 def check(info) -> int:
     errors = []
     tables = {}
-    for name in ["sources", "provinces", "locations", "roads", "garrisons", "militias", "insurgents",
-                 "insurgent_pools"]:
+    for name in [
+        "sources",
+        "provinces",
+        "locations",
+        "roads",
+        "garrisons",
+        "militias",
+        "insurgents",
+        "insurgent_pools",
+    ]:
         with (HERE / f"{name}.csv").open(encoding="utf-8") as f:
             tables[name] = list(csv.DictReader(f))
         print(f"{name + '.csv':22s} rows={len(tables[name])}")
@@ -956,9 +1450,15 @@ def check(info) -> int:
                 errors.append(f"{k} out of range at {r['location_id']}")
         if r["kind"] == "capital" and r["initial_control"] != "government":
             errors.append(f"capital not government {r['location_id']}")
-    for name, col in [("provinces", "capital_location_id"), ("roads", "from_id"), ("roads", "to_id"),
-                      ("garrisons", "location_id"), ("militias", "location_id"),
-                      ("insurgents", "location_id"), ("insurgent_pools", "location_id")]:
+    for name, col in [
+        ("provinces", "capital_location_id"),
+        ("roads", "from_id"),
+        ("roads", "to_id"),
+        ("garrisons", "location_id"),
+        ("militias", "location_id"),
+        ("insurgents", "location_id"),
+        ("insurgent_pools", "location_id"),
+    ]:
         for r in tables[name]:
             if r[col] not in loc_ids:
                 errors.append(f"{name}.{col}: unknown location {r[col]}")
@@ -970,8 +1470,11 @@ def check(info) -> int:
     if set(gids) != {i for i, c in ctrl.items() if c != "insurgent"}:
         errors.append("garrison set != non-insurgent locations")
     for r in tables["garrisons"]:
-        if not 0.3 <= float(r["quality"]) <= 1.2 or not 0 <= float(r["morale"]) <= 1 \
-                or not 10 <= int(r["supply_days"]) <= 60:
+        if (
+            not 0.3 <= float(r["quality"]) <= 1.2
+            or not 0 <= float(r["morale"]) <= 1
+            or not 10 <= int(r["supply_days"]) <= 60
+        ):
             errors.append(f"garrison values out of range at {r['location_id']}")
     for r in tables["militias"]:
         if ctrl[r["location_id"]] == "insurgent":
@@ -1019,6 +1522,7 @@ def check(info) -> int:
     # ---- report
     def tot(rows, col):
         return sum(int(r[col]) for r in rows)
+
     cnt = defaultdict(int)
     for r in locs:
         cnt[r["initial_control"]] += 1
@@ -1028,30 +1532,45 @@ def check(info) -> int:
     print()
     print(f"province population total   : {tot(tables['provinces'], 'population'):,}")
     print(f"location population total   : {tot(locs, 'population'):,}")
-    print(f"capitals / districts        : {sum(r['kind']=='capital' for r in locs)} / "
-          f"{sum(r['kind']=='district' for r in locs)}")
-    print(f"initial_control counts      : {dict(sorted(cnt.items()))} "
-          f"(targets: insurgent {info['n_ins']}, contested {info['n_con']})")
-    print(f"airports / prisons          : {sum(int(r['has_airport']) for r in locs)} / "
-          f"{sum(int(r['has_prison']) for r in locs)}")
-    print(f"roads by class              : {dict(sorted(cls.items()))}; bridging links added: {info['bridges']}")
+    print(
+        f"capitals / districts        : {sum(r['kind'] == 'capital' for r in locs)} / "
+        f"{sum(r['kind'] == 'district' for r in locs)}"
+    )
+    print(
+        f"initial_control counts      : {dict(sorted(cnt.items()))} "
+        f"(targets: insurgent {info['n_ins']}, contested {info['n_con']})"
+    )
+    print(
+        f"airports / prisons          : {sum(int(r['has_airport']) for r in locs)} / "
+        f"{sum(int(r['has_prison']) for r in locs)}"
+    )
+    print(
+        f"roads by class              : {dict(sorted(cls.items()))}; bridging links added: {info['bridges']}"
+    )
     g = tables["garrisons"]
     gt = defaultdict(int)
     for r in g:
         gt[r["type"]] += int(r["personnel_nominal"])
-    print(f"garrison nominal total      : {tot(g, 'personnel_nominal'):,} of 300,699 nominal; by type {dict(gt)}")
+    print(
+        f"garrison nominal total      : {tot(g, 'personnel_nominal'):,} of 300,699 nominal; by type {dict(gt)}"
+    )
     gc = defaultdict(int)
     for r in g:
-        gc[ctrl[r["location_id"]] + "/" + next(x["kind"] for x in locs if x["location_id"] == r["location_id"])] \
-            += int(r["personnel_nominal"])
+        gc[
+            ctrl[r["location_id"]]
+            + "/"
+            + next(x["kind"] for x in locs if x["location_id"] == r["location_id"])
+        ] += int(r["personnel_nominal"])
     print(f"garrison nominal by ctrl/kind: {dict(gc)}")
     mt = defaultdict(int)
     for r in tables["militias"]:
         mt[r["patron"]] += int(r["personnel"])
     print(f"militia total               : {tot(tables['militias'], 'personnel'):,}; by patron {dict(mt)}")
-    print(f"insurgent units / strength  : {len(tables['insurgents'])} / {tot(tables['insurgents'], 'strength'):,}")
+    print(
+        f"insurgent units / strength  : {len(tables['insurgents'])} / {tot(tables['insurgents'], 'strength'):,}"
+    )
     print(f"insurgent part-time pool    : {tot(tables['insurgent_pools'], 'part_time'):,}")
-    far = max((dist[c['location_id']], c['location_id']) for c in caps)
+    far = max((dist[c["location_id"]], c["location_id"]) for c in caps)
     print(f"slowest capital from Kabul  : {far[1]} {far[0]:.2f} days")
     ring = info["ring"]
     by_key = {(r["province"], r["name_in_dataset"]): r["location_id"] for r in locs}
@@ -1059,10 +1578,14 @@ def check(info) -> int:
     rd = {tuple(sorted((r["from_id"], r["to_id"]))): float(r["distance_km"]) for r in tables["roads"]}
     for a, b in zip(ring, ring[1:]):
         ring_km += rd[tuple(sorted((by_key[a], by_key[b])))]
-    print(f"Ring Road loop length       : {ring_km:,.0f} km (published ~2,200 km); detour factors {info['detour']}")
+    print(
+        f"Ring Road loop length       : {ring_km:,.0f} km (published ~2,200 km); detour factors {info['detour']}"
+    )
+
     # shortest road distances (km) between a few city pairs, for sanity
     def sp_km(src, dst):
-        dd = {src: 0.0}; pq = [(0.0, src)]
+        dd = {src: 0.0}
+        pq = [(0.0, src)]
         while pq:
             d, u = heapq.heappop(pq)
             if u == dst:
@@ -1071,11 +1594,18 @@ def check(info) -> int:
                 continue
             for v, _, km in adj[u]:
                 if d + km < dd.get(v, 1e18):
-                    dd[v] = d + km; heapq.heappush(pq, (d + km, v))
+                    dd[v] = d + km
+                    heapq.heappush(pq, (d + km, v))
         return float("nan")
-    for a, b in [("kabul_kabul", "nangarhar_jalalabad"), ("kabul_kabul", "kandahar_kandahar"),
-                 ("kandahar_kandahar", "herat_herat"), ("kabul_kabul", "balkh_mazar_i_sharif"),
-                 ("herat_herat", "nimroz_zaranj"), ("jowzjan_sheberghan", "balkh_mazar_i_sharif")]:
+
+    for a, b in [
+        ("kabul_kabul", "nangarhar_jalalabad"),
+        ("kabul_kabul", "kandahar_kandahar"),
+        ("kandahar_kandahar", "herat_herat"),
+        ("kabul_kabul", "balkh_mazar_i_sharif"),
+        ("herat_herat", "nimroz_zaranj"),
+        ("jowzjan_sheberghan", "balkh_mazar_i_sharif"),
+    ]:
         print(f"  road km {a} -> {b}: {sp_km(a, b):,.0f}")
     if unused:
         print(f"note: source ids not used by any row: {sorted(unused)}")

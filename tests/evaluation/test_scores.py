@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.calibrate.scores import (
+from sim.evaluation.scores import (
     brier,
     censor,
     covered,

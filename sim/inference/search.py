@@ -4,7 +4,7 @@
 run as an ensemble of ``replicates`` replicates with the *same* seeds ``seed .. seed + K - 1``
 for every candidate (common random numbers: the loss is a deterministic function of the
 parameters, so candidates are compared on equal luck), up to the cut-off day only, and scored with
-:func:`sim.calibrate.loss.ensemble_loss`. The search is Optuna's TPE sampler (multivariate),
+:func:`sim.inference.loss.ensemble_loss`. The search is Optuna's TPE sampler (multivariate),
 re-seeded for trial n with ``(seed, n)``, so the candidate of a trial depends only on the seed,
 its number and the finished trials before it: the same call gives the same history, and a run
 that is stopped and started again continues to the same result as one that was not stopped.
@@ -34,9 +34,9 @@ import pandas as pd
 import yaml
 from omegaconf import OmegaConf
 
-from sim.calibrate.loss import PreparedObservations, ensemble_loss, prepare
-from sim.calibrate.observations import Observations, check_data_rule, read_observations
 from sim.engine import run
+from sim.inference.loss import PreparedObservations, ensemble_loss, prepare
+from sim.inference.observations import Observations, check_data_rule, read_observations
 from sim.results import save_figure
 from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
 from sim.scenario.schema import Config, iter_params
@@ -77,9 +77,12 @@ def parse_param(spec: str | ParamSpec) -> ParamSpec:
     path = parts[0]
     known = schema_params()
     if path not in known:
-        raise ScenarioError("params", "param", path,
-                            "a model parameter with a range, e.g. model.combat.beta_ins "
-                            "(see sim/scenario/schema.py)")
+        raise ScenarioError(
+            "params",
+            "param",
+            path,
+            "a model parameter with a range, e.g. model.combat.beta_ins (see sim/scenario/schema.py)",
+        )
     default, meta = known[path]
     s_lo, s_hi = meta["lo"], meta["hi"]
     integer = isinstance(default, int) and not isinstance(default, bool)
@@ -98,8 +101,9 @@ def parse_param(spec: str | ParamSpec) -> ParamSpec:
     if not lo < hi:
         raise ScenarioError("params", path, f"{lo}:{hi}", "lo < hi")
     if (s_lo is not None and lo < s_lo) or (s_hi is not None and hi > s_hi):
-        raise ScenarioError("params", path, f"{lo}:{hi}",
-                            f"a range within the schema's {s_lo} .. {s_hi} ({meta['unit']})")
+        raise ScenarioError(
+            "params", path, f"{lo}:{hi}", f"a range within the schema's {s_lo} .. {s_hi} ({meta['unit']})"
+        )
     if log and lo <= 0:
         raise ScenarioError("params", path, f"{lo}:{hi}:log", "lo > 0 for a log-scale search")
     if integer:
@@ -110,8 +114,14 @@ def parse_param(spec: str | ParamSpec) -> ParamSpec:
 def _distributions(specs: Sequence[ParamSpec]) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    return {p.path: (IntDistribution(int(p.lo), int(p.hi), log=p.log) if p.integer
-                     else FloatDistribution(p.lo, p.hi, log=p.log)) for p in specs}
+    return {
+        p.path: (
+            IntDistribution(int(p.lo), int(p.hi), log=p.log)
+            if p.integer
+            else FloatDistribution(p.lo, p.hi, log=p.log)
+        )
+        for p in specs
+    }
 
 
 @dataclass
@@ -128,24 +138,50 @@ class CalibrationResult:
     storage: str
 
 
-def _settings(scenario: str, overrides: Sequence[str], obs: Observations, specs: Sequence[ParamSpec],
-              replicates: int, seed: int, startup: int, cutoff_day: int) -> dict[str, Any]:
-    return {"scenario": scenario, "overrides": list(overrides),
-            "observations": str(obs.path), "observations_sha256": obs.sha256,
-            "params": [asdict(p) for p in specs], "replicates": int(replicates), "seed": int(seed),
-            "startup_trials": int(startup), "cutoff_day": int(cutoff_day)}
+def _settings(
+    scenario: str,
+    overrides: Sequence[str],
+    obs: Observations,
+    specs: Sequence[ParamSpec],
+    replicates: int,
+    seed: int,
+    startup: int,
+    cutoff_day: int,
+) -> dict[str, Any]:
+    return {
+        "scenario": scenario,
+        "overrides": list(overrides),
+        "observations": str(obs.path),
+        "observations_sha256": obs.sha256,
+        "params": [asdict(p) for p in specs],
+        "replicates": int(replicates),
+        "seed": int(seed),
+        "startup_trials": int(startup),
+        "cutoff_day": int(cutoff_day),
+    }
 
 
 def _trial_seed(seed: int, number: int) -> int:
     return (int(seed) * 1_000_003 + int(number) * 7919 + 1) % (2**31 - 1)
 
 
-def calibrate(scenario: str, observations: str | Path | Observations, params: Sequence[str | ParamSpec],
-              *, overrides: Sequence[str] = (), name: str = "fit", trials: int = 30,
-              replicates: int = 8, seed: int = 0, out_dir: str | Path | None = None,
-              fit_dir: str | Path | None = None, startup: int | None = None,
-              cutoff: str | dt.date | None = None, write_fit: bool = True,
-              log: Callable[[str], None] | None = print) -> CalibrationResult:
+def calibrate(
+    scenario: str,
+    observations: str | Path | Observations,
+    params: Sequence[str | ParamSpec],
+    *,
+    overrides: Sequence[str] = (),
+    name: str = "fit",
+    trials: int = 30,
+    replicates: int = 8,
+    seed: int = 0,
+    out_dir: str | Path | None = None,
+    fit_dir: str | Path | None = None,
+    startup: int | None = None,
+    cutoff: str | dt.date | None = None,
+    write_fit: bool = True,
+    log: Callable[[str], None] | None = print,
+) -> CalibrationResult:
     """Fit ``params`` of ``scenario`` to ``observations`` with a fixed budget of ``trials``.
 
     Parameters
@@ -204,12 +240,19 @@ def calibrate(scenario: str, observations: str | Path | Observations, params: Se
         cutoff_day = (dt.date.fromisoformat(str(cutoff)) - scen0.start).days
     prep = prepare(obs, scen0, cutoff_day)
     if prep.n_used == 0:
-        raise ScenarioError(obs.path or "observations", "rows", 0,
-                            "at least one observation with weight > 0 between the scenario start "
-                            "and the cut-off")
+        raise ScenarioError(
+            obs.path or "observations",
+            "rows",
+            0,
+            "at least one observation with weight > 0 between the scenario start and the cut-off",
+        )
     if prep.cutoff_day < 1:
-        raise ScenarioError(obs.path or "observations", "date", scen0.start.isoformat(),
-                            "observations after the scenario start (cut-off day >= 1)")
+        raise ScenarioError(
+            obs.path or "observations",
+            "date",
+            scen0.start.isoformat(),
+            "observations after the scenario start (cut-off day >= 1)",
+        )
     startup = int(startup if startup is not None else min(10, max(4, trials // 4)))
     out = Path(out_dir) if out_dir is not None else Path("outputs") / "calibrate" / name
     out.mkdir(parents=True, exist_ok=True)
@@ -218,16 +261,19 @@ def calibrate(scenario: str, observations: str | Path | Observations, params: Se
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    study = optuna.create_study(study_name=name, storage=storage, direction="minimize",
-                                load_if_exists=True)
+    study = optuna.create_study(study_name=name, storage=storage, direction="minimize", load_if_exists=True)
     old = study.user_attrs.get("settings")
     if old is None:
         study.set_user_attr("settings", settings)
     elif _comparable(old) != _comparable(settings):
         diff = [k for k in _comparable(settings) if _comparable(old).get(k) != _comparable(settings)[k]]
-        raise ScenarioError(str(out / "study.db"), "settings", ", ".join(diff),
-                            "the same scenario, overrides, observations, params, replicates, seed "
-                            "and cut-off as the study being resumed (or a new out_dir)")
+        raise ScenarioError(
+            str(out / "study.db"),
+            "settings",
+            ", ".join(diff),
+            "the same scenario, overrides, observations, params, replicates, seed "
+            "and cut-off as the study being resumed (or a new out_dir)",
+        )
     # Trials left running by an interrupted call are marked failed; they are not resumed.
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
         study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
@@ -237,13 +283,16 @@ def calibrate(scenario: str, observations: str | Path | Observations, params: Se
     done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     if done:
         say(f"{name}: resuming with {done} finished trial(s) in {out / 'study.db'}")
-    say(f"{name}: fitting {', '.join(p.path for p in specs)} of {scenario} to {prep.n_used} "
+    say(
+        f"{name}: fitting {', '.join(p.path for p in specs)} of {scenario} to {prep.n_used} "
         f"observation(s) up to {scen0.date_of(prep.cutoff_day)} (day {prep.cutoff_day}); "
-        f"{replicates} replicates per candidate ({seeds_note}); budget {trials} trials")
+        f"{replicates} replicates per candidate ({seeds_note}); budget {trials} trials"
+    )
     while done < trials:
         number = len(study.get_trials(deepcopy=False))
         study.sampler = optuna.samplers.TPESampler(
-            seed=_trial_seed(seed, number), n_startup_trials=startup, multivariate=True)
+            seed=_trial_seed(seed, number), n_startup_trials=startup, multivariate=True
+        )
         trial = study.ask(dists)
         values = dict(trial.params)
         try:
@@ -261,17 +310,26 @@ def calibrate(scenario: str, observations: str | Path | Observations, params: Se
         study.tell(trial, comp["loss"])
         done += 1
         best = study.best_trial
-        say(f"  trial {trial.number}: loss {comp['loss']:.4f} "
+        say(
+            f"  trial {trial.number}: loss {comp['loss']:.4f} "
             f"({', '.join(f'{k}={_fmt(v)}' for k, v in values.items())}); "
-            f"best {best.value:.4f} (trial {best.number})")
+            f"best {best.value:.4f} (trial {best.number})"
+        )
 
     history = history_frame(study, specs)
     _atomic_text(out / "history.csv", history.to_csv(index=False))
     best = study.best_trial
-    best_params = {p.path: (int(best.params[p.path]) if p.integer else float(best.params[p.path]))
-                   for p in specs}
-    fit_text = fit_yaml(best_params, name=name, scenario=scenario, loss=float(best.value),
-                        trial=best.number, settings=settings)
+    best_params = {
+        p.path: (int(best.params[p.path]) if p.integer else float(best.params[p.path])) for p in specs
+    }
+    fit_text = fit_yaml(
+        best_params,
+        name=name,
+        scenario=scenario,
+        loss=float(best.value),
+        trial=best.number,
+        settings=settings,
+    )
     _atomic_text(out / "fit.yaml", fit_text)
     fit_path = None
     if write_fit:
@@ -279,22 +337,33 @@ def calibrate(scenario: str, observations: str | Path | Observations, params: Se
         fdir.mkdir(parents=True, exist_ok=True)
         fit_path = fdir / f"{name}.yaml"
         _atomic_text(fit_path, fit_text)
-    summary = {**settings, "name": name, "trials": len(history[history.state == "COMPLETE"]),
-               "best_trial": best.number, "best_loss": float(best.value),
-               "best_loss_counts": best.user_attrs.get("loss_counts"),
-               "best_loss_events": best.user_attrs.get("loss_events"),
-               "best_params": best_params, "fit_file": str(fit_path) if fit_path else None,
-               "start": str(scen0.start), "cutoff_date": str(scen0.date_of(prep.cutoff_day)),
-               "skipped_rows": [f"{r.date} {r.kind} {r.quantity or r.location}: {r.reason}"
-                                for r in prep.skipped.itertuples()]}
+    summary = {
+        **settings,
+        "name": name,
+        "trials": len(history[history.state == "COMPLETE"]),
+        "best_trial": best.number,
+        "best_loss": float(best.value),
+        "best_loss_counts": best.user_attrs.get("loss_counts"),
+        "best_loss_events": best.user_attrs.get("loss_events"),
+        "best_params": best_params,
+        "fit_file": str(fit_path) if fit_path else None,
+        "start": str(scen0.start),
+        "cutoff_date": str(scen0.date_of(prep.cutoff_day)),
+        "skipped_rows": [
+            f"{r.date} {r.kind} {r.quantity or r.location}: {r.reason}" for r in prep.skipped.itertuples()
+        ],
+    }
     _atomic_text(out / "calibration.yaml", yaml.safe_dump(summary, sort_keys=False))
     convergence_plot(history, specs, out / "convergence.png")
-    say(f"{name}: best loss {best.value:.4f} at trial {best.number}: "
-        f"{', '.join(f'{k}={_fmt(v)}' for k, v in best_params.items())}")
+    say(
+        f"{name}: best loss {best.value:.4f} at trial {best.number}: "
+        f"{', '.join(f'{k}={_fmt(v)}' for k, v in best_params.items())}"
+    )
     if fit_path is not None:
         say(f"{name}: wrote {fit_path} (load it with +fit={name}); history and plot in {out}")
-    return CalibrationResult(name, best_params, float(best.value), len(history), history, out,
-                             fit_path, storage)
+    return CalibrationResult(
+        name, best_params, float(best.value), len(history), history, out, fit_path, storage
+    )
 
 
 def _comparable(s: dict[str, Any]) -> dict[str, Any]:
@@ -305,8 +374,14 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def evaluate(cfg0: Any, overrides: Sequence[str], values: dict[str, float],
-             prep: PreparedObservations, replicates: int, seed: int) -> dict[str, float]:
+def evaluate(
+    cfg0: Any,
+    overrides: Sequence[str],
+    values: dict[str, float],
+    prep: PreparedObservations,
+    replicates: int,
+    seed: int,
+) -> dict[str, float]:
     """Run one candidate as an ensemble up to the cut-off and return its loss components.
 
     Raises
@@ -316,8 +391,7 @@ def evaluate(cfg0: Any, overrides: Sequence[str], values: dict[str, float],
     """
     cfg = OmegaConf.merge(cfg0, OmegaConf.from_dotlist([f"{k}={v!r}" for k, v in values.items()]))
     scen = scenario_from_config(cfg, [*overrides, *(f"{k}={v}" for k, v in values.items())])
-    res = run(scen, seed=seed, replicates=replicates, days=max(prep.cutoff_day, 1),
-              record_locations=False)
+    res = run(scen, seed=seed, replicates=replicates, days=max(prep.cutoff_day, 1), record_locations=False)
     return ensemble_loss(res, scen, prep)
 
 
@@ -325,13 +399,16 @@ def history_frame(study: Any, specs: Sequence[ParamSpec]) -> pd.DataFrame:
     """One row per trial: number, state, loss, loss components, parameters, best so far."""
     rows = []
     for t in study.get_trials(deepcopy=False):
-        row: dict[str, Any] = {"trial": t.number, "state": t.state.name,
-                               "loss": t.value if t.value is not None else np.nan,
-                               "loss_counts": t.user_attrs.get("loss_counts", np.nan),
-                               "loss_events": t.user_attrs.get("loss_events", np.nan)}
+        row: dict[str, Any] = {
+            "trial": t.number,
+            "state": t.state.name,
+            "loss": t.value if t.value is not None else np.nan,
+            "loss_counts": t.user_attrs.get("loss_counts", np.nan),
+            "loss_events": t.user_attrs.get("loss_events", np.nan),
+        }
         for p in specs:
             row[p.path] = t.params.get(p.path, np.nan)
-        row["seconds"] = (t.duration.total_seconds() if t.duration is not None else np.nan)
+        row["seconds"] = t.duration.total_seconds() if t.duration is not None else np.nan
         rows.append(row)
     df = pd.DataFrame(rows)
     ok = df["state"] == "COMPLETE"
@@ -339,8 +416,9 @@ def history_frame(study: Any, specs: Sequence[ParamSpec]) -> pd.DataFrame:
     return df
 
 
-def fit_yaml(values: dict[str, float], *, name: str, scenario: str, loss: float, trial: int,
-             settings: dict[str, Any]) -> str:
+def fit_yaml(
+    values: dict[str, float], *, name: str, scenario: str, loss: float, trial: int, settings: dict[str, Any]
+) -> str:
     """The Hydra config of a fit: ``# @package _global_`` and the fitted values, nested."""
     tree: dict[str, Any] = {}
     for path, v in values.items():

@@ -1,6 +1,6 @@
 """Score a forecast against an observed table of events (``conflict-sim-score``).
 
-The observed table is any file in the observation format (:mod:`sim.calibrate.observations`);
+The observed table is any file in the observation format (:mod:`sim.inference.observations`);
 its ``fell`` and ``not_fallen_by`` rows are used (``location`` is a location_id or name of the
 forecast's capitals), and ``count`` rows of ``capitals_held`` / ``capitals_fallen`` are scored
 too when present. Per capital the truth is: its first ``fell`` row if any, else its latest
@@ -11,7 +11,7 @@ too when present. Per capital the truth is: its first ``fell`` row if any, else 
   the horizon);
 * ``not_fallen_by`` D < H: y = c = D + 1 (known only up to D).
 
-Scores (see :mod:`sim.calibrate.scores` for the formulas):
+Scores (see :mod:`sim.evaluation.scores` for the formulas):
 
 * **CRPS** (days) of the fall day, censored at c: a forecast sample "not fallen" counts as c.
 * **Brier** of "fallen by date D" for each scoring date D (default: weekly from the cut-off to
@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibrate.forecast import Forecast, read_forecast
-from sim.calibrate.observations import Observations, read_observations
-from sim.calibrate.scores import brier, covered, crps_censored, crps_ensemble, prob_by, quantile, spearman
+from sim.evaluation.scores import brier, covered, crps_censored, crps_ensemble, prob_by, quantile, spearman
+from sim.inference.forecast import Forecast, read_forecast
+from sim.inference.observations import Observations, read_observations
 from sim.results import save_figure
 from sim.scenario import ScenarioError
 
@@ -71,8 +71,12 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
         if len(hit) == 0:
             hit = np.flatnonzero(names == r.location)
         if len(hit) != 1:
-            raise ScenarioError(obs.path or "observed", "location", r.location,
-                                "a location_id or unique name of a capital in the forecast")
+            raise ScenarioError(
+                obs.path or "observed",
+                "location",
+                r.location,
+                "a location_id or unique name of a capital in the forecast",
+            )
         lid = ids[hit[0]]
         day = (r.date - start).days
         cur = rows.get(lid)
@@ -91,16 +95,31 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
             y, c, complete = float(H + 1), float(H + 1), True
         else:
             y, c, complete = float(d + 1), float(d + 1), False
-        out.append({"location_id": lid, "name": name, "observed": v["kind"],
-                    "observed_day": d, "observed_date": (start + dt.timedelta(days=d)).isoformat(),
-                    "y": y, "c": c, "complete": complete})
-    return pd.DataFrame(out, columns=["location_id", "name", "observed", "observed_day",
-                                      "observed_date", "y", "c", "complete"])
+        out.append(
+            {
+                "location_id": lid,
+                "name": name,
+                "observed": v["kind"],
+                "observed_day": d,
+                "observed_date": (start + dt.timedelta(days=d)).isoformat(),
+                "y": y,
+                "c": c,
+                "complete": complete,
+            }
+        )
+    return pd.DataFrame(
+        out,
+        columns=["location_id", "name", "observed", "observed_day", "observed_date", "y", "c", "complete"],
+    )
 
 
-def score_forecast(forecast: str | Path | Forecast, observed: str | Path | Observations,
-                   out_dir: str | Path | None = None,
-                   brier_dates: list[str | dt.date] | None = None, plot: bool = True) -> ScoreResult:
+def score_forecast(
+    forecast: str | Path | Forecast,
+    observed: str | Path | Observations,
+    out_dir: str | Path | None = None,
+    brier_dates: list[str | dt.date] | None = None,
+    plot: bool = True,
+) -> ScoreResult:
     """Score a forecast against an observed table.
 
     Parameters
@@ -123,30 +142,42 @@ def score_forecast(forecast: str | Path | Forecast, observed: str | Path | Obser
     cut = int(fc.meta["cutoff_day"])
     truth = _truth(obs, fc)
     if truth.empty and not (obs.table["kind"] == "count").any():
-        raise ScenarioError(obs.path or "observed", "rows", 0,
-                            "at least one fell / not_fallen_by row for a capital of the forecast")
+        raise ScenarioError(
+            obs.path or "observed",
+            "rows",
+            0,
+            "at least one fell / not_fallen_by row for a capital of the forecast",
+        )
     fd = fc.fall_dates
-    samples = {lid: g["fell_day"].astype("float64").to_numpy()
-               for lid, g in fd.groupby("location_id", sort=False)}
+    samples = {
+        lid: g["fell_day"].astype("float64").to_numpy() for lid, g in fd.groupby("location_id", sort=False)
+    }
     rows = []
     for r in truth.itertuples(index=False):
         x = samples[r.location_id]
         xc = np.where(np.isnan(x), H + 1, x)  # "not within the horizon" = H + 1
         lo50, hi50 = quantile(xc, 0.25), quantile(xc, 0.75)
         lo90, hi90 = quantile(xc, 0.05), quantile(xc, 0.95)
-        rows.append({
-            "location_id": r.location_id, "name": r.name, "observed": r.observed,
-            "observed_day": r.observed_day, "observed_date": r.observed_date,
-            "known_at_cutoff": bool(r.observed == "fell" and r.observed_day <= cut),
-            "complete": bool(r.complete),
-            "crps_days": float(crps_censored(x, r.y, r.c)),
-            "p_fallen_by_horizon": float(prob_by(x, H)),
-            "median_day": float(quantile(xc, 0.5)),
-            "q05_day": float(lo90), "q25_day": float(lo50), "q75_day": float(hi50),
-            "q95_day": float(hi90),
-            "covered50": bool(covered(xc, r.y, 0.5)) if r.complete else pd.NA,
-            "covered90": bool(covered(xc, r.y, 0.9)) if r.complete else pd.NA,
-        })
+        rows.append(
+            {
+                "location_id": r.location_id,
+                "name": r.name,
+                "observed": r.observed,
+                "observed_day": r.observed_day,
+                "observed_date": r.observed_date,
+                "known_at_cutoff": bool(r.observed == "fell" and r.observed_day <= cut),
+                "complete": bool(r.complete),
+                "crps_days": float(crps_censored(x, r.y, r.c)),
+                "p_fallen_by_horizon": float(prob_by(x, H)),
+                "median_day": float(quantile(xc, 0.5)),
+                "q05_day": float(lo90),
+                "q25_day": float(lo50),
+                "q75_day": float(hi50),
+                "q95_day": float(hi90),
+                "covered50": bool(covered(xc, r.y, 0.5)) if r.complete else pd.NA,
+                "covered90": bool(covered(xc, r.y, 0.9)) if r.complete else pd.NA,
+            }
+        )
     by_city = pd.DataFrame(rows)
     oos = by_city[~by_city["known_at_cutoff"]] if len(by_city) else by_city
 
@@ -167,12 +198,13 @@ def score_forecast(forecast: str | Path | Forecast, observed: str | Path | Obser
             else:
                 continue  # outcome unknown
             p = float(prob_by(samples[r.location_id], D))
-            brow.append({"day": D, "location_id": r.location_id, "p": p, "o": o,
-                         "brier": float(brier(p, o))})
+            brow.append({"day": D, "location_id": r.location_id, "p": p, "o": o, "brier": float(brier(p, o))})
     bl = pd.DataFrame(brow, columns=["day", "location_id", "p", "o", "brier"])
-    brier_by_date = (bl.groupby("day").agg(n=("brier", "size"), brier=("brier", "mean"),
-                                           mean_p=("p", "mean"), observed_share=("o", "mean"))
-                     .reset_index())
+    brier_by_date = (
+        bl.groupby("day")
+        .agg(n=("brier", "size"), brier=("brier", "mean"), mean_p=("p", "mean"), observed_share=("o", "mean"))
+        .reset_index()
+    )
     brier_by_date["date"] = [(start + dt.timedelta(days=int(d))).isoformat() for d in brier_by_date["day"]]
 
     # Counts of capitals held / fallen.
@@ -181,9 +213,12 @@ def score_forecast(forecast: str | Path | Forecast, observed: str | Path | Obser
     comp = oos[oos["complete"]] if len(oos) else oos
     summary: dict[str, Any] = {
         "forecast": str(fc.out_dir) if fc.out_dir else None,
-        "observed": obs.path, "observed_sha256": obs.sha256,
-        "cutoff_date": fc.meta["cutoff_date"], "horizon_date": fc.meta["horizon_date"],
-        "n_capitals_observed": len(by_city), "n_out_of_sample": len(oos),
+        "observed": obs.path,
+        "observed_sha256": obs.sha256,
+        "cutoff_date": fc.meta["cutoff_date"],
+        "horizon_date": fc.meta["horizon_date"],
+        "n_capitals_observed": len(by_city),
+        "n_out_of_sample": len(oos),
         "n_complete": len(comp),
         "crps_days_mean": _mean(oos["crps_days"]) if len(oos) else None,
         "brier_mean": _mean(bl["brier"]) if len(bl) else None,
@@ -208,8 +243,9 @@ def score_forecast(forecast: str | Path | Forecast, observed: str | Path | Obser
 
 
 def _y(df: pd.DataFrame, H: int) -> np.ndarray:
-    return np.where(df["observed"].eq("fell") & (df["observed_day"] <= H),
-                    df["observed_day"], H + 1).astype(float)
+    return np.where(df["observed"].eq("fell") & (df["observed_day"] <= H), df["observed_day"], H + 1).astype(
+        float
+    )
 
 
 def _mean(s: pd.Series) -> float:
@@ -217,8 +253,9 @@ def _mean(s: pd.Series) -> float:
 
 
 def _score_counts(obs: Observations, fc: Forecast, start: dt.date) -> pd.DataFrame:
-    t = obs.table[(obs.table["kind"] == "count")
-                  & obs.table["quantity"].isin(["capitals_held", "capitals_fallen"])]
+    t = obs.table[
+        (obs.table["kind"] == "count") & obs.table["quantity"].isin(["capitals_held", "capitals_fallen"])
+    ]
     cols = ["date", "day", "quantity", "observed", "crps", "median", "after_cutoff"]
     if t.empty or fc.capitals_held_samples.empty:
         return pd.DataFrame(columns=cols)
@@ -233,10 +270,17 @@ def _score_counts(obs: Observations, fc: Forecast, start: dt.date) -> pd.DataFra
         if r.quantity == "capitals_fallen":
             x = n_caps - x
         v = r.value if np.isnan(r.of_total) else r.value / r.of_total * n_caps
-        rows.append({"date": r.date.isoformat(), "day": day, "quantity": r.quantity,
-                     "observed": v, "crps": float(crps_ensemble(x, v)),
-                     "median": float(quantile(x, 0.5)),
-                     "after_cutoff": day > int(fc.meta["cutoff_day"])})
+        rows.append(
+            {
+                "date": r.date.isoformat(),
+                "day": day,
+                "quantity": r.quantity,
+                "observed": v,
+                "crps": float(crps_ensemble(x, v)),
+                "median": float(quantile(x, 0.5)),
+                "after_cutoff": day > int(fc.meta["cutoff_day"]),
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -262,8 +306,9 @@ def score_plot(res: ScoreResult, fc: Forecast, path: Path) -> Path:
     ax.hlines(y, b["q25_day"], b["q75_day"], color="C0", lw=4, label="50% interval")
     ax.plot(b["median_day"], y, "o", color="C0", ms=4, label="median")
     fell = b["observed"].eq("fell") & (b["observed_day"] <= H)
-    ax.plot(b.loc[fell, "observed_day"], y[fell.to_numpy()], "x", color="C3", ms=8, mew=2,
-            label="observed fall")
+    ax.plot(
+        b.loc[fell, "observed_day"], y[fell.to_numpy()], "x", color="C3", ms=8, mew=2, label="observed fall"
+    )
     nf = ~fell
     obs_nf = np.minimum(b.loc[nf, "observed_day"].to_numpy(float) + 1, H + 1)
     ax.plot(obs_nf, y[nf.to_numpy()], ">", color="C3", ms=7, label="observed: not fallen by")
@@ -277,9 +322,12 @@ def score_plot(res: ScoreResult, fc: Forecast, path: Path) -> Path:
     def f(v: Any) -> str:
         return "n/a" if v is None else f"{v:.3g}"
 
-    ax.set_title(f"CRPS {f(s['crps_days_mean'])} d, Brier {f(s['brier_mean'])}, "
-                 f"Spearman {f(s['spearman_fall_order'])}, coverage 50% {f(s['coverage50'])}, "
-                 f"90% {f(s['coverage90'])}", fontsize=9)
+    ax.set_title(
+        f"CRPS {f(s['crps_days_mean'])} d, Brier {f(s['brier_mean'])}, "
+        f"Spearman {f(s['spearman_fall_order'])}, coverage 50% {f(s['coverage50'])}, "
+        f"90% {f(s['coverage90'])}",
+        fontsize=9,
+    )
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return save_figure(fig, path)

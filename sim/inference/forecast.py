@@ -4,7 +4,7 @@ The model has no state assimilation, so a forecast "from the cut-off" is the ens
 the scenario start (with fitted or any parameters) and read after the cut-off. Optionally the
 ensemble is *conditioned* on what was observed up to the cut-off by keeping only the share
 ``keep`` of replicates closest to the observations (smallest
-:func:`sim.calibrate.loss.per_replicate_loss`, a rejection step as in ABC); ``keep=1`` (the
+:func:`sim.inference.loss.per_replicate_loss`, a rejection step as in ABC); ``keep=1`` (the
 default) keeps them all. The choice is recorded in ``forecast.yaml``.
 
 Files written into ``out_dir``:
@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.calibrate.loss import per_replicate_loss, prepare
-from sim.calibrate.observations import Observations, check_data_rule, read_observations, resolve_path
-from sim.calibrate.scores import quantile
 from sim.engine import run
+from sim.evaluation.scores import quantile
+from sim.inference.loss import per_replicate_loss, prepare
+from sim.inference.observations import Observations, check_data_rule, read_observations, resolve_path
 from sim.results import save_figure
 from sim.scenario import ScenarioError, load_scenario, scenarios_dir
 
@@ -66,11 +66,18 @@ def _qname(q: float) -> str:
     return f"q{round(q * 100):02d}"
 
 
-def make_forecast(scenario: str, *, overrides: Sequence[str] = (), seed: int = 0,
-                  replicates: int = 200, cutoff: str | dt.date | None = None,
-                  observations: str | Path | Observations | None = None, keep: float = 1.0,
-                  out_dir: str | Path | None = None,
-                  log: Callable[[str], None] | None = print) -> Forecast:
+def make_forecast(
+    scenario: str,
+    *,
+    overrides: Sequence[str] = (),
+    seed: int = 0,
+    replicates: int = 200,
+    cutoff: str | dt.date | None = None,
+    observations: str | Path | Observations | None = None,
+    keep: float = 1.0,
+    out_dir: str | Path | None = None,
+    log: Callable[[str], None] | None = print,
+) -> Forecast:
     """Run an ensemble and write its forecast after the cut-off.
 
     Parameters
@@ -102,25 +109,31 @@ def make_forecast(scenario: str, *, overrides: Sequence[str] = (), seed: int = 0
     if observations is None and (cutoff is None or keep < 1.0):
         observations = default_observations(scenario)
     if observations is not None:
-        obs = (observations if isinstance(observations, Observations)
-               else read_observations(resolve_path(observations)))
+        obs = (
+            observations
+            if isinstance(observations, Observations)
+            else read_observations(resolve_path(observations))
+        )
         check_data_rule(scenario, obs)
     if cutoff is None:
         if obs is None:
-            raise ScenarioError("forecast", "cutoff", "<none>",
-                                "a cut-off date (cutoff=YYYY-MM-DD) or an observation table")
+            raise ScenarioError(
+                "forecast", "cutoff", "<none>", "a cut-off date (cutoff=YYYY-MM-DD) or an observation table"
+            )
         cutoff_date = obs.last_date
     else:
         cutoff_date = dt.date.fromisoformat(str(cutoff))
     cutoff_day = (cutoff_date - scen.start).days
     H = int(scen.horizon_days)
     if not 0 <= cutoff_day < H:
-        raise ScenarioError("forecast", "cutoff", cutoff_date.isoformat(),
-                            f"a date in {scen.start} .. {scen.date_of(H - 1)}")
-    say(f"forecast: {scenario} {' '.join(overrides)} - {replicates} replicates from seed {seed}, "
-        f"cut-off {cutoff_date} (day {cutoff_day}), horizon {scen.date_of(H)} (day {H})")
-    res = run(scen, seed=seed, replicates=replicates, record_locations=False,
-              chunk=max(16, replicates // 10))
+        raise ScenarioError(
+            "forecast", "cutoff", cutoff_date.isoformat(), f"a date in {scen.start} .. {scen.date_of(H - 1)}"
+        )
+    say(
+        f"forecast: {scenario} {' '.join(overrides)} - {replicates} replicates from seed {seed}, "
+        f"cut-off {cutoff_date} (day {cutoff_day}), horizon {scen.date_of(H)} (day {H})"
+    )
+    res = run(scen, seed=seed, replicates=replicates, record_locations=False, chunk=max(16, replicates // 10))
     kept = np.arange(replicates)
     if keep < 1.0:
         if obs is None:
@@ -129,29 +142,43 @@ def make_forecast(scenario: str, *, overrides: Sequence[str] = (), seed: int = 0
         losses = per_replicate_loss(res, scen, prep)
         n_keep = max(1, math.ceil(keep * replicates))
         kept = np.sort(np.argsort(losses, kind="stable")[:n_keep])
-        say(f"forecast: kept {n_keep} of {replicates} replicates closest to {prep.n_used} "
+        say(
+            f"forecast: kept {n_keep} of {replicates} replicates closest to {prep.n_used} "
             f"observation(s) (loss {losses[kept].max():.4f} at most, median of all "
-            f"{np.median(losses):.4f})")
+            f"{np.median(losses):.4f})"
+        )
     summ = res.summary[res.summary["replicate"].isin(kept)]
-    fall = summ[["location_id", "name", "replicate", "seed", "fell_day", "fell_date"]].sort_values(
-        ["location_id", "replicate"]).reset_index(drop=True)
+    fall = (
+        summ[["location_id", "name", "replicate", "seed", "fell_day", "fell_date"]]
+        .sort_values(["location_id", "replicate"])
+        .reset_index(drop=True)
+    )
     fall_summary = summarise_falls(fall, scen.start, H, cutoff_day)
     sides = res.sides[res.sides["replicate"].isin(kept)]
     samples = sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
     held = summarise_held(samples, scen.start, cutoff_day)
     meta = {
-        "scenario": scenario, "overrides": overrides,
+        "scenario": scenario,
+        "overrides": overrides,
         "fit": next((o.split("=", 1)[1] for o in overrides if o.startswith("+fit=")), None),
-        "seed": int(seed), "replicates": int(replicates), "replicates_kept": len(kept),
+        "seed": int(seed),
+        "replicates": int(replicates),
+        "replicates_kept": len(kept),
         "keep": float(keep),
-        "conditioning": ("none" if keep >= 1.0 else
-                         "rejection: the share `keep` of replicates with the smallest "
-                         "per-replicate loss against the observations up to the cut-off"),
+        "conditioning": (
+            "none"
+            if keep >= 1.0
+            else "rejection: the share `keep` of replicates with the smallest "
+            "per-replicate loss against the observations up to the cut-off"
+        ),
         "observations": (obs.path if obs is not None else None),
         "observations_sha256": (obs.sha256 if obs is not None else None),
-        "start": scen.start.isoformat(), "cutoff_date": cutoff_date.isoformat(),
-        "cutoff_day": int(cutoff_day), "horizon_day": H,
-        "horizon_date": scen.date_of(H).isoformat(), "quantiles": list(QUANTILES),
+        "start": scen.start.isoformat(),
+        "cutoff_date": cutoff_date.isoformat(),
+        "cutoff_day": int(cutoff_day),
+        "horizon_day": H,
+        "horizon_date": scen.date_of(H).isoformat(),
+        "quantiles": list(QUANTILES),
         "fingerprint": scen.fingerprint,
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
@@ -168,9 +195,12 @@ def summarise_falls(fall: pd.DataFrame, start: dt.date, horizon: int, cutoff_day
     for (lid, name), g in fall.groupby(["location_id", "name"], sort=False):
         d = g["fell_day"].astype("float64").to_numpy()
         x = np.where(np.isnan(d), horizon + 1, d)  # "not within the horizon" = horizon + 1
-        row: dict[str, Any] = {"location_id": lid, "name": name,
-                               "p_fallen": float(np.mean(~np.isnan(d))),
-                               "p_fallen_by_cutoff": float(np.mean(x <= cutoff_day))}
+        row: dict[str, Any] = {
+            "location_id": lid,
+            "name": name,
+            "p_fallen": float(np.mean(~np.isnan(d))),
+            "p_fallen_by_cutoff": float(np.mean(x <= cutoff_day)),
+        }
         for q in QUANTILES:
             v = float(quantile(x, q))
             row[f"{_qname(q)}_day"] = pd.NA if v > horizon else int(v)
@@ -179,10 +209,12 @@ def summarise_falls(fall: pd.DataFrame, start: dt.date, horizon: int, cutoff_day
     for q in QUANTILES:
         c = f"{_qname(q)}_day"
         out[c] = out[c].astype("Int64")
-        out[f"{_qname(q)}_date"] = (pd.to_datetime(start) + pd.to_timedelta(
-            out[c].astype("float64"), unit="D")).dt.strftime("%Y-%m-%d")
-    return out.sort_values(["q50_day", "p_fallen", "name"], ascending=[True, False, True],
-                           na_position="last").reset_index(drop=True)
+        out[f"{_qname(q)}_date"] = (
+            pd.to_datetime(start) + pd.to_timedelta(out[c].astype("float64"), unit="D")
+        ).dt.strftime("%Y-%m-%d")
+    return out.sort_values(
+        ["q50_day", "p_fallen", "name"], ascending=[True, False, True], na_position="last"
+    ).reset_index(drop=True)
 
 
 def summarise_held(samples: pd.DataFrame, start: dt.date, cutoff_day: int) -> pd.DataFrame:
@@ -190,9 +222,14 @@ def summarise_held(samples: pd.DataFrame, start: dt.date, cutoff_day: int) -> pd
     arr = samples.pivot(index="replicate", columns="day", values="capitals_held")
     days = arr.columns.to_numpy(int)
     vals = arr.to_numpy(np.float64)
-    out = pd.DataFrame({"day": days,
-                        "date": pd.to_datetime(start) + pd.to_timedelta(days, unit="D"),
-                        "after_cutoff": days > cutoff_day, "mean": vals.mean(axis=0)})
+    out = pd.DataFrame(
+        {
+            "day": days,
+            "date": pd.to_datetime(start) + pd.to_timedelta(days, unit="D"),
+            "after_cutoff": days > cutoff_day,
+            "mean": vals.mean(axis=0),
+        }
+    )
     for q in QUANTILES:
         out[_qname(q)] = np.quantile(vals, q, axis=0, method="inverted_cdf")
     return out
@@ -213,8 +250,7 @@ def write_forecast(fc: Forecast, out: Path, config_yaml: str = "") -> Path:
     put("capitals_held_samples.parquet", lambda p: fc.capitals_held_samples.to_parquet(p, index=False))
     if config_yaml:
         put("config.yaml", lambda p: p.write_text(config_yaml, encoding="utf-8"))
-    put("forecast.yaml", lambda p: p.write_text(yaml.safe_dump(fc.meta, sort_keys=False),
-                                                encoding="utf-8"))
+    put("forecast.yaml", lambda p: p.write_text(yaml.safe_dump(fc.meta, sort_keys=False), encoding="utf-8"))
     forecast_plot(fc, out / "forecast.png")
     return out
 
@@ -224,8 +260,9 @@ def read_forecast(path: str | Path) -> Forecast:
     p = Path(path)
     meta_file = p / "forecast.yaml"
     if not meta_file.is_file():
-        raise ScenarioError(str(p), "forecast.yaml", "<missing>",
-                            "a directory written by conflict-sim-forecast")
+        raise ScenarioError(
+            str(p), "forecast.yaml", "<missing>", "a directory written by conflict-sim-forecast"
+        )
     meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
     fall = pd.read_parquet(p / "fall_dates.parquet")
     held = pd.read_parquet(p / "capitals_held.parquet")
@@ -268,7 +305,9 @@ def forecast_plot(fc: Forecast, path: Path) -> Path:
     a2.set_yticks(y, s["name"].astype(str), fontsize=7)
     a2.invert_yaxis()
     a2.set_xlabel(f"fall day ({H + 1} = not within the horizon)")
-    fig.suptitle(f"{fc.meta['scenario']}: forecast from the cut-off {fc.meta['cutoff_date']} "
-                 f"({fc.meta['replicates_kept']} replicates)")
+    fig.suptitle(
+        f"{fc.meta['scenario']}: forecast from the cut-off {fc.meta['cutoff_date']} "
+        f"({fc.meta['replicates_kept']} replicates)"
+    )
     fig.tight_layout()
     return save_figure(fig, path)

@@ -11,17 +11,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.observations import Observations, fall_days, from_frame, quantity_array
 from sim.engine import run
+from sim.inference.observations import Observations, fall_days, from_frame, quantity_array
 from sim.scenario import Scenario, load_scenario
 
 
-def observations_from_model(scenario: str | Scenario, overrides: Sequence[str] = (), *,
-                            seed: int = 10_000, replicates: int = 16,
-                            count_days: Sequence[int] = (10, 20, 30),
-                            quantities: Sequence[str] = ("districts_insurgent_held",),
-                            cutoff_day: int | None = None,
-                            source: str = "synthetic truth") -> Observations:
+def observations_from_model(
+    scenario: str | Scenario,
+    overrides: Sequence[str] = (),
+    *,
+    seed: int = 10_000,
+    replicates: int = 16,
+    count_days: Sequence[int] = (10, 20, 30),
+    quantities: Sequence[str] = ("districts_insurgent_held",),
+    cutoff_day: int | None = None,
+    source: str = "synthetic truth",
+) -> Observations:
     """Run the model and write what it did as an observation table.
 
     Counts are the ensemble median of each quantity on each of ``count_days``; every capital is
@@ -38,7 +43,7 @@ def observations_from_model(scenario: str | Scenario, overrides: Sequence[str] =
     count_days : sequence of int
         Days of the count observations.
     quantities : sequence of str
-        Count quantities (see :data:`sim.calibrate.observations.QUANTITIES`).
+        Count quantities (see :data:`sim.inference.observations.QUANTITIES`).
     cutoff_day : int, optional
         Last day observed; default ``max(count_days)``.
     source : str
@@ -51,8 +56,15 @@ def observations_from_model(scenario: str | Scenario, overrides: Sequence[str] =
     for q in quantities:
         arr = quantity_array(res.sides, scen, q)
         for d in count_days:
-            rows.append({"date": scen.date_of(d).isoformat(), "kind": "count", "quantity": q,
-                         "value": float(np.median(arr[:, d])), "source": source})
+            rows.append(
+                {
+                    "date": scen.date_of(d).isoformat(),
+                    "kind": "count",
+                    "quantity": q,
+                    "value": float(np.median(arr[:, d])),
+                    "source": source,
+                }
+            )
     caps = [int(i) for i in scen.capital_indices()]
     fd = fall_days(res, scen, caps).astype(float)
     fd[fd < 0] = np.inf
@@ -60,9 +72,23 @@ def observations_from_model(scenario: str | Scenario, overrides: Sequence[str] =
         med = float(np.quantile(fd[:, k], 0.5, method="inverted_cdf"))
         loc = str(scen.locations["location_id"][i])
         if np.isfinite(med) and med <= cut:
-            rows.append({"date": scen.date_of(int(med)).isoformat(), "kind": "fell",
-                         "quantity": "capital", "location": loc, "source": source})
+            rows.append(
+                {
+                    "date": scen.date_of(int(med)).isoformat(),
+                    "kind": "fell",
+                    "quantity": "capital",
+                    "location": loc,
+                    "source": source,
+                }
+            )
         else:
-            rows.append({"date": scen.date_of(cut).isoformat(), "kind": "not_fallen_by",
-                         "quantity": "capital", "location": loc, "source": source})
+            rows.append(
+                {
+                    "date": scen.date_of(cut).isoformat(),
+                    "kind": "not_fallen_by",
+                    "quantity": "capital",
+                    "location": loc,
+                    "source": source,
+                }
+            )
     return from_frame(pd.DataFrame(rows), path="<synthetic truth>")

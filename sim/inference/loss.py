@@ -6,7 +6,7 @@ Every used row i of the table (weight > 0, dated on day 0 .. cut-off) gives a sc
   ensemble's fractions ``model_q(d) / model_total_q`` at the observed fraction
   ``v / of_total`` (``of_total`` defaults to the model's own total). Unit: fraction of the total.
 * an **event** of a location (``fell`` on day d, or ``not_fallen_by`` day D): the censored CRPS
-  of the ensemble's fall days (:func:`sim.calibrate.scores.crps_censored`) with censoring point
+  of the ensemble's fall days (:func:`sim.evaluation.scores.crps_censored`) with censoring point
   c = cut-off + 1 for ``fell`` and c = D + 1 for ``not_fallen_by``, divided by (cut-off + 1) so it
   is a fraction of the observed window. A replicate in which the location has not fallen by the
   cut-off counts as c, so "not fallen yet" is scored as what it is, not as a date.
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.observations import (
+from sim.evaluation.scores import censor, crps_censored, crps_ensemble
+from sim.inference.observations import (
     EVENT_KINDS,
     Observations,
     fall_days,
@@ -32,7 +33,6 @@ from sim.calibrate.observations import (
     quantity_totals,
     resolve_location,
 )
-from sim.calibrate.scores import censor, crps_censored, crps_ensemble
 from sim.outputs import RunResult
 from sim.scenario import Scenario, ScenarioError
 
@@ -86,9 +86,13 @@ def prepare(obs: Observations, scen: Scenario, cutoff_day: int | None = None) ->
         cutoff_day = int(t["day"].max()) if len(t) else 0
     cutoff_day = int(cutoff_day)
     if cutoff_day > scen.horizon_days:
-        raise ScenarioError(obs.path or "observations", "date", scen.date_of(cutoff_day).isoformat(),
-                            f"a date within the scenario's horizon (day 0 .. {scen.horizon_days}, "
-                            f"{scen.start} .. {scen.date_of(scen.horizon_days)})")
+        raise ScenarioError(
+            obs.path or "observations",
+            "date",
+            scen.date_of(cutoff_day).isoformat(),
+            f"a date within the scenario's horizon (day 0 .. {scen.horizon_days}, "
+            f"{scen.start} .. {scen.date_of(scen.horizon_days)})",
+        )
     reason = np.full(len(t), "", dtype=object)
     reason[(t["weight"] <= 0).to_numpy()] = "weight 0"
     reason[(t["day"] < 0).to_numpy()] = "before the scenario start"
@@ -97,8 +101,7 @@ def prepare(obs: Observations, scen: Scenario, cutoff_day: int | None = None) ->
     used = t[t["reason"] == ""]
     totals = quantity_totals(scen)
     counts = used[used["kind"] == "count"].copy()
-    counts["obs"] = counts["value"] / counts["of_total"].fillna(
-        counts["quantity"].map(totals).astype(float))
+    counts["obs"] = counts["value"] / counts["of_total"].fillna(counts["quantity"].map(totals).astype(float))
     ev = used[used["kind"].isin(EVENT_KINDS)].copy()
     ids, names = scen.locations["location_id"], scen.locations["name"]
     ev["loc"] = [resolve_location(ids, names, s, obs.path or "observations") for s in ev["location"]]
@@ -108,11 +111,13 @@ def prepare(obs: Observations, scen: Scenario, cutoff_day: int | None = None) ->
     locs = sorted(set(ev["loc"].tolist()))
     return PreparedObservations(
         counts=counts[["date", "day", "quantity", "obs", "weight"]].reset_index(drop=True),
-        events=ev[["date", "day", "kind", "location", "loc", "c", "obs", "weight"]]
-        .reset_index(drop=True),
-        skipped=t[t["reason"] != ""][["date", "kind", "quantity", "location", "reason"]]
-        .reset_index(drop=True),
-        cutoff_day=cutoff_day, locations=locs)
+        events=ev[["date", "day", "kind", "location", "loc", "c", "obs", "weight"]].reset_index(drop=True),
+        skipped=t[t["reason"] != ""][["date", "kind", "quantity", "location", "reason"]].reset_index(
+            drop=True
+        ),
+        cutoff_day=cutoff_day,
+        locations=locs,
+    )
 
 
 def _samples(res: RunResult, scen: Scenario, prep: PreparedObservations) -> tuple[np.ndarray, np.ndarray]:
@@ -149,8 +154,11 @@ def ensemble_loss(res: RunResult, scen: Scenario, prep: PreparedObservations) ->
     cs, es = _samples(res, scen, prep)
     lc = crps_ensemble(cs.T, prep.counts["obs"].to_numpy()) if len(prep.counts) else np.zeros(0)
     c = prep.events["c"].to_numpy()
-    le = (crps_censored(es.T, prep.events["obs"].to_numpy(), c) / (prep.cutoff_day + 1)
-          if len(prep.events) else np.zeros(0))
+    le = (
+        crps_censored(es.T, prep.events["obs"].to_numpy(), c) / (prep.cutoff_day + 1)
+        if len(prep.events)
+        else np.zeros(0)
+    )
     wc, we = prep.counts["weight"].to_numpy(), prep.events["weight"].to_numpy()
     return _combine(lc, le, wc, we)
 
@@ -159,8 +167,11 @@ def _combine(lc: np.ndarray, le: np.ndarray, wc: np.ndarray, we: np.ndarray) -> 
     def wmean(v: np.ndarray, w: np.ndarray) -> float:
         return float((v * w).sum() / w.sum()) if w.sum() > 0 else float("nan")
 
-    return {"loss": wmean(np.concatenate([lc, le]), np.concatenate([wc, we])),
-            "loss_counts": wmean(lc, wc), "loss_events": wmean(le, we)}
+    return {
+        "loss": wmean(np.concatenate([lc, le]), np.concatenate([wc, we])),
+        "loss_counts": wmean(lc, wc),
+        "loss_events": wmean(le, we),
+    }
 
 
 def per_replicate_loss(res: RunResult, scen: Scenario, prep: PreparedObservations) -> np.ndarray:
@@ -170,7 +181,8 @@ def per_replicate_loss(res: RunResult, scen: Scenario, prep: PreparedObservation
     lc = np.abs(cs - prep.counts["obs"].to_numpy()[None, :])
     c = prep.events["c"].to_numpy()
     le = np.abs(censor(es, c[None, :]) - censor(prep.events["obs"].to_numpy(), c)[None, :]) / (
-        prep.cutoff_day + 1)
+        prep.cutoff_day + 1
+    )
     w = np.concatenate([wc, we])
     if w.sum() <= 0:
         return np.zeros(len(res.seeds))

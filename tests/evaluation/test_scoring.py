@@ -12,19 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate.forecast import Forecast, summarise_held, write_forecast
-from sim.calibrate.observations import from_frame
-from sim.calibrate.scoring import score_forecast
 from sim.cli.score import main as score_main
+from sim.evaluation.scoring import score_forecast
+from sim.inference.forecast import Forecast, summarise_held, write_forecast
+from sim.inference.observations import from_frame
 
 START = dt.date(2000, 1, 1)
 NA = np.nan
 SAMPLES = {
-    "A": [5, 7, NA, 6],    # observed fell day 6       -> x' = [5, 7, 10, 6]
+    "A": [5, 7, NA, 6],  # observed fell day 6       -> x' = [5, 7, 10, 6]
     "B": [NA, NA, 8, NA],  # observed not fallen by 9  -> complete, y = c = 10
-    "C": [2, 3, 4, 5],     # observed fell day 2       -> known at the cut-off
-    "D": [4, 9, NA, NA],   # observed not fallen by 5  -> partial, c = 6
-    "E": [4, 4, 5, NA],    # observed fell day 8
+    "C": [2, 3, 4, 5],  # observed fell day 2       -> known at the cut-off
+    "D": [4, 9, NA, NA],  # observed not fallen by 5  -> partial, c = 6
+    "E": [4, 4, 5, NA],  # observed fell day 8
 }
 
 
@@ -36,17 +36,35 @@ def _forecast() -> Forecast:
     rows = []
     for city, xs in SAMPLES.items():
         for r, x in enumerate(xs):
-            rows.append({"location_id": city, "name": f"City {city}", "replicate": r, "seed": r,
-                         "fell_day": pd.NA if np.isnan(x) else int(x)})
+            rows.append(
+                {
+                    "location_id": city,
+                    "name": f"City {city}",
+                    "replicate": r,
+                    "seed": r,
+                    "fell_day": pd.NA if np.isnan(x) else int(x),
+                }
+            )
     fall = pd.DataFrame(rows)
     fall["fell_day"] = fall["fell_day"].astype("Int64")
     fall["fell_date"] = pd.to_datetime(START) + pd.to_timedelta(fall["fell_day"].astype(float), unit="D")
-    held = pd.DataFrame({"replicate": np.repeat(np.arange(4), 10), "day": np.tile(np.arange(10), 4),
-                         "capitals_held": np.tile(np.linspace(5, 1, 10).round(), 4)})
+    held = pd.DataFrame(
+        {
+            "replicate": np.repeat(np.arange(4), 10),
+            "day": np.tile(np.arange(10), 4),
+            "capitals_held": np.tile(np.linspace(5, 1, 10).round(), 4),
+        }
+    )
     held.loc[(held.replicate == 0) & (held.day == 9), "capitals_held"] = 3.0
-    meta = {"scenario": "made_up", "start": START.isoformat(), "horizon_day": 9,
-            "horizon_date": _day(9), "cutoff_day": 3, "cutoff_date": _day(3),
-            "replicates_kept": 4}
+    meta = {
+        "scenario": "made_up",
+        "start": START.isoformat(),
+        "horizon_day": 9,
+        "horizon_date": _day(9),
+        "cutoff_day": 3,
+        "cutoff_date": _day(3),
+        "replicates_kept": 4,
+    }
     summ = pd.DataFrame({"location_id": list(SAMPLES), "name": [f"City {c}" for c in SAMPLES]})
     for q in ("q05", "q25", "q50", "q75", "q95"):
         summ[f"{q}_day"] = 5
@@ -54,16 +72,26 @@ def _forecast() -> Forecast:
 
 
 def _observed():
-    return from_frame(pd.DataFrame([
-        {"date": _day(6), "kind": "fell", "location": "A", "source": "made up"},
-        {"date": _day(9), "kind": "not_fallen_by", "location": "City B", "source": "made up"},
-        {"date": _day(2), "kind": "fell", "location": "C", "source": "made up"},
-        {"date": _day(5), "kind": "not_fallen_by", "location": "D", "source": "made up"},
-        {"date": _day(1), "kind": "not_fallen_by", "location": "E", "source": "made up"},
-        {"date": _day(8), "kind": "fell", "location": "E", "source": "made up"},
-        {"date": _day(9), "kind": "count", "quantity": "capitals_held", "value": 1,
-         "source": "made up"},
-    ]), path="made_up.csv")
+    return from_frame(
+        pd.DataFrame(
+            [
+                {"date": _day(6), "kind": "fell", "location": "A", "source": "made up"},
+                {"date": _day(9), "kind": "not_fallen_by", "location": "City B", "source": "made up"},
+                {"date": _day(2), "kind": "fell", "location": "C", "source": "made up"},
+                {"date": _day(5), "kind": "not_fallen_by", "location": "D", "source": "made up"},
+                {"date": _day(1), "kind": "not_fallen_by", "location": "E", "source": "made up"},
+                {"date": _day(8), "kind": "fell", "location": "E", "source": "made up"},
+                {
+                    "date": _day(9),
+                    "kind": "count",
+                    "quantity": "capitals_held",
+                    "value": 1,
+                    "source": "made up",
+                },
+            ]
+        ),
+        path="made_up.csv",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +149,16 @@ def test_counts_are_scored(scored):
 def test_score_command_writes_its_files(tmp_path, capsys):
     fc_dir = write_forecast(_forecast(), tmp_path / "fc")
     obs_file = _observed().to_csv(tmp_path / "observed.csv")
-    score_main([str(fc_dir), str(obs_file), "--out", str(tmp_path / "score"),
-                "--brier-dates", f"{_day(5)},{_day(9)}"])
+    score_main(
+        [
+            str(fc_dir),
+            str(obs_file),
+            "--out",
+            str(tmp_path / "score"),
+            "--brier-dates",
+            f"{_day(5)},{_day(9)}",
+        ]
+    )
     out = capsys.readouterr().out
     assert "crps_days_mean: 0.7031" in out
     for f in ("scores_by_city.csv", "brier_by_date.csv", "scores.yaml", "forecast_vs_observed.png"):
@@ -130,7 +166,8 @@ def test_score_command_writes_its_files(tmp_path, capsys):
 
 
 def test_unknown_city_is_an_error(tmp_path):
-    obs = from_frame(pd.DataFrame([{"date": _day(4), "kind": "fell", "location": "Atlantis",
-                                    "source": "made up"}]))
+    obs = from_frame(
+        pd.DataFrame([{"date": _day(4), "kind": "fell", "location": "Atlantis", "source": "made up"}])
+    )
     with pytest.raises(Exception, match="Atlantis"):
         score_forecast(_forecast(), obs, plot=False)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.calibrate import check_data_rule, prepare, read_observations
-from sim.calibrate.observations import from_frame
+from sim.inference import check_data_rule, prepare, read_observations
+from sim.inference.observations import from_frame
 from sim.scenario import ScenarioError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,12 +25,14 @@ def obs2021():
 
 
 def test_no_observation_after_the_article_in_the_shipped_files():
-    files = [p for d in ("observations", "fit") for p in (REPO / "scenarios" / d).rglob("*")
-             if p.is_file()]
+    files = [p for d in ("observations", "fit") for p in (REPO / "scenarios" / d).rglob("*") if p.is_file()]
     assert any(p.name == "afghanistan_2021.csv" for p in files)
-    hits = [f"{p.name}:{n}" for p in files
-            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
-            if LEAK.search(line)]
+    hits = [
+        f"{p.name}:{n}"
+        for p in files
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if LEAK.search(line)
+    ]
     assert not hits, hits
 
 
@@ -75,16 +77,21 @@ def test_data_rule_refuses_a_later_observation(obs2021):
     check_data_rule("synthetic", late)  # other scenarios have no such rule
 
 
-@pytest.mark.parametrize("row,field", [
-    ({"date": "2000-13-01", "kind": "count", "quantity": "capitals_held", "value": 1}, "date"),
-    ({"date": "2000-01-01", "kind": "rumour", "value": 1}, "kind"),
-    ({"date": "2000-01-01", "kind": "count", "quantity": "vibes", "value": 1}, "quantity"),
-    ({"date": "2000-01-01", "kind": "count", "quantity": "capitals_held", "value": -1}, "value"),
-    ({"date": "2000-01-01", "kind": "count", "quantity": "capitals_held", "value": 5,
-      "of_total": 3}, "of_total"),
-    ({"date": "2000-01-01", "kind": "fell", "location": ""}, "location"),
-    ({"date": "2000-01-01", "kind": "fell", "location": "X", "weight": -1}, "weight"),
-])
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        ({"date": "2000-13-01", "kind": "count", "quantity": "capitals_held", "value": 1}, "date"),
+        ({"date": "2000-01-01", "kind": "rumour", "value": 1}, "kind"),
+        ({"date": "2000-01-01", "kind": "count", "quantity": "vibes", "value": 1}, "quantity"),
+        ({"date": "2000-01-01", "kind": "count", "quantity": "capitals_held", "value": -1}, "value"),
+        (
+            {"date": "2000-01-01", "kind": "count", "quantity": "capitals_held", "value": 5, "of_total": 3},
+            "of_total",
+        ),
+        ({"date": "2000-01-01", "kind": "fell", "location": ""}, "location"),
+        ({"date": "2000-01-01", "kind": "fell", "location": "X", "weight": -1}, "weight"),
+    ],
+)
 def test_bad_rows_name_the_line_and_column(row, field):
     with pytest.raises(ScenarioError, match=f"line 2, column '{field}'"):
         from_frame(pd.DataFrame([{"source": "made up", **row}]), path="bad.csv")
@@ -92,5 +99,4 @@ def test_bad_rows_name_the_line_and_column(row, field):
 
 def test_missing_source_is_an_error():
     with pytest.raises(ScenarioError, match="source"):
-        from_frame(pd.DataFrame([{"date": "2000-01-01", "kind": "fell", "location": "X",
-                                  "source": ""}]))
+        from_frame(pd.DataFrame([{"date": "2000-01-01", "kind": "fell", "location": "X", "source": ""}]))

@@ -111,16 +111,21 @@ def resolve_path(spec: str | Path) -> Path:
     for cand in (scenarios_dir() / "observations" / p, scenarios_dir() / "observations" / f"{p}.csv"):
         if cand.is_file():
             return cand
-    raise ScenarioError("observations", "path", str(spec),
-                        f"an existing CSV file or a name in {scenarios_dir() / 'observations'}")
+    raise ScenarioError(
+        "observations",
+        "path",
+        str(spec),
+        f"an existing CSV file or a name in {scenarios_dir() / 'observations'}",
+    )
 
 
 def from_frame(df: pd.DataFrame, path: str = "<table>", sha256: str = "") -> Observations:
     """Validate a raw table (all columns as strings or numbers) and return :class:`Observations`."""
     missing = [c for c in ("date", "kind", "source") if c not in df.columns]
     if missing:
-        raise ScenarioError(path, "columns", missing[0],
-                            f"columns {', '.join(COLUMNS)} (date, kind and source are required)")
+        raise ScenarioError(
+            path, "columns", missing[0], f"columns {', '.join(COLUMNS)} (date, kind and source are required)"
+        )
     unknown = [c for c in df.columns if c not in COLUMNS]
     if unknown:
         raise ScenarioError(path, "columns", unknown[0], f"only the columns {', '.join(COLUMNS)}")
@@ -145,17 +150,18 @@ def from_frame(df: pd.DataFrame, path: str = "<table>", sha256: str = "") -> Obs
         v, tot, w = _num(row.value), _num(row.of_total), _num(row.weight)
         if row.kind == "count":
             if row.quantity not in QUANTITIES:
-                raise _err(path, line, "quantity", row.quantity,
-                           f"for a count, one of {', '.join(QUANTITIES)}")
+                raise _err(
+                    path, line, "quantity", row.quantity, f"for a count, one of {', '.join(QUANTITIES)}"
+                )
             if v is None or not np.isfinite(v) or v < 0:
                 raise _err(path, line, "value", row.value, "a number >= 0 for a count")
             if tot is not None and not (np.isfinite(tot) and tot > 0 and v <= tot):
-                raise _err(path, line, "of_total", row.of_total,
-                           "empty, or a number > 0 and >= value")
+                raise _err(path, line, "of_total", row.of_total, "empty, or a number > 0 and >= value")
         else:
             if not row.location:
-                raise _err(path, line, "location", row.location,
-                           f"a location_id or name for a {row.kind!r} event")
+                raise _err(
+                    path, line, "location", row.location, f"a location_id or name for a {row.kind!r} event"
+                )
             if v is not None:
                 raise _err(path, line, "value", row.value, f"empty for a {row.kind!r} event")
         if w is not None and not (np.isfinite(w) and w >= 0):
@@ -195,8 +201,9 @@ def read_observations(spec: str | Path) -> Observations:
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as e:
-        raise ScenarioError(str(path), "file", path.name,
-                            f"a well-formed UTF-8 CSV ({' '.join(str(e).split())})") from None
+        raise ScenarioError(
+            str(path), "file", path.name, f"a well-formed UTF-8 CSV ({' '.join(str(e).split())})"
+        ) from None
     return from_frame(df, str(path), hashlib.sha256(raw).hexdigest())
 
 
@@ -208,9 +215,14 @@ def check_data_rule(scenario_name: str, obs: Observations) -> None:
     late = obs.table[obs.table["date"] > last]
     if len(late):
         i = int(late.index[0])
-        raise _err(obs.path or "<table>", i + 2, "date", late["date"].iloc[0].isoformat(),
-                   f"a date on or before {last.isoformat()}: the project never uses observations "
-                   f"after that date for the {scenario_name} scenario")
+        raise _err(
+            obs.path or "<table>",
+            i + 2,
+            "date",
+            late["date"].iloc[0].isoformat(),
+            f"a date on or before {last.isoformat()}: the project never uses observations "
+            f"after that date for the {scenario_name} scenario",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,9 +232,15 @@ def quantity_totals(scen: Scenario) -> dict[str, int]:
     """The model's total for each count quantity (the denominator of its fraction)."""
     n = int(scen.n_locations)
     caps = len(scen.capital_indices())
-    return {"capitals_held": caps, "capitals_fallen": caps, "locations_held": n,
-            "locations_insurgent_held": n, "districts_held": n - caps,
-            "districts_insurgent_held": n - caps, "locations_contested": n}
+    return {
+        "capitals_held": caps,
+        "capitals_fallen": caps,
+        "locations_held": n,
+        "locations_insurgent_held": n,
+        "districts_held": n - caps,
+        "districts_insurgent_held": n - caps,
+        "locations_contested": n,
+    }
 
 
 def quantity_array(sides: pd.DataFrame, scen: Scenario, quantity: str) -> np.ndarray:
@@ -253,16 +271,18 @@ def quantity_array(sides: pd.DataFrame, scen: Scenario, quantity: str) -> np.nda
     raise KeyError(quantity)
 
 
-def resolve_location(scen_ids: np.ndarray, scen_names: np.ndarray, spec: str,
-                     where: str = "observations") -> int:
+def resolve_location(
+    scen_ids: np.ndarray, scen_names: np.ndarray, spec: str, where: str = "observations"
+) -> int:
     """Index of a location given its id or its (unique) name."""
     hit = np.flatnonzero(scen_ids == spec)
     if len(hit) == 0:
         hit = np.flatnonzero(scen_names == spec)
     if len(hit) != 1:
         what = "no" if len(hit) == 0 else "more than one"
-        raise ScenarioError(where, "location", spec,
-                            f"a location_id or a unique location name of the scenario ({what} match)")
+        raise ScenarioError(
+            where, "location", spec, f"a location_id or a unique location name of the scenario ({what} match)"
+        )
     return int(hit[0])
 
 
@@ -281,12 +301,12 @@ def fall_days(res: RunResult, scen: Scenario, indices: list[int]) -> np.ndarray:
     ids = scen.locations["location_id"]
     want = {str(ids[i]): k for k, i in enumerate(indices)}
     ev = res.events
-    ev = ev[ev["event"].isin(["district_fell", "capital_fell"])
-            & ev["location_id"].isin(list(want))]
+    ev = ev[ev["event"].isin(["district_fell", "capital_fell"]) & ev["location_id"].isin(list(want))]
     if len(ev):
         first = ev.groupby(["replicate", "location_id"], observed=True)["day"].min().reset_index()
-        out[first["replicate"].to_numpy(int),
-            first["location_id"].map(want).to_numpy(int)] = first["day"].to_numpy(int)
+        out[first["replicate"].to_numpy(int), first["location_id"].map(want).to_numpy(int)] = first[
+            "day"
+        ].to_numpy(int)
     # Capitals: the summary is authoritative (it is what `fell_day` means elsewhere).
     summ = res.summary[res.summary["location_id"].isin(list(want))]
     if len(summ):
