@@ -67,6 +67,8 @@ class Location(FixedAgent):
     threat = _Row("threat")
     isolated = _Row("iso", int)
     fell_day = _Row("fell_day", int)
+    lost_day = _Row("lost_day", int)
+    lost_mode = _Row("lost_mode", int)
     fall_mode = _Row("fall_mode", int)
     request = _Row("req")
     request_day = _Row("req_day", int)
@@ -115,10 +117,16 @@ class Location(FixedAgent):
             eff += self.mil * P.mil_quality * h(self.loy)
         return x, eff
 
-    def gov_multiplier(self, sigma: float) -> float:
+    def gov_multiplier(self, air: float) -> float:
+        """Mirror of kernels.common.multiplier: (1 + air_support air(t)) (1 + f)."""
         P = self.model.params
-        f = P.fort_airport if self.holdout == 1 else float(self.model.static.fort[self.row])
-        return (1.0 + P.air_support * sigma) * (1.0 + f)
+        if self.holdout == 1:
+            f = P.fort_airport
+        elif self.is_capital:
+            f = P.fort_capital
+        else:
+            f = P.fort_district
+        return (1.0 + P.air_support * air) * (1.0 + f)
 
     def is_defended(self) -> bool:
         if self.control == C.INSURGENT:
@@ -132,15 +140,27 @@ class Location(FixedAgent):
             return 1.0
         return self.model.params.pool_alone
 
-    def siege_ratio(self, e_u: float, sigma: float) -> float:
+    def siege_ratio(self, e_u: float, air: float) -> float:
         """Siege ratio (kernels.movement.move_all): (X_eff mult + 1) / (max(T_eff, e_u) + 1)."""
         P = self.model.params
         _x, x_eff = self.defence()
-        x_eff *= self.gov_multiplier(sigma)
+        x_eff *= self.gov_multiplier(air)
         ins = self.insurgents_present
         ins_q = self.insurgents_effective / ins if ins > 0.0 else P.ins_quality0
         t_eff = self.threat * ins_q * (1.0 + P.terrain * float(self.model.static.ruggedness[self.row]))
         return (x_eff + 1.0) / (max(t_eff, e_u) + 1.0)
+
+    def log_ratio(self, air: float) -> float:
+        """clip(log((X_eff + 1) / (T_eff + 1)), -3, 3): the local force ratio as the garrison
+        reads it, air support and fortification included (kernels.morale.garrison_morale and
+        kernels.negotiation.negotiate)."""
+        P = self.model.params
+        _x, x_eff = self.defence()
+        x_eff *= self.gov_multiplier(air)
+        ins = self.insurgents_present
+        ins_q = self.insurgents_effective / ins if ins > 0.0 else P.ins_quality0
+        t_eff = self.threat * ins_q * (1.0 + P.terrain * float(self.model.static.ruggedness[self.row]))
+        return min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
 
     def muster(self) -> None:
         """Presence, first half (kernels.combat.presence): the fighting share of the pool."""
@@ -152,7 +172,7 @@ class Location(FixedAgent):
     def fight(self, t: int) -> None:
         """Combat at this location (kernels.combat.combat, first loop)."""
         P, S, m = self.model.params, self.model.static, self.model
-        sigma = float(S.support[t])
+        air = float(S.sched[C.SCHED_AIR, t])
         x, x_eff = self.defence()
         self.x_before = x
         self.loss_x = 0.0
@@ -160,7 +180,7 @@ class Location(FixedAgent):
         ins = self.insurgents_present
         if self.control == C.INSURGENT or x <= 0.0 or ins <= 0.0:
             return
-        c_x = x_eff / x * self.gov_multiplier(sigma)
+        c_x = x_eff / x * self.gov_multiplier(air)
         c_i = self.insurgents_effective / ins * (1.0 + P.terrain * float(S.ruggedness[self.row]))
         x1, i1 = lanchester(x, ins, P.beta_ins * c_i, P.beta_gov * c_x, 1.0)
         lx = noisy(x - x1, x, P.noise, normal_py(m.seed, t, C.DRAW_LOSS_GOV, self.row))
@@ -203,6 +223,8 @@ class Location(FixedAgent):
             if ins > 0.0 or self.broke > 0:
                 if old == C.AIRPORT or self.holdout == 1:
                     mode = C.HOLDOUT_LOST
+                elif self.broke == C.BROKE_HANDED_OVER:
+                    mode = C.NEGOTIATED
                 elif self.broke > 0 and ins > 0.0:
                     mode = C.SURRENDER
                 elif ins <= 0.0 or self.x_before <= 0.0:
@@ -224,6 +246,9 @@ class Location(FixedAgent):
         m, P, S = self.model, self.model.params, self.model.static
         self.control = C.INSURGENT
         self.fell_day = t
+        if self.lost_day < 0:
+            self.lost_day = t
+            self.lost_mode = mode
         self.fall_mode = mode
         self.holdout = 0
         self.request = 0.0
@@ -242,7 +267,7 @@ class Location(FixedAgent):
             other.news = other.news + P.news_district * math.exp(
                 -float(S.cand_days[self.row, k]) / P.news_lambda
             )
-        prisoners = float(S.prisoners[self.row])
+        prisoners = P.prisoners_per_prison * float(S.prison_scale[self.row])
         if self.has_prison and prisoners > 0.0:
             self.pool = self.pool + prisoners
             self.insurgents_present = self.insurgents_present + prisoners
@@ -259,7 +284,9 @@ class Location(FixedAgent):
         cap = P.saturation * base
         if cap <= 0.0:
             return
-        rec = P.rho * base * max(0.0, 1.0 - self.pool / cap)
+        m = self.model
+        boost = 1.0 + P.g_revenue * float(m.state.revenue_lost[0]) if m.static.revenue_on == 1 else 1.0
+        rec = P.rho * boost * base * max(0.0, 1.0 - self.pool / cap)
         self.pool = self.pool + rec
         self.model.account(C.ACC_INS_RECRUITS, rec)
 
@@ -294,19 +321,17 @@ class Garrison(_AtLocation):
         """Morale and breaking (kernels.morale.garrison_morale, per-location body)."""
         m, P, S, loc = self.model, self.model.params, self.model.static, self.location
         i = self.row
-        sigma = float(S.support[t])
+        air = float(S.sched[C.SCHED_AIR, t])
+        lam = float(S.sched[C.SCHED_LOGISTICS, t])
+        rev = P.b_revenue * float(m.state.revenue_lost[0]) if S.revenue_on == 1 else 0.0
         if loc.control == C.INSURGENT or self.personnel <= 0.0:
             return
         if loc.isolated == 1 and not loc.has_airport:
             self.supply = max(self.supply - 1.0, 0.0)
         else:
             self.supply = min(self.supply + 2.0, 60.0)
-        _x, x_eff = loc.defence()
-        x_eff *= loc.gov_multiplier(sigma)
+        ratio = loc.log_ratio(air)
         ins = loc.insurgents_present
-        ins_q = loc.insurgents_effective / ins if ins > 0.0 else P.ins_quality0
-        t_eff = loc.threat * ins_q * (1.0 + P.terrain * float(S.ruggedness[i]))
-        ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
         lost = loc.loss_x / max(loc.x_before, 1.0)
         z = (
             P.b0
@@ -314,8 +339,9 @@ class Garrison(_AtLocation):
             - P.b_losses * lost
             - P.b_isolated * loc.isolated
             - P.b_news * (loc.news + m.command.news_national)
-            + P.b_support * sigma
+            + P.b_support * lam
             + P.b_supply * min(self.supply / 30.0, 1.0)
+            - rev
         )
         self.morale = self.morale + P.m_alpha * (logistic(z) - self.morale)
         if loc.threat <= 0.0 or self.morale >= P.break_threshold:
@@ -325,7 +351,7 @@ class Garrison(_AtLocation):
             m.account(C.ACC_GOV_CAPTURED, g)
             loc.equipment = loc.equipment + g
             self.personnel = 0.0
-            loc.broke = 1
+            loc.broke = C.BROKE_SURRENDERED
             return
         u1 = uniform_py(m.seed, t, C.DRAW_BREAK, i)
         p_retreat = P.retreat_prob if ins > 0.0 else P.retreat_prob * (1.0 - P.retreat_besieged)
@@ -335,7 +361,10 @@ class Garrison(_AtLocation):
             self.personnel = keep
             self.holdout = 1
             self.morale = P.holdout_morale
-            loc.broke = 3
+            loc.broke = C.BROKE_RETREATED
+            if loc.lost_day < 0:
+                loc.lost_day = t
+                loc.lost_mode = C.LOST_AIRPORT
             m.log(t, C.LOG_RETREATED_TO_AIRPORT, i, keep)
             return
         u2 = uniform_py(m.seed, t, C.DRAW_BREAK_MODE, i)
@@ -343,12 +372,53 @@ class Garrison(_AtLocation):
         if u2 < p_surr:
             m.account(C.ACC_GOV_CAPTURED, g)
             loc.equipment = loc.equipment + g
-            loc.broke = 1
+            loc.broke = C.BROKE_SURRENDERED
         else:
             m.account(C.ACC_GOV_DESERTERS, g)
             loc.equipment = loc.equipment + 0.5 * g
-            loc.broke = 2
+            loc.broke = C.BROKE_DESERTED
         self.personnel = 0.0
+
+    def consider_handover(self, t: int, province_lost: float, capitals_ok: bool) -> None:
+        """A negotiated handover (kernels.negotiation.negotiate, per-location body): with
+        ``province_lost`` the share of this province's district centres the insurgents hold."""
+        m, P, S, loc = self.model, self.model.params, self.model.static, self.location
+        i = self.row
+        if loc.control == C.INSURGENT or self.holdout == 1 or loc.broke != C.BROKE_NONE:
+            return
+        if loc.threat <= 0.0 or (loc.is_capital and not capitals_ok):
+            return
+        x, _ = loc.defence()
+        if x <= 0.0:
+            return
+        ratio = loc.log_ratio(float(S.sched[C.SCHED_AIR, t]))
+        p = int(S.mil_patron[i])
+        patron = 1.0 if m.command.patron_present(p) else 0.0
+        z = (
+            P.n0
+            + (P.n_capital if loc.is_capital else 0.0)
+            + P.n_isolated * loc.isolated
+            + P.n_province * province_lost
+            + P.n_news * (loc.news + m.command.news_national)
+            + P.n_affinity * (float(S.affinity[i]) - 0.5)
+            - P.n_supply * min(self.supply / 30.0, 1.0)
+            - P.n_logistics * float(S.sched[C.SCHED_LOGISTICS, t])
+            - P.n_patron * patron
+            - P.n_ratio * ratio
+            + P.n_revenue * float(m.state.revenue_lost[0])
+        )
+        if uniform_py(m.seed, t, C.DRAW_NEGOTIATE, i) >= logistic(z):
+            return
+        g = self.personnel
+        m.account(C.ACC_GOV_DESERTERS, g)
+        loc.equipment = loc.equipment + g
+        self.personnel = 0.0
+        mil = m.militias_by_row[i]
+        if mil is not None and mil.state == C.MIL_ACTIVE:
+            mil.state = C.MIL_STOOD_ASIDE
+            m.log(t, C.LOG_MILITIA_STOOD_ASIDE, i, mil.personnel)
+        loc.broke = C.BROKE_HANDED_OVER
+        m.log(t, C.LOG_HANDOVER_AGREED, i, g)
 
 
 class Militia(_AtLocation):
@@ -373,14 +443,14 @@ class Militia(_AtLocation):
         ms = self.state
         if ms == C.MIL_NONE or ms == C.MIL_SWITCHED or self.personnel <= 0.0:
             return
-        sigma = float(S.support[t])
+        lam = float(S.sched[C.SCHED_LOGISTICS, t])
         present = 1.0 if m.command.patron_present(self.patron_index) else 0.0
         cap = m.locations[int(S.prov_capital[i])]
         cap_held = 1.0 if cap.control != C.INSURGENT else 0.0
         z = (
             P.c0
             + P.c_patron * present
-            + P.c_support * sigma
+            + P.c_support * lam
             - P.c_news * (self.location.news + m.command.news_national)
             + P.c_capital * cap_held
         )
@@ -436,10 +506,15 @@ class InsurgentUnit(mesa.Agent):
             n += 1.0
         return self.strength * self.quality * h(self.morale) * n
 
-    def hopeless(self, j: int, sigma: float) -> bool:
+    def hopeless(self, j: int, air: float) -> bool:
         """Attacking j is hopeless: its siege ratio exceeds ``withdraw_ratio``."""
         loc = self.model.locations[j]
-        return loc.siege_ratio(self.effective(j), sigma) > self.model.params.withdraw_ratio
+        return loc.siege_ratio(self.effective(j), air) > self.model.params.withdraw_ratio
+
+    def blocked(self, j: int) -> bool:
+        """j is a provincial capital that is not yet a campaign objective
+        (kernels.movement.campaign_state): it may be invested but not stormed."""
+        return self.model.locations[j].is_capital and not self.model.command.capitals_are_objectives
 
     def can_besiege(self, j: int) -> bool:
         """j may be invested from next door when an attack is hopeless
@@ -456,7 +531,7 @@ class InsurgentUnit(mesa.Agent):
             m.locations[int(S.cand[here, k])].control == C.INSURGENT or S.cand_days[here, k] > P.radius_days
         )
 
-    def score(self, here: int, k: int, sigma: float, siege: bool) -> float:
+    def score(self, here: int, k: int, air: float, siege: bool) -> float:
         """U_j of candidate k (kernels.movement.move_all, scoring); a siege target scores
         ``w_siege`` in place of the defence term (the unit will not attack it)."""
         m, P, S = self.model, self.model.params, self.model.static
@@ -466,9 +541,9 @@ class InsurgentUnit(mesa.Agent):
             sc += P.w_siege
         else:
             _, d_eff = m.locations[j].defence()
-            d_eff *= m.locations[j].gov_multiplier(sigma)
+            d_eff *= m.locations[j].gov_multiplier(air)
             sc -= P.w_defence * d_eff / max(self.strength, 1.0)
-        sc += P.w_concentration * m.tgt_count[j]
+        sc += P.w_concentration * m.tgt_count[j] + P.w_focus * m.command.focus(int(S.theatre[j]))
         if self.target == j:
             sc += P.w_keep
         return sc
@@ -477,7 +552,7 @@ class InsurgentUnit(mesa.Agent):
         """Softmax choice of a target (kernels.movement.move_all, softmax draw): the target
         (-1 for none) and whether it is to be besieged rather than attacked."""
         m, P, S = self.model, self.model.params, self.model.static
-        sigma = float(S.support[t])
+        air = float(S.sched[C.SCHED_AIR, t])
         options = []
         for k in range(S.cand.shape[1]):
             j = int(S.cand[here, k])
@@ -486,10 +561,10 @@ class InsurgentUnit(mesa.Agent):
             if self.excluded(here, k):
                 continue
             # a hopeless attack is no option, unless j can be besieged instead
-            siege = self.hopeless(j, sigma)
+            siege = self.hopeless(j, air) or self.blocked(j)
             if siege and not self.can_besiege(j):
                 continue
-            options.append((j, self.score(here, k, sigma, siege), siege))
+            options.append((j, self.score(here, k, air, siege), siege))
         if not options:
             return -1, False
         best = max(sc for _, sc, _ in options)
@@ -522,7 +597,8 @@ class InsurgentUnit(mesa.Agent):
         if loc.is_defended():
             if (
                 self.morale >= P.i_min_attack
-                and loc.siege_ratio(self.effective(here), float(S.support[t])) <= P.withdraw_ratio
+                and loc.siege_ratio(self.effective(here), float(S.sched[C.SCHED_AIR, t])) <= P.withdraw_ratio
+                and not self.blocked(here)
             ):
                 return  # stay and fight
             self.withdraw(here, budget)
@@ -681,6 +757,24 @@ class GovernmentCommand(mesa.Agent):
     def __repr__(self) -> str:
         return f"<GovernmentCommand reserve={self.reserve:.0f} policy={self.policy}>"
 
+    # ----- campaign (read by the insurgents' targeting)
+    def plan_campaign(self, t: int) -> None:
+        """Today's campaign phase (kernels.movement.campaign_state): focus theatres and whether
+        provincial capitals are objectives yet."""
+        S, P = self.model.static, self.model.params
+        self._focus = [0.0] * S.focus.shape[1]
+        self.capitals_are_objectives = True
+        if S.campaign == 0:
+            return
+        started = [k for k in range(len(S.phase_day)) if S.phase_day[k] <= t]
+        if started:
+            self._focus = [float(v) for v in S.focus[started[-1]]]
+        self.capitals_are_objectives = t >= P.capitals_day
+
+    def focus(self, theatre: int) -> float:
+        """1 when ``theatre`` is a focus of today's campaign phase, else 0."""
+        return self._focus[theatre]
+
     # ----- reference rules
     def apply_events(self, t: int) -> None:
         """Scripted events of day t (kernels.events.apply_events)."""
@@ -771,7 +865,7 @@ class GovernmentCommand(mesa.Agent):
             self._reinforce(loc, a, t)
         if self.policy == "none":
             return
-        cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * float(S.support[t]))
+        cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * float(S.sched[C.SCHED_MAINTENANCE, t]))
         land = (t + P.delay) % slots
         while cap > 0.0 and self.reserve > 0.0:
             open_ = [loc for loc in m.locations if loc.request > 0.0 and loc.control != C.INSURGENT]
@@ -799,3 +893,69 @@ class GovernmentCommand(mesa.Agent):
         loc.gov = tot
         self.model.account(C.ACC_GOV_REINFORCEMENTS, amount)
         self.model.log(t, C.LOG_ARRIVED, loc.row, amount)
+
+    def negotiate_handovers(self, t: int) -> None:
+        """Negotiated handovers (kernels.negotiation.negotiate): shares of each province's
+        district centres held by the insurgents, then each garrison in turn."""
+        m, P, S = self.model, self.model.params, self.model.static
+        if S.negotiate == 0:
+            return
+        held = [0.0] * len(S.prov_districts)
+        for loc in m.locations:
+            if not loc.is_capital and loc.control == C.INSURGENT:
+                held[int(S.province[loc.row])] += 1.0
+        capitals_ok = S.campaign == 0 or t >= P.capitals_day
+        for g in m.garrisons_by_row:
+            q = int(S.province[g.row])
+            n_d = float(S.prov_districts[q])
+            g.consider_handover(t, held[q] / n_d if n_d > 0.0 else 0.0, capitals_ok)
+
+    def count_revenue_lost(self) -> None:
+        """Share of customs revenue through insurgent-held crossings (kernels.control, end)."""
+        m, S = self.model, self.model.static
+        if S.revenue_on == 0:
+            return
+        lost = 0.0
+        for loc in m.locations:
+            if float(S.revenue[loc.row]) > 0.0 and loc.control == C.INSURGENT:
+                lost += float(S.revenue[loc.row])
+        m.state.revenue_lost[0] = lost
+
+    def collapse(self, t: int) -> None:
+        """Political collapse of the centre (kernels.collapse.collapse)."""
+        m, P, S, st = self.model, self.model.params, self.model.static, self.model.state
+        hub = m.locations[S.hub]
+        if S.collapse == 0 or int(st.collapsed[0]) >= 0 or hub.control == C.INSURGENT:
+            return
+        caps = [loc for loc in m.locations if loc.is_capital]
+        lost = sum(1.0 for loc in caps if loc.control == C.INSURGENT)
+        near = taken = 0.0
+        for k in range(S.cand.shape[1]):
+            j = int(S.cand[S.hub, k])
+            if j < 0 or float(S.cand_days[S.hub, k]) > P.approach_days:
+                break
+            near += 1.0
+            if m.locations[j].control == C.INSURGENT:
+                taken += 1.0
+        approaches = taken / near if near > 0.0 else 0.0
+        z = (
+            P.k0
+            + P.k_capitals * lost / float(len(caps))
+            + P.k_news * self.news_national
+            + P.k_approaches * approaches
+            - P.k_logistics * float(S.sched[C.SCHED_LOGISTICS, t])
+        )
+        if uniform_py(m.seed, t, C.DRAW_COLLAPSE, S.hub) >= logistic(z):
+            return
+        st.collapsed[0] = t
+        m.log(t, C.LOG_GOVERNMENT_COLLAPSED, S.hub, z)
+        g = hub.gov
+        m.account(C.ACC_GOV_DESERTERS, g)
+        hub.equipment = hub.equipment + g
+        hub.gov = 0.0
+        mil = m.militias_by_row[S.hub]
+        if mil is not None and mil.state == C.MIL_ACTIVE:
+            mil.state = C.MIL_STOOD_ASIDE
+        hub.fall(t, C.NEGOTIATED)
+        self.news_national = self.news_national + P.collapse_news
+        st.policy[0] = C.POLICY_NONE

@@ -10,6 +10,7 @@ streams keyed by (seed, day, kind, entity), so they give the same trajectories.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 import mesa
@@ -29,7 +30,7 @@ from sim.agents import (
 from sim.kernels import codes as C
 from sim.kernels.step import N_SIDE, record_nb, step_day_nb
 from sim.scenario import Scenario, load_scenario
-from sim.world import State, build_params, build_static, initial_state
+from sim.world import State, build_static, initial_state, param_table, params_view
 
 
 class ConflictModel(mesa.Model):
@@ -45,6 +46,9 @@ class ConflictModel(mesa.Model):
         Days the model can run (default: the scenario's horizon).
     record_locations : bool, default True
         Keep the per-location daily series (control, strengths, morale).
+    draw : mapping of str to number, optional
+        Parameter values replacing the scenario's, keyed by config path (``"model.morale.b0"``),
+        as one replicate of a posterior ensemble carries them (:func:`sim.run` ``params``).
     seed : int, default 0
         Seed of the counter-based random streams (replicate r of an ensemble uses seed r).
 
@@ -67,6 +71,7 @@ class ConflictModel(mesa.Model):
         backend: str = "numba",
         days: int | None = None,
         record_locations: bool = True,
+        draw: Mapping[str, Any] | None = None,
         seed: int = 0,
     ) -> None:
         super().__init__(rng=int(seed))
@@ -85,8 +90,10 @@ class ConflictModel(mesa.Model):
                 f"days={self.days} is beyond the scenario horizon ({scenario.horizon_days} days)"
             )
         self.static = build_static(scenario)
-        self.params = build_params(scenario)
-        self.state: State = initial_state(scenario, 1)
+        ptab = param_table(scenario, 1, None if draw is None else [dict(draw)])
+        self.param_record = ptab[0]  # what the kernels read
+        self.params = params_view(self.param_record)  # plain Python scalars for the reference
+        self.state: State = initial_state(scenario, 1, ptab=ptab)
         self.day = 0
         n, T = scenario.n_locations, self.days
         self._side = np.zeros((1, T + 1, N_SIDE))
@@ -158,7 +165,7 @@ class ConflictModel(mesa.Model):
             return
         t = self.day
         if self.backend == "numba":
-            step_day_nb(self.state, self.static, self.params, self.seed, 0, t)
+            step_day_nb(self.state, self.static, self.param_record, self.seed, 0, t)
         else:
             self._step_python(t)
         self.day = t + 1
@@ -184,6 +191,7 @@ class ConflictModel(mesa.Model):
             if u.strength > 0.0 and u.target >= 0:
                 self.tgt_count[u.target] += 1.0
         if t >= self.static.offensive_day:
+            cmd.plan_campaign(t)
             for u in self.units:
                 u.move(t)
         for loc in self.locations:
@@ -209,11 +217,14 @@ class ConflictModel(mesa.Model):
         for mil in self.militias_by_row:
             if mil is not None:
                 mil.update_loyalty(t)
+        cmd.negotiate_handovers(t)
         for u in self.units:
             u.update_morale()
         cmd.news_national = cmd.news_national * self.params.news_decay
         for loc in self.locations:
             loc.update_control(t)
+        cmd.count_revenue_lost()
+        cmd.collapse(t)
         cmd.command(t)
         for loc in self.locations:
             loc.recruit()

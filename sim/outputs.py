@@ -114,6 +114,7 @@ class RunResult:
             rep = np.repeat(np.arange(R), len(caps))
             capcol = np.tile(caps, R)
             fell = st.fell_day[rep, capcol]
+            lost = st.lost_day[rep, capcol]
             summary = pd.DataFrame(
                 {
                     "replicate": rep,
@@ -121,22 +122,43 @@ class RunResult:
                     "location_id": ids[capcol],
                     "name": names[capcol],
                     "province": loc["province"][capcol],
+                    "lost_day": pd.array(np.where(lost >= 0, lost, 0), dtype="Int64"),
                     "fell_day": pd.array(np.where(fell >= 0, fell, 0), dtype="Int64"),
                     "mode": pd.Categorical(
                         np.array(C.FALL_MODES, dtype=object)[st.fall_mode[rep, capcol]],
                         categories=C.FALL_MODES,
                     ),
+                    "lost_mode": pd.Categorical(
+                        np.array(C.LOST_MODES, dtype=object)[st.lost_mode[rep, capcol]],
+                        categories=C.LOST_MODES,
+                    ),
                 }
             )
             summary.loc[fell < 0, "fell_day"] = pd.NA
+            summary.loc[lost < 0, "lost_day"] = pd.NA
+            summary["lost_date"] = pd.to_datetime(start) + pd.to_timedelta(
+                summary["lost_day"].astype("float64"), unit="D"
+            )
             summary["fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
                 summary["fell_day"].astype("float64"), unit="D"
             )
             summary = summary[
-                ["replicate", "seed", "location_id", "name", "province", "fell_day", "fell_date", "mode"]
+                [
+                    "replicate",
+                    "seed",
+                    "location_id",
+                    "name",
+                    "province",
+                    "lost_day",
+                    "lost_date",
+                    "fell_day",
+                    "fell_date",
+                    "mode",
+                    "lost_mode",
+                ]
             ]
             summary = summary.sort_values(
-                ["replicate", "fell_day", "location_id"], na_position="last", kind="stable"
+                ["replicate", "lost_day", "fell_day", "location_id"], na_position="last", kind="stable"
             ).reset_index(drop=True)
             return summary
 
@@ -158,10 +180,14 @@ class RunResult:
                 }
             )
             runs.loc[hub_day < 0, "hub_fell_day"] = pd.NA
+            runs["government_collapsed_day"] = pd.array(np.maximum(st.collapsed, 0), dtype="Int64")
+            runs.loc[st.collapsed < 0, "government_collapsed_day"] = pd.NA
             rday = scen.report_day
             fd = st.fell_day[:, is_cap]
             runs["report_date"] = pd.to_datetime(start) + pd.to_timedelta(np.full(R, float(rday)), unit="D")
             runs["capitals_fallen_by_report"] = ((fd >= 0) & (fd <= rday)).sum(axis=1)
+            ld = st.lost_day[:, is_cap]
+            runs["capitals_lost_by_report"] = ((ld >= 0) & (ld <= rday)).sum(axis=1)
             runs["hub_fell_date"] = pd.to_datetime(start) + pd.to_timedelta(
                 runs["hub_fell_day"].astype("float64"), unit="D"
             )

@@ -58,6 +58,17 @@ def _atomic(path: Path, write: Any) -> None:
         raise
 
 
+def atomic_write(path: Path, write: Any) -> None:
+    """Write a file whole or not at all: ``write(tmp)`` into a temporary name beside ``path``,
+    then rename it into place (the one helper for atomic writes)."""
+    _atomic(Path(path), write)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    _atomic(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write a DataFrame as Parquet atomically."""
     _atomic(path, lambda p: df.to_parquet(p, index=False))

@@ -15,10 +15,14 @@ Units: people, days, kilometres; morale and loyalty in [0, 1].
 from __future__ import annotations
 
 import heapq
-from typing import NamedTuple
+from collections import namedtuple
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
+from omegaconf import OmegaConf
 
 from sim.kernels import codes as C
 from sim.scenario import Scenario
@@ -43,10 +47,19 @@ class Static(NamedTuple):
     affinity: np.ndarray  # (N,) float64 in [0, 1], toward the insurgents
     population: np.ndarray  # (N,) float64 people
     prov_capital: np.ndarray  # (N,) int64 capital of the location's province
-    fort: np.ndarray  # (N,) float64 fortification bonus (capital or district)
+    province: np.ndarray  # (N,) int64 province index
+    prov_districts: np.ndarray  # (P,) float64 non-capital locations of each province
+    theatre: np.ndarray  # (N,) int64 theatre (region of the province) for campaign sequencing
     mil_patron: np.ndarray  # (N,) int64 patron index of the local militia, -1 none
-    prisoners: np.ndarray  # (N,) float64 prisoners freed if the location falls
-    support: np.ndarray  # (T+1,) float64 foreign support sigma(t) in [0, 1]
+    prison_scale: np.ndarray  # (N,) float64 prison size: 0, or max(1, population / 500,000)
+    revenue: np.ndarray  # (N,) float64 share of customs revenue through the location (border crossing)
+    sched: np.ndarray  # (3, T+1) float64 support schedules in [0, 1] (rows codes.SCHED_*)
+    phase_day: np.ndarray  # (F,) int64 start day of each campaign phase
+    focus: np.ndarray  # (F, n_theatres) float64 1 where a theatre is a focus of the phase
+    negotiate: int  # 1: negotiated handovers (model.negotiation.enabled)
+    campaign: int  # 1: campaign sequencing (model.campaign.enabled)
+    revenue_on: int  # 1: border-crossing revenue (model.revenue.enabled)
+    collapse: int  # 1: political collapse of the centre (model.collapse.enabled)
     ev_day: np.ndarray  # (E,) int64 scripted events, sorted by day
     ev_kind: np.ndarray  # (E,) int64 codes.EV_*
     ev_loc: np.ndarray  # (E,) int64
@@ -55,73 +68,216 @@ class Static(NamedTuple):
     ev_code: np.ndarray  # (E,) int64 (policy code for EV_POLICY)
 
 
-class Params(NamedTuple):
-    beta_gov: float
-    beta_ins: float
-    air_support: float
-    fort_airport: float
-    terrain: float
-    ins_quality0: float
-    capture_gain: float
-    max_ins_quality: float
-    noise: float
-    m_alpha: float
-    b0: float
-    b_ratio: float
-    b_losses: float
-    b_isolated: float
-    b_news: float
-    b_support: float
-    b_supply: float
-    break_threshold: float
-    news_decay: float  # exp(-1 / tau)
-    news_lambda: float
-    news_capital: float
-    news_district: float
-    surrender_base: float
-    surrender_affinity: float
-    retreat_prob: float  # chance a broken garrison with an airport withdraws there
-    retreat_besieged: float  # share of retreat_prob lost when no insurgents are inside the town
-    retreat_keep: float
-    holdout_morale: float
-    i_alpha: float
-    i_b0: float
-    i_b_losses: float
-    i_b_news: float
-    i_min_attack: float
-    withdraw_ratio: float  # siege ratio above which a unit breaks off / does not attack
-    besiege: int  # 1: hopeless isolated capitals are besieged from next door
-    w_siege: float  # utility bonus of such a siege
-    pool_alone: float  # share of a local pool that fights where no unit converges
-    mil_loyalty_shift: float  # added to the militia loyalty target (and initial loyalty)
-    w_value: float
-    w_distance: float
-    w_defence: float
-    w_concentration: float
-    w_keep: float
-    temperature: float
-    radius_days: float
-    max_hops: int
-    l_alpha: float
-    c0: float
-    c_patron: float
-    c_support: float
-    c_news: float
-    c_capital: float
-    stand_aside: float
-    switch_prob: float
-    mil_quality: float
-    request_threshold: float
-    request_size: float
-    capitals_only: int
-    abandon_fraction: float
-    rho: float
-    saturation: float
-    absorb: float
-    airlift: float
-    airlift_floor: float
-    delay: int
-    reserve_quality: float
+def _flag(v: Any) -> int:
+    return int(bool(v))
+
+
+def _policy(v: Any) -> int:
+    return int(C.POLICY_CODES[str(v)])
+
+
+def _decay(tau: Any) -> float:
+    return float(np.exp(-1.0 / float(tau)))
+
+
+#: The model parameters as the kernels see them: ``(field, config path, transform)``. The fields
+#: form :data:`PARAM_DTYPE`, a numpy structured dtype; a run holds one record per replicate
+#: (:func:`param_table`), so replicates of one ensemble may carry different parameters (draws
+#: from a posterior) while sharing the static arrays. Integer fields are switches and counts.
+PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
+    # combat
+    ("beta_gov", "model.combat.beta_gov", float),
+    ("beta_ins", "model.combat.beta_ins", float),
+    ("air_support", "model.combat.air_support", float),
+    ("fort_capital", "model.combat.fort_capital", float),
+    ("fort_district", "model.combat.fort_district", float),
+    ("fort_airport", "model.combat.fort_airport", float),
+    ("terrain", "model.combat.terrain", float),
+    ("ins_quality0", "model.combat.insurgent_quality", float),
+    ("capture_gain", "model.combat.capture_gain", float),
+    ("max_ins_quality", "model.combat.max_insurgent_quality", float),
+    ("pool_alone", "model.combat.pool_alone", float),
+    ("noise", "model.combat.noise", float),
+    # garrison morale and breaking
+    ("m_alpha", "model.morale.alpha", float),
+    ("b0", "model.morale.b0", float),
+    ("b_ratio", "model.morale.b_ratio", float),
+    ("b_losses", "model.morale.b_losses", float),
+    ("b_isolated", "model.morale.b_isolated", float),
+    ("b_news", "model.morale.b_news", float),
+    ("b_support", "model.morale.b_support", float),
+    ("b_supply", "model.morale.b_supply", float),
+    ("break_threshold", "model.morale.break_threshold", float),
+    ("news_decay", "model.morale.news_tau_days", _decay),
+    ("news_lambda", "model.morale.news_lambda_days", float),
+    ("news_capital", "model.morale.news_capital_weight", float),
+    ("news_district", "model.morale.news_district_weight", float),
+    ("surrender_base", "model.morale.surrender_base", float),
+    ("surrender_affinity", "model.morale.surrender_affinity", float),
+    ("retreat_prob", "model.morale.retreat_prob", float),
+    ("retreat_besieged", "model.morale.retreat_besieged", float),
+    ("retreat_keep", "model.morale.retreat_keep", float),
+    ("holdout_morale", "model.morale.holdout_morale", float),
+    ("i_alpha", "model.morale.insurgent_alpha", float),
+    ("i_b0", "model.morale.insurgent_b0", float),
+    ("i_b_losses", "model.morale.insurgent_b_losses", float),
+    ("i_b_news", "model.morale.insurgent_b_news", float),
+    ("i_min_attack", "model.morale.insurgent_min_attack_morale", float),
+    # targeting and movement
+    ("w_value", "model.movement.w_value", float),
+    ("w_distance", "model.movement.w_distance", float),
+    ("w_defence", "model.movement.w_defence", float),
+    ("w_concentration", "model.movement.w_concentration", float),
+    ("w_keep", "model.movement.w_keep", float),
+    ("temperature", "model.movement.temperature", float),
+    ("radius_days", "model.movement.radius_days", float),
+    ("max_hops", "model.movement.max_hops_per_day", int),
+    ("withdraw_ratio", "model.movement.withdraw_ratio", float),
+    ("besiege", "model.movement.besiege_isolated", _flag),
+    ("w_siege", "model.movement.w_siege", float),
+    # militias
+    ("l_alpha", "model.militia.alpha", float),
+    ("c0", "model.militia.c0", float),
+    ("c_patron", "model.militia.c_patron", float),
+    ("c_support", "model.militia.c_support", float),
+    ("c_news", "model.militia.c_news", float),
+    ("c_capital", "model.militia.c_capital", float),
+    ("stand_aside", "model.militia.stand_aside", float),
+    ("switch_prob", "model.militia.switch_prob", float),
+    ("mil_quality", "model.militia.quality", float),
+    ("mil_loyalty_shift", "forces.militia_loyalty_shift", float),
+    # command
+    ("request_threshold", "model.command.request_threshold", float),
+    ("request_size", "model.command.request_size", float),
+    ("capitals_only", "model.command.capitals_only", _flag),
+    ("abandon_fraction", "model.command.abandon_fraction", float),
+    ("policy", "model.command.policy", _policy),
+    # growth
+    ("rho", "model.growth.rho", float),
+    ("saturation", "model.growth.saturation", float),
+    ("absorb", "model.growth.absorb", float),
+    ("prisoners_per_prison", "model.growth.prisoners_per_prison", float),
+    # airlift and the reserve
+    ("airlift", "reserve.airlift_per_day", float),
+    ("airlift_floor", "model.withdrawal.airlift_floor", float),
+    ("delay", "reserve.delay_days", int),
+    ("reserve_quality", "reserve.quality", float),
+    ("commandos", "reserve.commandos", float),
+    # negotiated handovers
+    ("n0", "model.negotiation.n0", float),
+    ("n_capital", "model.negotiation.capital", float),
+    ("n_isolated", "model.negotiation.isolated", float),
+    ("n_province", "model.negotiation.province_lost", float),
+    ("n_news", "model.negotiation.news", float),
+    ("n_affinity", "model.negotiation.affinity", float),
+    ("n_supply", "model.negotiation.supply", float),
+    ("n_logistics", "model.negotiation.logistics", float),
+    ("n_patron", "model.negotiation.patron", float),
+    ("n_ratio", "model.negotiation.ratio", float),
+    ("n_revenue", "model.negotiation.revenue", float),
+    # campaign sequencing
+    ("w_focus", "model.campaign.w_focus", float),
+    ("capitals_day", "model.campaign.capitals_day", float),
+    # border crossings and revenue
+    ("b_revenue", "model.revenue.b_revenue", float),
+    ("g_revenue", "model.revenue.g_revenue", float),
+    # political collapse of the centre
+    ("k0", "model.collapse.k0", float),
+    ("k_capitals", "model.collapse.capitals_lost", float),
+    ("k_news", "model.collapse.news", float),
+    ("k_logistics", "model.collapse.logistics", float),
+    ("k_approaches", "model.collapse.approaches", float),
+    ("approach_days", "model.collapse.approach_days", float),
+    ("collapse_news", "model.collapse.news_shock", float),
+    # initial forces (read by initial_state)
+    ("present_fraction", "forces.present_fraction", float),
+    ("pool_scale", "forces.pool_scale", float),
+    ("insurgent_scale", "forces.insurgent_scale", float),
+    ("militia_scale", "forces.militia_scale", float),
+)
+
+#: One record of model parameters; integer fields for switches, counts and codes.
+PARAM_DTYPE = np.dtype(
+    [(f, np.int64 if conv in (int, _flag, _policy) else np.float64) for f, _, conv in PARAM_SPEC]
+)
+PARAM_PATHS: dict[str, str] = {path: f for f, path, _ in PARAM_SPEC}
+
+#: Config paths that shape the static arrays (or the state's shape) and so must be equal for
+#: every replicate of one run.
+STRUCTURAL_PATHS = frozenset({"model.movement.radius_days", "reserve.delay_days"})
+
+#: The parameters as plain Python scalars (what the Python reference reads: ``P.b0``).
+Params = namedtuple("Params", [f for f, _, _ in PARAM_SPEC])
+
+
+def build_params(scen: Scenario, values: Mapping[str, Any] | None = None) -> np.record:
+    """Model parameters of a scenario as one record of :data:`PARAM_DTYPE`.
+
+    Parameters
+    ----------
+    scen : Scenario
+    values : mapping of str to number, optional
+        Values that replace the scenario's, keyed by config path (``"model.morale.b0"``); keys
+        must be paths of :data:`PARAM_SPEC` (checked by :func:`param_table`).
+    """
+    rec = np.array([_base_record(scen)], PARAM_DTYPE).view(np.recarray)
+    for path, v in (values or {}).items():
+        f = PARAM_PATHS[path]
+        rec[f] = _CONVERT[f](v)
+    return rec[0]
+
+
+_CONVERT = {f: conv for f, _, conv in PARAM_SPEC}
+
+
+@lru_cache(maxsize=16)
+def _base_record(scen: Scenario) -> np.record:
+    cfg = scen.config
+    rec = np.zeros(1, PARAM_DTYPE).view(np.recarray)
+    for f, path, conv in PARAM_SPEC:
+        rec[f] = conv(OmegaConf.select(cfg, path))
+    return rec[0]
+
+
+def param_table(scen: Scenario, replicates: int, draws: Any = None) -> np.ndarray:
+    """One parameter record per replicate: a ``numpy.recarray`` of shape ``(replicates,)`` and
+    dtype :data:`PARAM_DTYPE` (``tab[r].b0`` reads a field, in numba as in Python).
+
+    ``draws`` is None (every replicate gets the scenario's parameters), or a sequence of
+    ``replicates`` mappings (config path -> value), or a pandas DataFrame with one row per
+    replicate and config paths as columns. Values must lie in the schema's ranges.
+    """
+    from sim.scenario.values import check_param_values
+
+    R = int(replicates)
+    tab = np.empty(R, PARAM_DTYPE).view(np.recarray)
+    base = build_params(scen)
+    if draws is None:
+        tab[:] = base
+        return tab
+    rows = draws.to_dict("records") if hasattr(draws, "to_dict") else list(draws)
+    if len(rows) != R:
+        raise ValueError(f"{len(rows)} parameter rows for {R} replicates")
+    for r, row in enumerate(rows):
+        if not row:
+            tab[r] = base
+            continue
+        check_param_values(row, per_replicate=True)
+        tab[r] = build_params(scen, row)
+    return tab
+
+
+def replace_params(P: np.record, **fields: Any) -> np.record:
+    """A copy of a parameter record with some fields replaced (tests and experiments)."""
+    out = np.array([P], PARAM_DTYPE).view(np.recarray)
+    for k, v in fields.items():
+        out[k] = v
+    return out[0]
+
+
+def params_view(P: np.record) -> Params:
+    """The record as a namedtuple of Python scalars (for the plain-Python reference)."""
+    return Params(*P.tolist())
 
 
 class State(NamedTuple):
@@ -138,6 +294,8 @@ class State(NamedTuple):
     pool: np.ndarray  # part-time insurgents (local pool)
     news: np.ndarray  # local news of falls
     fell_day: np.ndarray  # int64, -1 while held
+    lost_day: np.ndarray  # int64 first day the city was lost (fall or retreat to an airport), -1
+    lost_mode: np.ndarray  # int8 how it was first lost (codes.LOST_MODES), 0 while held
     fall_mode: np.ndarray  # int8 codes.ASSAULT..HOLDOUT_LOST
     req: np.ndarray  # open reinforcement request (people)
     req_day: np.ndarray  # int64 day the request was filed
@@ -164,6 +322,8 @@ class State(NamedTuple):
     # per replicate
     reserve: np.ndarray  # [R] mobile reserve (people)
     news_g: np.ndarray  # [R] national news of capital falls
+    revenue_lost: np.ndarray  # [R] share of customs revenue through insurgent-held crossings
+    collapsed: np.ndarray  # [R] int64 day the national government collapsed, -1
     policy: np.ndarray  # [R] int64 allocation policy code
     abandoned: np.ndarray  # [R] int8, countryside abandoned
     patron_present: np.ndarray  # [R, P] int8
@@ -265,13 +425,16 @@ def build_static(scen: Scenario) -> Static:
     cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
     caps = np.flatnonzero(loc["is_capital"])
     hub = int(caps[np.argmax(loc["value"][caps])])
-    prov_capital = scen.provinces["capital"][loc["province_index"]].astype(np.int64)
-    fort = np.where(loc["is_capital"], p.combat.fort_capital, p.combat.fort_district)
+    prov = np.asarray(loc["province_index"], np.int64)
+    prov_capital = scen.provinces["capital"][prov].astype(np.int64)
+    n_prov = scen.provinces.n_rows
+    prov_districts = np.bincount(prov[~loc["is_capital"]], minlength=n_prov).astype(np.float64)
+    theatres = list(scen.campaign["theatres"])
+    regions = scen.provinces["region"]
+    theatre = np.array([theatres.index(regions[q]) for q in prov], np.int64)
     mil_patron = np.full(n, -1, np.int64)
     mil_patron[scen.militias["location"]] = scen.militias["patron_index"]
-    prisoners = np.where(
-        loc["has_prison"], p.growth.prisoners_per_prison * np.maximum(1.0, loc["population"] / 5e5), 0.0
-    )
+    prison_scale = np.where(loc["has_prison"], np.maximum(1.0, loc["population"] / 5e5), 0.0)
     evs = scen.events
     codes = [C.SCRIPTED_CODES[e.kind] for e in evs]
     offensive = [e.day for e in evs if e.kind == "offensive"]
@@ -294,10 +457,19 @@ def build_static(scen: Scenario) -> Static:
         affinity=np.asarray(loc["affinity"], np.float64),
         population=np.asarray(loc["population"], np.float64),
         prov_capital=prov_capital,
-        fort=fort.astype(np.float64),
+        province=prov,
+        prov_districts=prov_districts,
+        theatre=theatre,
         mil_patron=mil_patron,
-        prisoners=prisoners.astype(np.float64),
-        support=np.asarray(scen.support, np.float64),
+        prison_scale=prison_scale.astype(np.float64),
+        revenue=np.asarray(loc["revenue_share"], np.float64),
+        sched=np.ascontiguousarray(scen.schedules, np.float64),
+        phase_day=np.asarray(scen.campaign["phase_day"], np.int64),
+        focus=np.ascontiguousarray(scen.campaign["focus"], np.float64),
+        negotiate=int(bool(p.negotiation.enabled)),
+        campaign=int(bool(p.campaign.enabled)),
+        revenue_on=int(bool(p.revenue.enabled)),
+        collapse=int(bool(p.collapse.enabled)),
         ev_day=np.array([e.day for e in evs], np.int64),
         ev_kind=np.array(codes, np.int64),
         ev_loc=np.array([e.location for e in evs], np.int64),
@@ -307,134 +479,79 @@ def build_static(scen: Scenario) -> Static:
     )
 
 
-def build_params(scen: Scenario) -> Params:
-    """Model parameters of a scenario as a flat, typed NamedTuple."""
-    m = scen.config.model
-    c, mo, mv, mi, cm, g = m.combat, m.morale, m.movement, m.militia, m.command, m.growth
-    r = scen.config.reserve
-    return Params(
-        beta_gov=float(c.beta_gov),
-        beta_ins=float(c.beta_ins),
-        air_support=float(c.air_support),
-        fort_airport=float(c.fort_airport),
-        terrain=float(c.terrain),
-        ins_quality0=float(c.insurgent_quality),
-        capture_gain=float(c.capture_gain),
-        max_ins_quality=float(c.max_insurgent_quality),
-        noise=float(c.noise),
-        m_alpha=float(mo.alpha),
-        b0=float(mo.b0),
-        b_ratio=float(mo.b_ratio),
-        b_losses=float(mo.b_losses),
-        b_isolated=float(mo.b_isolated),
-        b_news=float(mo.b_news),
-        b_support=float(mo.b_support),
-        b_supply=float(mo.b_supply),
-        break_threshold=float(mo.break_threshold),
-        news_decay=float(np.exp(-1.0 / mo.news_tau_days)),
-        news_lambda=float(mo.news_lambda_days),
-        news_capital=float(mo.news_capital_weight),
-        news_district=float(mo.news_district_weight),
-        surrender_base=float(mo.surrender_base),
-        surrender_affinity=float(mo.surrender_affinity),
-        retreat_prob=float(mo.retreat_prob),
-        retreat_besieged=float(mo.retreat_besieged),
-        retreat_keep=float(mo.retreat_keep),
-        holdout_morale=float(mo.holdout_morale),
-        i_alpha=float(mo.insurgent_alpha),
-        i_b0=float(mo.insurgent_b0),
-        i_b_losses=float(mo.insurgent_b_losses),
-        i_b_news=float(mo.insurgent_b_news),
-        i_min_attack=float(mo.insurgent_min_attack_morale),
-        withdraw_ratio=float(mv.withdraw_ratio),
-        besiege=int(bool(mv.besiege_isolated)),
-        w_siege=float(mv.w_siege),
-        pool_alone=float(c.pool_alone),
-        mil_loyalty_shift=float(scen.config.forces.militia_loyalty_shift),
-        w_value=float(mv.w_value),
-        w_distance=float(mv.w_distance),
-        w_defence=float(mv.w_defence),
-        w_concentration=float(mv.w_concentration),
-        w_keep=float(mv.w_keep),
-        temperature=float(mv.temperature),
-        radius_days=float(mv.radius_days),
-        max_hops=int(mv.max_hops_per_day),
-        l_alpha=float(mi.alpha),
-        c0=float(mi.c0),
-        c_patron=float(mi.c_patron),
-        c_support=float(mi.c_support),
-        c_news=float(mi.c_news),
-        c_capital=float(mi.c_capital),
-        stand_aside=float(mi.stand_aside),
-        switch_prob=float(mi.switch_prob),
-        mil_quality=float(mi.quality),
-        request_threshold=float(cm.request_threshold),
-        request_size=float(cm.request_size),
-        capitals_only=int(bool(cm.capitals_only)),
-        abandon_fraction=float(cm.abandon_fraction),
-        rho=float(g.rho),
-        saturation=float(g.saturation),
-        absorb=float(g.absorb),
-        airlift=float(r.airlift_per_day),
-        airlift_floor=float(m.withdrawal.airlift_floor),
-        delay=int(r.delay_days),
-        reserve_quality=float(r.quality),
-    )
+def initial_state(
+    scen: Scenario, replicates: int, log_capacity: int | None = None, ptab: np.ndarray | None = None
+) -> State:
+    """Fresh state for ``replicates`` copies of the scenario at day 0.
 
-
-def initial_state(scen: Scenario, replicates: int, log_capacity: int | None = None) -> State:
-    """Fresh state for ``replicates`` copies of the scenario at day 0 (identical rows)."""
+    ``ptab`` (one :data:`PARAM_DTYPE` record per replicate, :func:`param_table`) gives each
+    replicate its own initial forces (``present_fraction``, ``militia_scale``,
+    ``militia_loyalty_shift``, ``pool_scale``, ``insurgent_scale``, ``insurgent_quality``,
+    ``commandos``, ``policy``); without it every replicate takes the scenario's.
+    """
     R = int(replicates)
+    if ptab is None:
+        ptab = param_table(scen, R)
+    if len(ptab) != R:
+        raise ValueError(f"{len(ptab)} parameter records for {R} replicates")
     loc = scen.locations
     n = loc.n_rows
     cfg = scen.config
-    pf = float(cfg.forces.present_fraction)
 
     def rep(a: np.ndarray, dtype: type = np.float64) -> np.ndarray:
         return np.repeat(np.asarray(a, dtype)[None, :], R, axis=0)
 
-    gov0 = np.zeros(n)
+    def col(f: str) -> np.ndarray:
+        return np.asarray(ptab[f], np.float64)[:, None]
+
+    nom = np.zeros(n)
     gq0 = np.zeros(n)
     gm0 = np.zeros(n)
     sup0 = np.zeros(n)
     gl = scen.garrisons["location"]
-    gov0[gl] = scen.garrisons["personnel_nominal"] * pf
+    nom[gl] = scen.garrisons["personnel_nominal"]
     gq0[gl] = scen.garrisons["quality"]
     gm0[gl] = scen.garrisons["morale"]
     sup0[gl] = scen.garrisons["supply_days"]
-    mil0 = np.zeros(n)
-    loy0 = np.zeros(n)
+    mil_nom = np.zeros(n)
+    loy_nom = np.zeros(n)
     mst0 = np.full(n, C.MIL_NONE, np.int8)
     ml = scen.militias["location"]
-    mil0[ml] = scen.militias["personnel"] * float(cfg.forces.militia_scale)
-    loy0[ml] = np.clip(scen.militias["loyalty"] + float(cfg.forces.militia_loyalty_shift), 0, 1)
+    mil_nom[ml] = scen.militias["personnel"]
+    loy_nom[ml] = scen.militias["loyalty"]
     mst0[ml] = C.MIL_ACTIVE
-    pool0 = scen.pools["part_time"] * float(cfg.forces.pool_scale)
+    has_mil = mst0 != C.MIL_NONE
+    gov = nom[None, :] * col("present_fraction")
+    mil = mil_nom[None, :] * col("militia_scale")
+    loy = np.where(has_mil[None, :], np.clip(loy_nom[None, :] + col("mil_loyalty_shift"), 0, 1), 0.0)
+    pool = scen.pools["part_time"][None, :] * col("pool_scale")
     ctrl0 = np.asarray(loc["initial_control"], np.int8)
 
     ins = scen.insurgents
     u = ins.n_rows
-    s0 = ins["strength"] * float(cfg.forces.insurgent_scale)
+    s = ins["strength"][None, :] * col("insurgent_scale")
     delay = int(cfg.reserve.delay_days)
     n_pat = max(len(scen.patrons), 1)
     cap = int(log_capacity) if log_capacity is not None else 8 * n + 16 * scen.horizon_days + 64
     present = np.ones((R, n_pat), np.int8)
     present[:, absent_patrons(scen)] = 0
-    start_gov = float(gov0.sum() + mil0.sum())
-    start_ins = float(s0.sum() + pool0.sum())
+    start_gov = gov.sum(axis=1) + mil.sum(axis=1)
+    start_ins = s.sum(axis=1) + pool.sum(axis=1)
     return State(
         ctrl=rep(ctrl0, np.int8),
-        gov=rep(gov0),
+        gov=gov,
         gq=rep(gq0),
         gm=rep(gm0),
         supply=rep(sup0),
         holdout=np.zeros((R, n), np.int8),
-        mil=rep(mil0),
-        loy=rep(loy0),
+        mil=mil,
+        loy=loy,
         mstate=rep(mst0, np.int8),
-        pool=rep(pool0),
+        pool=pool,
         news=np.zeros((R, n)),
         fell_day=np.full((R, n), -1, np.int64),
+        lost_day=np.full((R, n), -1, np.int64),
+        lost_mode=np.zeros((R, n), np.int8),
         fall_mode=np.zeros((R, n), np.int8),
         req=np.zeros((R, n)),
         req_day=np.full((R, n), -1, np.int64),
@@ -449,21 +566,23 @@ def initial_state(scen: Scenario, replicates: int, log_capacity: int | None = No
         broke=np.zeros((R, n), np.int8),
         equip=np.zeros((R, n)),
         tgt_count=np.zeros((R, n)),
-        s=rep(s0),
-        uq=np.full((R, u), float(cfg.model.combat.insurgent_quality)),
+        s=s,
+        uq=np.repeat(np.asarray(ptab["ins_quality0"], np.float64)[:, None], u, axis=1),
         um=rep(ins["morale"]),
         uloc=rep(ins["location"], np.int64),
         unext=rep(ins["location"], np.int64),
         ueta=np.zeros((R, u)),
         utgt=np.full((R, u), -1, np.int64),
-        reserve=np.full(R, float(cfg.reserve.commandos)),
+        reserve=np.asarray(ptab["commandos"], np.float64).copy(),
         news_g=np.zeros(R),
-        policy=np.full(R, C.POLICY_CODES[str(cfg.model.command.policy)], np.int64),
+        revenue_lost=np.zeros(R),
+        collapsed=np.full(R, -1, np.int64),
+        policy=np.asarray(ptab["policy"], np.int64).copy(),
         abandoned=np.zeros(R, np.int8),
         patron_present=present,
         acc=np.zeros((R, C.N_ACC)),
-        start_gov=np.full(R, start_gov),
-        start_ins=np.full(R, start_ins),
+        start_gov=start_gov,
+        start_ins=start_ins,
         log_day=np.zeros((R, cap), np.int64),
         log_kind=np.zeros((R, cap), np.int8),
         log_loc=np.zeros((R, cap), np.int64),

@@ -1,13 +1,14 @@
-"""``conflict-sim-forecast``: a probabilistic forecast from the cut-off date.
+"""``conflict-sim-forecast``: a probabilistic forecast from the cut-off, assimilated to it.
 
-    conflict-sim-forecast scenario=afghanistan_2021 +fit=aug07 replicates=500 out=outputs/fc
-    conflict-sim-forecast scenario=synthetic cutoff=2021-02-01 replicates=100 out=outputs/fc_syn
-    conflict-sim-forecast scenario=afghanistan_2021 keep=0.25 replicates=1000 out=outputs/fc_cond
+    conflict-sim-forecast scenario=afghanistan_2021 replicates=1000 out=outputs/fc
+    conflict-sim-forecast scenario=afghanistan_2021 cutoff=2021-06-30 out=outputs/fc_june
+    conflict-sim-forecast scenario=afghanistan_2021 assimilate=false out=outputs/fc_prior
 
-Keys are Hydra-style ``key=value``; every other ``key=value`` (``+fit=NAME`` included) is a
-scenario override. Writes ``fall_dates.parquet``, ``fall_summary.csv``,
-``capitals_held.parquet``, ``forecast.yaml`` and ``forecast.png`` (see
-:mod:`sim.inference.forecast`).
+Keys are Hydra-style ``key=value``; every other ``key=value`` (``+fit=NAME``,
+``posterior.draw=point``) is a scenario override. The particles are conditioned on every
+observation up to the cut-off by a particle filter (``sim.inference.assimilate``) and run on to
+the horizon. Writes ``fall_dates.parquet``, ``fall_summary.csv``, ``capitals_held.parquet``,
+``assimilation.csv``, ``forecast.yaml`` and ``forecast.png`` (see :mod:`sim.inference.forecast`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from sim.scenario import ScenarioError
 
 KEYS = {
     "scenario": "scenario name (default afghanistan_2021)",
-    "replicates": "ensemble size (default 200)",
-    "seed": "seed of replicate 0 (default 0)",
+    "replicates": "particles (default 1000)",
+    "seed": "seed of particle 0 (default 0)",
     "cutoff": "last observed date (default: the last date of the observation table)",
     "observations": "observation CSV or name (default scenarios/observations/SCENARIO.csv)",
-    "keep": "share of replicates kept, those closest to the observations (default 1 = all)",
+    "assimilate": "condition on the observations up to the cut-off: true/false (default true)",
+    "resample": "resample when the effective sample size falls below this share (default 0.5)",
     "out": "output dir (default outputs/forecast/<time>)",
 }
 
@@ -40,21 +42,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     own, overrides = parse_args(argv, KEYS)
     out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
     try:
+        assim = own.get("assimilate", "true").lower()
+        if assim not in ("true", "false", "yes", "no", "1", "0"):
+            raise ScenarioError("command line", "assimilate", own["assimilate"], "true or false")
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),
             overrides=overrides,
             seed=int(own.get("seed", 0)),
-            replicates=int(own.get("replicates", 200)),
+            replicates=int(own.get("replicates", 1000)),
             cutoff=own.get("cutoff"),
             observations=own.get("observations"),
-            keep=float(own.get("keep", 1.0)),
+            assimilate=assim in ("true", "yes", "1"),
+            resample=float(own.get("resample", 0.5)),
             out_dir=out,
         )
     except (ScenarioError, ValueError) as e:
         print(f"conflict-sim-forecast: error: {e}", file=sys.stderr)
         sys.exit(2)
     s = fc.fall_summary
-    cols = ["name", "p_fallen", "q05_date", "q50_date", "q95_date"]
+    cols = ["name", "p_lost", "q05_date", "q50_date", "q95_date"]
     with pd.option_context("display.max_rows", 60, "display.width", 120):
         print(s[cols].fillna("not within horizon").to_string(index=False))
 

@@ -4,8 +4,11 @@
     conflict-sim-score outputs/fc my_observed.csv --out outputs/fc/score --brier-dates 2021-02-10,2021-02-20
 
 The observed table is any CSV in the observation format (``docs/calibration_howto.md``).
-Prints the summary scores and writes ``scores_by_city.csv``, ``brier_by_date.csv``,
-``scores_counts.csv``, ``scores.yaml`` and ``forecast_vs_observed.png`` (default: FORECAST/score).
+Prints the summary scores beside those of reference forecasts built from what was known at the
+cut-off (no change; every remaining capital lost on the last observed day; outside-in by road
+distance from the national capital; ``sim.evaluation.reference``) and the model's skill against
+each, and writes ``scores_by_city.csv``, ``brier_by_date.csv``, ``scores_counts.csv``,
+``references.csv``, ``scores.yaml`` and ``forecast_vs_observed.png`` (default: FORECAST/score).
 """
 
 from __future__ import annotations
@@ -53,8 +56,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     with pd.option_context("display.max_rows", 60, "display.width", 140):
         print(res.by_city[cols].to_string(index=False))
     for k, v in res.summary.items():
-        if k not in ("forecast", "observed", "observed_sha256"):
+        if k not in ("forecast", "observed", "observed_sha256", "references", "skill"):
             print(f"{k}: {v if not isinstance(v, float) else round(v, 4)}")
+    ref = res.references[
+        ["forecast", "crps_days_mean", "brier_mean", "spearman_fall_order", "coverage50", "coverage90"]
+    ]
+    print("\nthe model beside reference forecasts from what was known at the cut-off:")
+    with pd.option_context("display.width", 140):
+        print(ref.round(4).to_string(index=False))
+    for k, v in (res.summary.get("skill") or {}).items():
+        print(f"{k}: {'n/a' if v is None else round(v, 3)}")
     print(f"scores: {out}")
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ class ScoreResult:
     counts: pd.DataFrame
     summary: dict[str, Any]
     out_dir: Path | None = None
+    references: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
@@ -67,6 +68,7 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
     t = obs.table[obs.table["kind"].isin(["fell", "not_fallen_by"])].copy()
     rows: dict[str, dict[str, Any]] = {}
     for r in t.itertuples(index=False):
+        measure = getattr(r, "measure", "lost") or "lost"
         hit = np.flatnonzero(ids == r.location)
         if len(hit) == 0:
             hit = np.flatnonzero(names == r.location)
@@ -82,9 +84,9 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
         cur = rows.get(lid)
         if r.kind == "fell":
             if cur is None or cur["kind"] != "fell" or day < cur["day"]:
-                rows[lid] = {"kind": "fell", "day": day}
+                rows[lid] = {"kind": "fell", "day": day, "measure": measure}
         elif cur is None or (cur["kind"] == "not_fallen_by" and day > cur["day"]):
-            rows[lid] = {"kind": "not_fallen_by", "day": day}
+            rows[lid] = {"kind": "not_fallen_by", "day": day, "measure": measure}
     out = []
     for lid, v in rows.items():
         name = names[np.flatnonzero(ids == lid)[0]]
@@ -100,6 +102,7 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
                 "location_id": lid,
                 "name": name,
                 "observed": v["kind"],
+                "measure": v["measure"],
                 "observed_day": d,
                 "observed_date": (start + dt.timedelta(days=d)).isoformat(),
                 "y": y,
@@ -109,7 +112,17 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
         )
     return pd.DataFrame(
         out,
-        columns=["location_id", "name", "observed", "observed_day", "observed_date", "y", "c", "complete"],
+        columns=[
+            "location_id",
+            "name",
+            "observed",
+            "measure",
+            "observed_day",
+            "observed_date",
+            "y",
+            "c",
+            "complete",
+        ],
     )
 
 
@@ -119,8 +132,10 @@ def score_forecast(
     out_dir: str | Path | None = None,
     brier_dates: list[str | dt.date] | None = None,
     plot: bool = True,
+    reference_window: int = 30,
+    distances: dict[str, float] | None = None,
 ) -> ScoreResult:
-    """Score a forecast against an observed table.
+    """Score a forecast against an observed table, beside standard reference forecasts.
 
     Parameters
     ----------
@@ -130,11 +145,20 @@ def score_forecast(
         An observation table (any file in the documented format).
     out_dir : str or Path, optional
         Where to write ``scores_by_city.csv``, ``brier_by_date.csv``, ``scores_counts.csv``,
-        ``scores.yaml`` and ``forecast_vs_observed.png`` (nothing is written when None).
+        ``references.csv``, ``scores.yaml`` and ``forecast_vs_observed.png`` (nothing is written
+        when None).
     brier_dates : list of str or date, optional
-        Dates D of "fallen by D"; default weekly from the cut-off + 7 days, and the horizon.
+        Dates D of "lost by D"; default weekly from the cut-off + 7 days, and the horizon.
     plot : bool, default True
+    reference_window : int, default 30
+        Days over which the distance-order reference spreads the remaining capitals
+        (:func:`sim.evaluation.reference.reference_forecasts`).
+    distances : dict, optional
+        Road travel days from the national capital per capital, for the distance-order
+        reference (default: from the forecast's scenario).
     """
+    from sim.evaluation.reference import reference_forecasts
+
     fc = forecast if isinstance(forecast, Forecast) else read_forecast(forecast)
     obs = observed if isinstance(observed, Observations) else read_observations(observed)
     start = dt.date.fromisoformat(fc.meta["start"])
@@ -148,44 +172,121 @@ def score_forecast(
             0,
             "at least one fell / not_fallen_by row for a capital of the forecast",
         )
-    fd = fc.fall_dates
-    samples = {
-        lid: g["fell_day"].astype("float64").to_numpy() for lid, g in fd.groupby("location_id", sort=False)
+    if brier_dates is None:
+        days = [*range(cut + 7, H, 7), H]
+    else:
+        days = [(dt.date.fromisoformat(str(d)) - start).days for d in brier_dates]
+    by_city, bl, metrics = score_samples(forecast_samples(fc), truth, H, cut, days)
+    brier_by_date = (
+        bl.groupby("day")
+        .agg(n=("brier", "size"), brier=("brier", "mean"), mean_p=("p", "mean"), observed_share=("o", "mean"))
+        .reset_index()
+    )
+    brier_by_date["date"] = [(start + dt.timedelta(days=int(d))).isoformat() for d in brier_by_date["day"]]
+
+    # Reference forecasts from what was known at the cut-off, scored alike.
+    refs = reference_forecasts(fc, truth, window=reference_window, distances=distances)
+    ref_rows = [{"forecast": "model", **metrics}]
+    for name, samp in refs.items():
+        _, _, m = score_samples(samp, truth, H, cut, days)
+        ref_rows.append({"forecast": name, **m})
+    references = pd.DataFrame(ref_rows)
+    for name in refs:
+        r = references[references["forecast"] == name].iloc[0]
+        references.loc[references["forecast"] == "model", f"crps_skill_vs_{name}"] = _skill(
+            metrics["crps_days_mean"], r["crps_days_mean"]
+        )
+        references.loc[references["forecast"] == "model", f"brier_skill_vs_{name}"] = _skill(
+            metrics["brier_mean"], r["brier_mean"]
+        )
+
+    # Counts of capitals held / fallen.
+    counts = _score_counts(obs, fc, start)
+    summary: dict[str, Any] = {
+        "forecast": str(fc.out_dir) if fc.out_dir else None,
+        "observed": obs.path,
+        "observed_sha256": obs.sha256,
+        "cutoff_date": fc.meta["cutoff_date"],
+        "horizon_date": fc.meta["horizon_date"],
+        "n_capitals_observed": len(by_city),
+        **metrics,
+        "counts_crps_mean": _mean(counts["crps"]) if len(counts) else None,
+        "references": {
+            row["forecast"]: {k: _clean(v) for k, v in row.items() if k != "forecast"}
+            for row in references.to_dict("records")
+            if row["forecast"] != "model"
+        },
+        "skill": {
+            k: _clean(v)
+            for k, v in references[references["forecast"] == "model"].iloc[0].items()
+            if k.endswith(tuple(f"_vs_{n}" for n in refs))
+        },
     }
+    summary = {k: _clean(v) for k, v in summary.items()}
+    res = ScoreResult(by_city, brier_by_date, counts, summary, references=references)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        _put(out / "scores_by_city.csv", by_city.to_csv(index=False))
+        _put(out / "brier_by_date.csv", brier_by_date.to_csv(index=False))
+        _put(out / "scores_counts.csv", counts.to_csv(index=False))
+        _put(out / "references.csv", references.to_csv(index=False))
+        _put(out / "scores.yaml", yaml.safe_dump(summary, sort_keys=False))
+        if plot:
+            score_plot(res, fc, out / "forecast_vs_observed.png")
+        res.out_dir = out
+    return res
+
+
+def forecast_samples(fc: Forecast) -> dict[str, dict[str, np.ndarray]]:
+    """Per measure (``lost``, ``fell``) and capital: the forecast's sample of days (NaN: not
+    within the horizon)."""
+    fd = fc.fall_dates
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for measure, col in (("lost", "lost_day"), ("fell", "fell_day")):
+        if col not in fd:
+            col = "fell_day"  # forecasts written before the city-lost day existed
+        out[measure] = {
+            lid: g[col].astype("float64").to_numpy() for lid, g in fd.groupby("location_id", sort=False)
+        }
+    return out
+
+
+def score_samples(
+    samples: dict[str, dict[str, np.ndarray]], truth: pd.DataFrame, H: int, cut: int, days: list[int]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """CRPS, Brier, rank correlation and coverage of one forecast (samples per capital).
+
+    Capitals observed lost on or before the cut-off were known when the forecast was made: they
+    are listed (``known_at_cutoff``) and left out of the summary scores, which are out of sample.
+    """
     rows = []
     for r in truth.itertuples(index=False):
-        x = samples[r.location_id]
+        x = samples[r.measure][r.location_id]
         xc = np.where(np.isnan(x), H + 1, x)  # "not within the horizon" = H + 1
-        lo50, hi50 = quantile(xc, 0.25), quantile(xc, 0.75)
-        lo90, hi90 = quantile(xc, 0.05), quantile(xc, 0.95)
         rows.append(
             {
                 "location_id": r.location_id,
                 "name": r.name,
                 "observed": r.observed,
+                "measure": r.measure,
                 "observed_day": r.observed_day,
                 "observed_date": r.observed_date,
                 "known_at_cutoff": bool(r.observed == "fell" and r.observed_day <= cut),
                 "complete": bool(r.complete),
                 "crps_days": float(crps_censored(x, r.y, r.c)),
-                "p_fallen_by_horizon": float(prob_by(x, H)),
+                "p_lost_by_horizon": float(prob_by(x, H)),
                 "median_day": float(quantile(xc, 0.5)),
-                "q05_day": float(lo90),
-                "q25_day": float(lo50),
-                "q75_day": float(hi50),
-                "q95_day": float(hi90),
+                "q05_day": float(quantile(xc, 0.05)),
+                "q25_day": float(quantile(xc, 0.25)),
+                "q75_day": float(quantile(xc, 0.75)),
+                "q95_day": float(quantile(xc, 0.95)),
                 "covered50": bool(covered(xc, r.y, 0.5)) if r.complete else pd.NA,
                 "covered90": bool(covered(xc, r.y, 0.9)) if r.complete else pd.NA,
             }
         )
     by_city = pd.DataFrame(rows)
     oos = by_city[~by_city["known_at_cutoff"]] if len(by_city) else by_city
-
-    # Brier of "fallen by D".
-    if brier_dates is None:
-        days = [*range(cut + 7, H, 7), H]
-    else:
-        days = [(dt.date.fromisoformat(str(d)) - start).days for d in brier_dates]
     brow = []
     for D in days:
         for r in truth.itertuples(index=False):
@@ -197,27 +298,11 @@ def score_forecast(
                 o = 0.0
             else:
                 continue  # outcome unknown
-            p = float(prob_by(samples[r.location_id], D))
+            p = float(prob_by(samples[r.measure][r.location_id], D))
             brow.append({"day": D, "location_id": r.location_id, "p": p, "o": o, "brier": float(brier(p, o))})
     bl = pd.DataFrame(brow, columns=["day", "location_id", "p", "o", "brier"])
-    brier_by_date = (
-        bl.groupby("day")
-        .agg(n=("brier", "size"), brier=("brier", "mean"), mean_p=("p", "mean"), observed_share=("o", "mean"))
-        .reset_index()
-    )
-    brier_by_date["date"] = [(start + dt.timedelta(days=int(d))).isoformat() for d in brier_by_date["day"]]
-
-    # Counts of capitals held / fallen.
-    counts = _score_counts(obs, fc, start)
-
     comp = oos[oos["complete"]] if len(oos) else oos
-    summary: dict[str, Any] = {
-        "forecast": str(fc.out_dir) if fc.out_dir else None,
-        "observed": obs.path,
-        "observed_sha256": obs.sha256,
-        "cutoff_date": fc.meta["cutoff_date"],
-        "horizon_date": fc.meta["horizon_date"],
-        "n_capitals_observed": len(by_city),
+    metrics = {
         "n_out_of_sample": len(oos),
         "n_complete": len(comp),
         "crps_days_mean": _mean(oos["crps_days"]) if len(oos) else None,
@@ -225,21 +310,23 @@ def score_forecast(
         "spearman_fall_order": (spearman(comp["median_day"], _y(comp, H)) if len(comp) >= 2 else None),
         "coverage50": _mean(comp["covered50"].astype(float)) if len(comp) else None,
         "coverage90": _mean(comp["covered90"].astype(float)) if len(comp) else None,
-        "counts_crps_mean": _mean(counts["crps"]) if len(counts) else None,
     }
-    summary = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in summary.items()}
-    res = ScoreResult(by_city, brier_by_date, counts, summary)
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        _put(out / "scores_by_city.csv", by_city.to_csv(index=False))
-        _put(out / "brier_by_date.csv", brier_by_date.to_csv(index=False))
-        _put(out / "scores_counts.csv", counts.to_csv(index=False))
-        _put(out / "scores.yaml", yaml.safe_dump(summary, sort_keys=False))
-        if plot:
-            score_plot(res, fc, out / "forecast_vs_observed.png")
-        res.out_dir = out
-    return res
+    return by_city, bl, {k: _clean(v) for k, v in metrics.items()}
+
+
+def _skill(model: Any, ref: Any) -> float | None:
+    """1 - score / reference score (positive: the model beats the reference)."""
+    if model is None or ref is None or not np.isfinite(ref) or ref <= 0:
+        return None
+    return float(1.0 - model / ref)
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float | np.floating) and not np.isfinite(v):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def _y(df: pd.DataFrame, H: int) -> np.ndarray:

@@ -1,32 +1,34 @@
-"""Probabilistic forecasts from a cut-off date: an ensemble, written as distributions.
+"""Probabilistic forecasts from a cut-off date, conditioned on what was observed up to it.
 
-The model has no state assimilation, so a forecast "from the cut-off" is the ensemble run from
-the scenario start (with fitted or any parameters) and read after the cut-off. Optionally the
-ensemble is *conditioned* on what was observed up to the cut-off by keeping only the share
-``keep`` of replicates closest to the observations (smallest
-:func:`sim.inference.loss.per_replicate_loss`, a rejection step as in ABC); ``keep=1`` (the
-default) keeps them all. The choice is recorded in ``forecast.yaml``.
+:func:`make_forecast` draws particles (parameters from the scenario's posterior, each with its
+own seed), assimilates every observation up to the cut-off with the particle filter of
+:mod:`sim.inference.assimilate` (weights from the observation likelihood, hard facts imposed,
+resampling with fresh random streams), and runs the particles on to the horizon. With
+``assimilate=False`` it is the unconditioned ensemble from the scenario start (the reference a
+forecast should beat).
 
 Files written into ``out_dir``:
 
-* ``fall_dates.parquet``: ``location_id, name, replicate, seed, fell_day, fell_date`` for every
-  capital and kept replicate (``fell_day`` is <NA> when it did not fall within the horizon).
-* ``fall_summary.csv``: per capital ``p_fallen`` (by the horizon), ``p_fallen_by_cutoff``, and
-  the quantiles ``q05 .. q95`` of the fall day (empirical, <NA> when the quantile lies beyond
-  the horizon, i.e. "not within the horizon") with their dates.
-* ``capitals_held.parquet``: per day ``day, date, after_cutoff, mean, q05, q25, q50, q75, q95``
-  of capitals held; ``capitals_held_samples.parquet``: ``replicate, day, capitals_held``.
-* ``forecast.yaml``: scenario, overrides, seeds, replicates kept, start, cut-off, horizon.
-* ``forecast.png``: the fan of capitals held and the fall-date intervals.
+* ``fall_dates.parquet``: ``location_id, name, replicate, seed, lost_day, lost_date, fell_day,
+  fell_date, lost_mode`` for every capital and particle (``lost_day``: the city lost - its
+  garrison gone or withdrawn to the airport; ``fell_day``: the last holdout ended; <NA> when not
+  within the horizon).
+* ``fall_summary.csv``: per capital ``p_lost`` (by the horizon), ``p_lost_by_cutoff`` and the
+  quantiles ``q05 .. q95`` of the city-lost day with their dates (<NA> beyond the horizon).
+* ``capitals_held.parquet``: per day ``day, date, after_cutoff, mean, q05, q25, q50, q75, q95`` of
+  capitals held; ``capitals_held_samples.parquet``: ``replicate, day, capitals_held``.
+* ``assimilation.csv``: per observation date the effective sample size, whether the particles
+  were resampled and how many needed a nudge (empty without assimilation).
+* ``forecast.yaml``: scenario, overrides, seeds, particles, start, cut-off, horizon, data
+  fingerprints; ``config.yaml``; ``forecast.png``: the fan of capitals held and the intervals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.engine import run
 from sim.evaluation.scores import quantile
-from sim.inference.loss import per_replicate_loss, prepare
 from sim.inference.observations import Observations, check_data_rule, read_observations, resolve_path
 from sim.results import save_figure
 from sim.scenario import ScenarioError, load_scenario, scenarios_dir
@@ -53,6 +53,7 @@ class Forecast:
     fall_summary: pd.DataFrame
     capitals_held: pd.DataFrame
     capitals_held_samples: pd.DataFrame
+    assimilation: pd.DataFrame = field(default_factory=pd.DataFrame)
     out_dir: Path | None = None
 
 
@@ -71,43 +72,59 @@ def make_forecast(
     *,
     overrides: Sequence[str] = (),
     seed: int = 0,
-    replicates: int = 200,
+    replicates: int = 1000,
     cutoff: str | dt.date | None = None,
     observations: str | Path | Observations | None = None,
-    keep: float = 1.0,
+    assimilate: bool = True,
+    resample: float = 0.5,
+    params: Any = None,
     out_dir: str | Path | None = None,
+    parallel: bool | int = True,
+    backend: str = "numba",
     log: Callable[[str], None] | None = print,
 ) -> Forecast:
-    """Run an ensemble and write its forecast after the cut-off.
+    """Assimilate the observations up to the cut-off, then run the particles to the horizon.
 
     Parameters
     ----------
     scenario : str
         Scenario name.
     overrides : sequence of str
-        Hydra overrides, e.g. ``["+fit=NAME"]``.
-    seed, replicates : int
-        Replicate r uses seed ``seed + r``.
+        Hydra overrides, e.g. ``["+fit=NAME"]`` or ``["posterior.draw=point"]``.
+    seed : int, default 0
+        Particle r starts with seed ``seed + r``.
+    replicates : int, default 1000
+        Particles.
     cutoff : str or date, optional
-        Last observed date; default the last date of ``observations`` (or of the scenario's
-        shipped table ``scenarios/observations/NAME.csv``).
+        Last observed date; default the last date of ``observations``.
     observations : str, Path or Observations, optional
-        Used for the default cut-off and for conditioning (``keep < 1``).
-    keep : float, default 1.0
-        Share of replicates kept, those closest to the observations up to the cut-off.
+        Default: the scenario's shipped table ``scenarios/observations/NAME.csv``.
+    assimilate : bool, default True
+        Condition on the observations up to the cut-off (False: the ensemble from the start).
+    resample : float, default 0.5
+        Resampling threshold of the particle filter (a share of the particles).
+    params : None, "point" or a table, optional
+        Particle parameters, as :func:`sim.run` (default: the scenario's posterior draws).
     out_dir : str or Path, optional
         Where to write the files (nothing is written when None).
+    parallel : bool or int, default True
+    backend : {"numba", "python"}, default "numba"
+        The kernels, or the agents' reference rules (slow; the forecasts are equal).
     log : callable, optional
         Progress lines go here.
     """
+    from sim.engine import Ensemble, replicate_draws
+    from sim.inference.assimilate import _key, systematic
+    from sim.inference.assimilate import assimilate as run_filter
+    from sim.inference.likelihood import prepare_plan
+    from sim.world import param_table
+
     say = log or (lambda _s: None)
-    if not 0.0 < keep <= 1.0:
-        raise ValueError(f"keep must be in (0, 1], not {keep}")
     overrides = list(overrides)
     scen = load_scenario(scenario, overrides)
-    obs: Observations | None = None
-    if observations is None and (cutoff is None or keep < 1.0):
+    if observations is None:
         observations = default_observations(scenario)
+    obs: Observations | None = None
     if observations is not None:
         obs = (
             observations
@@ -129,48 +146,76 @@ def make_forecast(
         raise ScenarioError(
             "forecast", "cutoff", cutoff_date.isoformat(), f"a date in {scen.start} .. {scen.date_of(H - 1)}"
         )
+    if replicates < 1:
+        raise ScenarioError("forecast", "replicates", replicates, "an integer >= 1")
     say(
-        f"forecast: {scenario} {' '.join(overrides)} - {replicates} replicates from seed {seed}, "
+        f"forecast: {scenario} {' '.join(overrides)} - {replicates} particles from seed {seed}, "
         f"cut-off {cutoff_date} (day {cutoff_day}), horizon {scen.date_of(H)} (day {H})"
     )
-    res = run(scen, seed=seed, replicates=replicates, record_locations=False, chunk=max(16, replicates // 10))
-    kept = np.arange(replicates)
-    if keep < 1.0:
+    report = pd.DataFrame()
+    if assimilate:
         if obs is None:
-            raise ScenarioError("forecast", "keep", keep, "an observation table to condition on")
-        prep = prepare(obs.until(cutoff_date), scen, cutoff_day)
-        losses = per_replicate_loss(res, scen, prep)
-        n_keep = max(1, math.ceil(keep * replicates))
-        kept = np.sort(np.argsort(losses, kind="stable")[:n_keep])
-        say(
-            f"forecast: kept {n_keep} of {replicates} replicates closest to {prep.n_used} "
-            f"observation(s) (loss {losses[kept].max():.4f} at most, median of all "
-            f"{np.median(losses):.4f})"
+            raise ScenarioError("forecast", "observations", "<none>", "an observation table to assimilate")
+        plan = prepare_plan(obs.until(cutoff_date), scen, cutoff_day)
+        a = run_filter(
+            scen,
+            plan,
+            replicates,
+            seed=seed,
+            params=params,
+            resample=resample,
+            parallel=parallel,
+            backend=backend,
         )
-    summ = res.summary[res.summary["replicate"].isin(kept)]
+        ens, report = a.ensemble, a.report
+        if not np.allclose(a.weights, 1.0 / replicates):  # equal weights from here on
+            parents = systematic(a.weights, np.random.default_rng(_key(seed, cutoff_day, 0)).random())
+            ens.resample(
+                parents, np.array([_key(seed, cutoff_day, r + 1) for r in range(replicates)], np.int64)
+            )
+        say(
+            f"forecast: assimilated {plan.n_terms} observation terms on {len(report)} dates: ESS "
+            f"{report['ess'].min():.0f}..{report['ess'].max():.0f} of {replicates}, "
+            f"{int(report['resampled'].sum())} resamplings, {a.nudged} nudges"
+        )
+    else:
+        seeds = np.arange(seed, seed + replicates, dtype=np.int64)
+        draws = replicate_draws(scen, seeds, params)
+        ens = Ensemble(scen, param_table(scen, replicates, draws), seeds, parallel=parallel, backend=backend)
+    ens.advance(H)
+    res = ens.result()
+    summ = res.summary
     fall = (
-        summ[["location_id", "name", "replicate", "seed", "fell_day", "fell_date"]]
+        summ[
+            [
+                "location_id",
+                "name",
+                "replicate",
+                "seed",
+                "lost_day",
+                "lost_date",
+                "fell_day",
+                "fell_date",
+                "lost_mode",
+            ]
+        ]
         .sort_values(["location_id", "replicate"])
         .reset_index(drop=True)
     )
     fall_summary = summarise_falls(fall, scen.start, H, cutoff_day)
-    sides = res.sides[res.sides["replicate"].isin(kept)]
-    samples = sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
+    samples = res.sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
     held = summarise_held(samples, scen.start, cutoff_day)
     meta = {
         "scenario": scenario,
         "overrides": overrides,
-        "fit": next((o.split("=", 1)[1] for o in overrides if o.startswith("+fit=")), None),
         "seed": int(seed),
         "replicates": int(replicates),
-        "replicates_kept": len(kept),
-        "keep": float(keep),
         "conditioning": (
-            "none"
-            if keep >= 1.0
-            else "rejection: the share `keep` of replicates with the smallest "
-            "per-replicate loss against the observations up to the cut-off"
+            "particle filter over the observations up to the cut-off (sim.inference.assimilate)"
+            if assimilate
+            else "none: the ensemble from the scenario start"
         ),
+        "resample": float(resample),
         "observations": (obs.path if obs is not None else None),
         "observations_sha256": (obs.sha256 if obs is not None else None),
         "start": scen.start.isoformat(),
@@ -182,7 +227,7 @@ def make_forecast(
         "fingerprint": scen.fingerprint,
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    fc = Forecast(meta, fall, fall_summary, held, samples)
+    fc = Forecast(meta, fall, fall_summary, held, samples, report)
     if out_dir is not None:
         fc.out_dir = write_forecast(fc, Path(out_dir), config_yaml=res.config_yaml)
         say(f"forecast: wrote {fc.out_dir}")
@@ -190,16 +235,17 @@ def make_forecast(
 
 
 def summarise_falls(fall: pd.DataFrame, start: dt.date, horizon: int, cutoff_day: int) -> pd.DataFrame:
-    """Per capital: probability of falling by the horizon / cut-off, and fall-day quantiles."""
+    """Per capital: probability of being lost by the horizon / cut-off, and lost-day quantiles."""
+    col = "lost_day" if "lost_day" in fall else "fell_day"
     rows = []
     for (lid, name), g in fall.groupby(["location_id", "name"], sort=False):
-        d = g["fell_day"].astype("float64").to_numpy()
+        d = g[col].astype("float64").to_numpy()
         x = np.where(np.isnan(d), horizon + 1, d)  # "not within the horizon" = horizon + 1
         row: dict[str, Any] = {
             "location_id": lid,
             "name": name,
-            "p_fallen": float(np.mean(~np.isnan(d))),
-            "p_fallen_by_cutoff": float(np.mean(x <= cutoff_day)),
+            "p_lost": float(np.mean(~np.isnan(d))),
+            "p_lost_by_cutoff": float(np.mean(x <= cutoff_day)),
         }
         for q in QUANTILES:
             v = float(quantile(x, q))
@@ -213,7 +259,7 @@ def summarise_falls(fall: pd.DataFrame, start: dt.date, horizon: int, cutoff_day
             pd.to_datetime(start) + pd.to_timedelta(out[c].astype("float64"), unit="D")
         ).dt.strftime("%Y-%m-%d")
     return out.sort_values(
-        ["q50_day", "p_fallen", "name"], ascending=[True, False, True], na_position="last"
+        ["q50_day", "p_lost", "name"], ascending=[True, False, True], na_position="last"
     ).reset_index(drop=True)
 
 
@@ -248,6 +294,7 @@ def write_forecast(fc: Forecast, out: Path, config_yaml: str = "") -> Path:
     put("fall_summary.csv", lambda p: fc.fall_summary.to_csv(p, index=False))
     put("capitals_held.parquet", lambda p: fc.capitals_held.to_parquet(p, index=False))
     put("capitals_held_samples.parquet", lambda p: fc.capitals_held_samples.to_parquet(p, index=False))
+    put("assimilation.csv", lambda p: fc.assimilation.to_csv(p, index=False))
     if config_yaml:
         put("config.yaml", lambda p: p.write_text(config_yaml, encoding="utf-8"))
     put("forecast.yaml", lambda p: p.write_text(yaml.safe_dump(fc.meta, sort_keys=False), encoding="utf-8"))
@@ -269,7 +316,9 @@ def read_forecast(path: str | Path) -> Forecast:
     samples_file = p / "capitals_held_samples.parquet"
     samples = pd.read_parquet(samples_file) if samples_file.is_file() else pd.DataFrame()
     summ = pd.read_csv(p / "fall_summary.csv") if (p / "fall_summary.csv").is_file() else pd.DataFrame()
-    return Forecast(meta, fall, summ, held, samples, p)
+    asm = p / "assimilation.csv"
+    report = pd.read_csv(asm) if asm.is_file() and asm.stat().st_size > 1 else pd.DataFrame()
+    return Forecast(meta, fall, summ, held, samples, report, p)
 
 
 def forecast_plot(fc: Forecast, path: Path) -> Path:
@@ -304,10 +353,10 @@ def forecast_plot(fc: Forecast, path: Path) -> Path:
     a2.axvline(H + 1, color="0.6", lw=1)
     a2.set_yticks(y, s["name"].astype(str), fontsize=7)
     a2.invert_yaxis()
-    a2.set_xlabel(f"fall day ({H + 1} = not within the horizon)")
+    a2.set_xlabel(f"day the city is lost ({H + 1} = not within the horizon)")
     fig.suptitle(
         f"{fc.meta['scenario']}: forecast from the cut-off {fc.meta['cutoff_date']} "
-        f"({fc.meta['replicates_kept']} replicates)"
+        f"({fc.meta.get('replicates', len(fc.fall_dates['replicate'].unique()))} particles, {'assimilated' if len(fc.assimilation) else 'not assimilated'})"
     )
     fig.tight_layout()
     return save_figure(fig, path)

@@ -1,20 +1,31 @@
 """Observation tables: dated facts to fit the model to, or to score a forecast against.
 
 An observation table is a CSV file with one fact per row and these columns (see
-``docs/calibration_howto.md``):
+``docs/calibration_howto.md``); only ``date``, ``kind`` and ``source`` are required:
 
 ========== ==================================================================================
 column     meaning
 ========== ==================================================================================
 date       ISO date ``YYYY-MM-DD`` of the fact (the state at the end of that day)
-kind       ``count`` (a number on a date), ``fell`` (a location fell on that date) or
-           ``not_fallen_by`` (a location had not fallen by the end of that date)
+kind       ``count`` (a number on a date), ``fell`` (a location was lost on that date) or
+           ``not_fallen_by`` (a location had not been lost by the end of that date)
 quantity   for ``count``: one of :data:`QUANTITIES`; for events: free text (e.g. ``capital``)
 location   for events: a ``location_id`` or a location name of the scenario; empty for counts
+province   for district counts: restrict the count to one province (empty: the whole country)
 value      for ``count``: the observed number; empty for events
 of_total   for ``count``: the total the observed number is out of (e.g. 421 district centres in
            the source's list); empty means the model's own total (compare as is)
-weight     weight of the row in the calibration loss (empty = 1; 0 = kept for the record only)
+bound      for ``count``: empty (the value itself), ``lower`` (at least the value: e.g. a count
+           compiled from incomplete reports) or ``upper`` (at most the value)
+measure    for events: ``lost`` (default: the city is lost, its garrison gone or withdrawn to an
+           airport) or ``fell`` (the last holdout ended)
+mode       for events: empty, ``without_fight`` (handed over or surrendered), ``after_fight``
+           (taken by assault or after a holdout) or ``airport`` (the garrison withdrew to the
+           airport)
+sd         observation error: a fraction of the total for counts (default 0.03 for the whole
+           country, 0.10 for a province), days for events (default 1)
+weight     weight of the row in calibration and assimilation (empty = 1; 0 = kept for the
+           record only)
 source     where the fact comes from (required)
 note       free text (optional)
 ========== ==================================================================================
@@ -41,7 +52,27 @@ import pandas as pd
 from sim.outputs import RunResult
 from sim.scenario import Scenario, ScenarioError, scenarios_dir
 
-COLUMNS = ("date", "kind", "quantity", "location", "value", "of_total", "weight", "source", "note")
+COLUMNS = (
+    "date",
+    "kind",
+    "quantity",
+    "location",
+    "province",
+    "value",
+    "of_total",
+    "bound",
+    "measure",
+    "mode",
+    "sd",
+    "weight",
+    "source",
+    "note",
+)
+BOUNDS = ("", "lower", "upper")
+MEASURES = ("lost", "fell")
+MODES = ("", "without_fight", "after_fight", "airport")
+#: Default observation errors (``sd``): counts as a fraction of their total, events in days.
+DEFAULT_SD = {"count": 0.03, "count_province": 0.10, "event": 1.0}
 KINDS = ("count", "fell", "not_fallen_by")
 EVENT_KINDS = ("fell", "not_fallen_by")
 
@@ -54,7 +85,11 @@ QUANTITIES: dict[str, str] = {
     "districts_held": "non-capital locations not held by the insurgents (of all non-capitals)",
     "districts_insurgent_held": "non-capital locations held by the insurgents (of all non-capitals)",
     "locations_contested": "locations contested or reduced to an airport holdout (of all locations)",
+    "districts_lost_since_start": "non-capital locations insurgent-held that were not at the start "
+    "(of all non-capitals)",
 }
+#: Count quantities that may be restricted to a province (``province`` column).
+PROVINCE_QUANTITIES = ("districts_held", "districts_insurgent_held", "districts_lost_since_start")
 
 #: Last date a scenario may be fitted to or conditioned on (the project's data rule).
 LAST_OBSERVATION_DATE: dict[str, dt.date] = {"afghanistan_2021": dt.date(2021, 8, 7)}
@@ -134,9 +169,9 @@ def from_frame(df: pd.DataFrame, path: str = "<table>", sha256: str = "") -> Obs
         if c not in df.columns:
             df[c] = ""
     df = df[list(COLUMNS)].astype(object).fillna("")
-    for c in ("kind", "quantity", "location", "source", "note"):
+    for c in ("kind", "quantity", "location", "province", "bound", "measure", "mode", "source", "note"):
         df[c] = df[c].astype(str).str.strip()
-    dates, values, totals, weights = [], [], [], []
+    dates, values, totals, weights, sds = [], [], [], [], []
     for i, row in enumerate(df.itertuples(index=False)):
         line = i + 2
         try:
@@ -147,7 +182,15 @@ def from_frame(df: pd.DataFrame, path: str = "<table>", sha256: str = "") -> Obs
             raise _err(path, line, "kind", row.kind, f"one of {', '.join(KINDS)}")
         if not row.source:
             raise _err(path, line, "source", row.source, "a non-empty citation of the fact")
-        v, tot, w = _num(row.value), _num(row.of_total), _num(row.weight)
+        v, tot, w, sd = _num(row.value), _num(row.of_total), _num(row.weight), _num(row.sd)
+        if row.bound not in BOUNDS:
+            raise _err(path, line, "bound", row.bound, "empty, lower or upper")
+        if row.measure not in ("", *MEASURES):
+            raise _err(path, line, "measure", row.measure, "empty (lost), lost or fell")
+        if row.mode not in MODES:
+            raise _err(path, line, "mode", row.mode, "empty, without_fight, after_fight or airport")
+        if sd is not None and not (np.isfinite(sd) and sd > 0):
+            raise _err(path, line, "sd", row.sd, "empty (the default) or a number > 0")
         if row.kind == "count":
             if row.quantity not in QUANTITIES:
                 raise _err(
@@ -157,6 +200,22 @@ def from_frame(df: pd.DataFrame, path: str = "<table>", sha256: str = "") -> Obs
                 raise _err(path, line, "value", row.value, "a number >= 0 for a count")
             if tot is not None and not (np.isfinite(tot) and tot > 0 and v <= tot):
                 raise _err(path, line, "of_total", row.of_total, "empty, or a number > 0 and >= value")
+            if row.province and row.quantity not in PROVINCE_QUANTITIES:
+                raise _err(
+                    path,
+                    line,
+                    "province",
+                    row.province,
+                    f"empty for {row.quantity!r} (a province only for {', '.join(PROVINCE_QUANTITIES)})",
+                )
+            if row.measure or row.mode:
+                raise _err(
+                    path,
+                    line,
+                    "measure" if row.measure else "mode",
+                    row.measure or row.mode,
+                    "empty for a count",
+                )
         else:
             if not row.location:
                 raise _err(
@@ -164,15 +223,31 @@ def from_frame(df: pd.DataFrame, path: str = "<table>", sha256: str = "") -> Obs
                 )
             if v is not None:
                 raise _err(path, line, "value", row.value, f"empty for a {row.kind!r} event")
+            if row.bound or row.province:
+                raise _err(
+                    path,
+                    line,
+                    "bound" if row.bound else "province",
+                    row.bound or row.province,
+                    f"empty for a {row.kind!r} event",
+                )
+            if row.kind == "not_fallen_by" and row.mode:
+                raise _err(path, line, "mode", row.mode, "empty for a 'not_fallen_by' event")
         if w is not None and not (np.isfinite(w) and w >= 0):
             raise _err(path, line, "weight", row.weight, "empty (1) or a number >= 0")
         values.append(np.nan if v is None else v)
         totals.append(np.nan if tot is None else tot)
         weights.append(1.0 if w is None else w)
+        if sd is None:
+            key = "event" if row.kind != "count" else ("count_province" if row.province else "count")
+            sd = DEFAULT_SD[key]
+        sds.append(sd)
     df["date"] = dates
     df["value"] = np.asarray(values, dtype=np.float64)
     df["of_total"] = np.asarray(totals, dtype=np.float64)
     df["weight"] = np.asarray(weights, dtype=np.float64)
+    df["sd"] = np.asarray(sds, dtype=np.float64)
+    df.loc[(df["kind"] != "count") & (df["measure"] == ""), "measure"] = "lost"
     if not sha256:
         sha256 = hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()
     return Observations(df.reset_index(drop=True), path, sha256)

@@ -17,6 +17,10 @@ SURRENDER = 2  # broken garrison gave up with insurgents at the gate
 NEGOTIATED = 3  # handed over with no fight at the location (elders' deal, empty post)
 HOLDOUT_LOST = 4  # the airport holdout fell
 FALL_MODES = ("none", "assault", "surrender", "negotiated", "holdout_lost")
+# How a city was first lost (int8 ``lost_mode``): a fall mode, or its garrison's retreat to the
+# airport (the city lost, the airport still held)
+LOST_AIRPORT = 5
+LOST_MODES = ("none", "assault", "surrender", "negotiated", "holdout_lost", "airport")
 
 # Militia state (int8)
 MIL_NONE = -1
@@ -57,6 +61,9 @@ LOG_RETREATED_TO_AIRPORT = 8
 LOG_RETAKEN = 9
 LOG_COUNTRYSIDE_ABANDONED = 10
 LOG_LEADER_RETURNED = 11
+LOG_HANDOVER_AGREED = 12
+LOG_GOVERNMENT_COLLAPSED = 13
+LOG_NUDGED = 14  # assimilation brought the location to an observation (sim.inference.assimilate)
 LOG_LABELS = (
     "district_fell",
     "capital_fell",
@@ -70,6 +77,9 @@ LOG_LABELS = (
     "retaken",
     "countryside_abandoned",
     "leader_returned",
+    "handover_agreed",
+    "government_collapsed",
+    "assimilation_nudge",
 )
 
 # Kinds of random draw (the `kind` key of the counter-based stream)
@@ -81,6 +91,22 @@ DRAW_LOSS_INS2 = 5
 DRAW_BREAK = 6
 DRAW_BREAK_MODE = 7
 DRAW_MILITIA = 8
+DRAW_NEGOTIATE = 9
+DRAW_COLLAPSE = 10
+
+# How a garrison broke today (int8 ``broke``)
+BROKE_NONE = 0
+BROKE_SURRENDERED = 1
+BROKE_DESERTED = 2
+BROKE_RETREATED = 3
+BROKE_HANDED_OVER = 4  # a negotiated handover (sim.kernels.negotiation)
+
+# Rows of the support schedules ``Static.sched`` (each in [0, 1], one value per day)
+SCHED_AIR = 0  # foreign air strikes in support: combat multiplier, targeting
+SCHED_LOGISTICS = 1  # foreign troops and contractors: logistics, pay, morale, militias
+SCHED_MAINTENANCE = 2  # contractor maintenance of the air fleet: airlift capacity
+N_SCHED = 3
+SCHED_LABELS = ("air", "logistics", "maintenance")
 
 # Per-replicate accounting counters (columns of `acc`)
 ACC_GOV_CASUALTIES = 0

@@ -5,7 +5,7 @@ fighters (garrison + active militia) and I insurgents at a location,
 
     dX/dt = -a I,   dI/dt = -b X,
     a = beta_ins * c_I,   c_I = (sum_u S_u q_u h(m_u) + pool q_0 h(0.7)) / I * (1 + terrain r_i)
-    b = beta_gov * c_X,   c_X = (G q h(m) + M q_M h(l)) / X * (1 + air sigma(t)) (1 + f_i)
+    b = beta_gov * c_X,   c_X = (G q h(m) + M q_M h(l)) / X * (1 + air_support air(t)) (1 + f_i)
 
 where h(m) = 0.25 + 0.75 m. Over one day with constant coefficients the system has the exact
 solution (k = sqrt(a b), t = 1 day)
@@ -93,7 +93,7 @@ def presence(st, S, P, r: int) -> None:
 
 def combat(st, S, P, seed: int, r: int, t: int) -> None:
     """Fight at every location where both sides are present; write losses into the state."""
-    sigma = S.support[t]
+    air = S.sched[C.SCHED_AIR, t]
     gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
     holdout, tgt = st.holdout[r], st.tgt_count[r]
     for i in range(S.n_loc):
@@ -104,7 +104,7 @@ def combat(st, S, P, seed: int, r: int, t: int) -> None:
         ins = st.ins[r, i]
         if st.ctrl[r, i] == C.INSURGENT or x <= 0.0 or ins <= 0.0:
             continue
-        c_x = x_eff / x * multiplier(holdout, S.fort, P.fort_airport, P.air_support, sigma, i)
+        c_x = x_eff / x * multiplier(holdout, S.is_capital, P, air, i)
         c_i = st.ins_eff[r, i] / ins * (1.0 + P.terrain * S.ruggedness[i])
         x1, i1 = lanchester_day(x, ins, P.beta_ins * c_i, P.beta_gov * c_x, 1.0)
         lx = noisy_loss(x - x1, x, P.noise, normal(seed, t, C.DRAW_LOSS_GOV, i))

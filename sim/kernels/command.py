@@ -4,8 +4,9 @@ A garrison whose threat ratio ``threat_i / X_i`` exceeds ``request_threshold`` f
 for ``request_size`` people (capitals only by default, and no district once the countryside is
 abandoned). Each day: reinforcements whose flight lands today join their garrison (or return to
 the reserve if the location has fallen); then the reserve is flown out under the airlift
-capacity A(t) = airlift (floor + (1 - floor) sigma(t)) - the withdrawal takes contractor
-maintenance with it - to open requests in the order of the policy:
+capacity A(t) = airlift (floor + (1 - floor) maintenance(t)) - the withdrawal takes
+contractor maintenance of the air fleet with it (the ``maintenance`` schedule) - to open requests
+in the order of the policy:
 
 * first_come: earliest request first (ties by location id);
 * by_value: highest strategic value first (then earliest, then id);
@@ -57,7 +58,7 @@ def command(st, S, P, r: int, t: int) -> None:
     # dispatch
     if st.policy[r] == C.POLICY_NONE:
         return
-    cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * S.support[t])
+    cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * S.sched[C.SCHED_MAINTENANCE, t])
     land = (t + P.delay) % slots
     policy, req_day = st.policy[r], st.req_day[r]
     while cap > 0.0 and st.reserve[r] > 0.0:

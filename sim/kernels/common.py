@@ -36,9 +36,10 @@ def log_event(st, r: int, day: int, kind: int, loc: int, value: float) -> None:
         st.log_lost[r] += 1
 
 
-# Helpers called in per-location loops take 1-D arrays and scalars, never the State/Static
-# tuples: numba reference-counts every array of a tuple argument on each call, which made the
-# per-location loops two orders of magnitude slower.
+# Helpers called in per-location loops take 1-D arrays, scalars and the parameter record, never
+# the State/Static tuples: numba reference-counts every array of a tuple argument on each call,
+# which made the per-location loops two orders of magnitude slower. (The parameter record holds
+# no arrays, so passing it costs a pointer.)
 
 
 @njit(cache=True, inline="always")
@@ -55,11 +56,16 @@ def defence(gov, gq, gm, mil, loy, mstate, mil_quality: float, i: int) -> tuple[
 
 
 @njit(cache=True, inline="always")
-def multiplier(holdout, fort, fort_airport: float, air_support: float, sigma: float, i: int) -> float:
-    """(1 + air * sigma) (1 + f_i): air support and fortification (airport holdouts get
-    ``fort_airport`` instead of the location's own fortification)."""
-    f = fort_airport if holdout[i] == 1 else fort[i]
-    return (1.0 + air_support * sigma) * (1.0 + f)
+def multiplier(holdout, is_capital, P, air: float, i: int) -> float:
+    """(1 + air_support * air(t)) (1 + f_i): foreign air support and fortification, where f_i is
+    ``fort_airport`` for an airport holdout, else ``fort_capital`` or ``fort_district``."""
+    if holdout[i] == 1:
+        f = P.fort_airport
+    elif is_capital[i]:
+        f = P.fort_capital
+    else:
+        f = P.fort_district
+    return (1.0 + P.air_support * air) * (1.0 + f)
 
 
 @njit(cache=True, inline="always")

@@ -46,6 +46,8 @@ def update_control(st, S, P, r: int, t: int) -> None:
             if ins > 0.0 or st.broke[r, i] > 0:
                 if old == C.AIRPORT or st.holdout[r, i] == 1:
                     mode = C.HOLDOUT_LOST
+                elif st.broke[r, i] == C.BROKE_HANDED_OVER:
+                    mode = C.NEGOTIATED
                 elif st.broke[r, i] > 0 and ins > 0.0:
                     mode = C.SURRENDER
                 elif ins <= 0.0 or st.x_before[r, i] <= 0.0:
@@ -61,6 +63,12 @@ def update_control(st, S, P, r: int, t: int) -> None:
             st.ctrl[r, i] = C.CONTESTED
         else:
             st.ctrl[r, i] = C.GOVERNMENT
+    if S.revenue_on == 1:
+        lost = 0.0
+        for i in range(S.n_loc):
+            if S.revenue[i] > 0.0 and st.ctrl[r, i] == C.INSURGENT:
+                lost += S.revenue[i]
+        st.revenue_lost[r] = lost
 
 
 @njit(cache=True, inline="always")
@@ -68,6 +76,9 @@ def fall(st, S, P, r: int, t: int, i: int, mode: int) -> None:
     """Location i falls to the insurgents on day t with the given mode."""
     st.ctrl[r, i] = C.INSURGENT
     st.fell_day[r, i] = t
+    if st.lost_day[r, i] < 0:
+        st.lost_day[r, i] = t
+        st.lost_mode[r, i] = mode
     st.fall_mode[r, i] = mode
     st.holdout[r, i] = 0
     st.req[r, i] = 0.0
@@ -83,11 +94,12 @@ def fall(st, S, P, r: int, t: int, i: int, mode: int) -> None:
         if j < 0:
             break
         st.news[r, j] += P.news_district * math.exp(-S.cand_days[i, k] / P.news_lambda)
-    if S.has_prison[i] and S.prisoners[i] > 0.0:
-        st.pool[r, i] += S.prisoners[i]
-        st.ins[r, i] += S.prisoners[i]
-        st.acc[r, C.ACC_INS_PRISONERS] += S.prisoners[i]
-        log_event(st, r, t, C.LOG_PRISONERS_FREED, i, S.prisoners[i])
+    freed = P.prisoners_per_prison * S.prison_scale[i]
+    if S.has_prison[i] and freed > 0.0:
+        st.pool[r, i] += freed
+        st.ins[r, i] += freed
+        st.acc[r, C.ACC_INS_PRISONERS] += freed
+        log_event(st, r, t, C.LOG_PRISONERS_FREED, i, freed)
 
 
 update_control_nb = njit(cache=True)(update_control)

@@ -17,6 +17,7 @@ from sim.kernels import codes as C
 
 def growth(st, S, P, r: int) -> None:
     """Recruit, absorb pools into units, and hand out captured equipment (replicate r)."""
+    boost = 1.0 + P.g_revenue * st.revenue_lost[r] if S.revenue_on == 1 else 1.0
     for i in range(S.n_loc):
         if st.ctrl[r, i] != C.INSURGENT:
             continue
@@ -24,7 +25,7 @@ def growth(st, S, P, r: int) -> None:
         cap = P.saturation * base
         if cap <= 0.0:
             continue
-        rec = P.rho * base * max(0.0, 1.0 - st.pool[r, i] / cap)
+        rec = P.rho * boost * base * max(0.0, 1.0 - st.pool[r, i] / cap)
         st.pool[r, i] += rec
         st.acc[r, C.ACC_INS_RECRUITS] += rec
     for u in range(st.s.shape[1]):

@@ -82,7 +82,9 @@ def retreat_probability(P, stormed: bool) -> float:
 
 def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
     """Update threat, supply and morale of every garrison; break those below threshold."""
-    sigma = S.support[t]
+    air = S.sched[C.SCHED_AIR, t]
+    lam = S.sched[C.SCHED_LOGISTICS, t]
+    rev = P.b_revenue * st.revenue_lost[r] if S.revenue_on == 1 else 0.0
     gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
     holdout = st.holdout[r]
     # threat: insurgents present + half those at neighbouring locations
@@ -93,7 +95,7 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
         st.threat[r, i] = th
     for i in range(S.n_loc):
         st.news[r, i] *= P.news_decay
-        st.broke[r, i] = 0
+        st.broke[r, i] = C.BROKE_NONE
         if st.ctrl[r, i] == C.INSURGENT or st.gov[r, i] <= 0.0:
             continue
         # supply
@@ -102,7 +104,7 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
         else:
             st.supply[r, i] = min(st.supply[r, i] + 2.0, 60.0)
         _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
-        x_eff *= multiplier(holdout, S.fort, P.fort_airport, P.air_support, sigma, i)
+        x_eff *= multiplier(holdout, S.is_capital, P, air, i)
         ins_q = st.ins_eff[r, i] / st.ins[r, i] if st.ins[r, i] > 0.0 else P.ins_quality0
         t_eff = st.threat[r, i] * ins_q * (1.0 + P.terrain * S.ruggedness[i])
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
@@ -113,8 +115,9 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
             - P.b_losses * lost
             - P.b_isolated * st.iso[r, i]
             - P.b_news * (st.news[r, i] + st.news_g[r])
-            + P.b_support * sigma
+            + P.b_support * lam
             + P.b_supply * min(st.supply[r, i] / 30.0, 1.0)
+            - rev
         )
         st.gm[r, i] += P.m_alpha * (logistic(z) - st.gm[r, i])
         if st.threat[r, i] <= 0.0 or st.gm[r, i] >= P.break_threshold:
@@ -125,7 +128,7 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
             st.acc[r, C.ACC_GOV_CAPTURED] += g
             st.equip[r, i] += g
             st.gov[r, i] = 0.0
-            st.broke[r, i] = 1
+            st.broke[r, i] = C.BROKE_SURRENDERED
             continue
         u1 = uniform(seed, t, C.DRAW_BREAK, i)
         if S.has_airport[i] and u1 < retreat_probability(P, st.ins[r, i] > 0.0):
@@ -134,7 +137,10 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
             st.gov[r, i] = keep
             st.holdout[r, i] = 1
             st.gm[r, i] = P.holdout_morale
-            st.broke[r, i] = 3
+            st.broke[r, i] = C.BROKE_RETREATED
+            if st.lost_day[r, i] < 0:
+                st.lost_day[r, i] = t
+                st.lost_mode[r, i] = C.LOST_AIRPORT
             log_event(st, r, t, C.LOG_RETREATED_TO_AIRPORT, i, keep)
             continue
         u2 = uniform(seed, t, C.DRAW_BREAK_MODE, i)
@@ -142,17 +148,17 @@ def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
         if u2 < p_surr:
             st.acc[r, C.ACC_GOV_CAPTURED] += g
             st.equip[r, i] += g
-            st.broke[r, i] = 1
+            st.broke[r, i] = C.BROKE_SURRENDERED
         else:
             st.acc[r, C.ACC_GOV_DESERTERS] += g
             st.equip[r, i] += 0.5 * g  # deserters leave much of their equipment behind
-            st.broke[r, i] = 2
+            st.broke[r, i] = C.BROKE_DESERTED
         st.gov[r, i] = 0.0
 
 
 def militia_loyalty(st, S, P, seed: int, r: int, t: int) -> None:
     """Loyalty dynamics of every militia: stand aside below threshold, possibly switch."""
-    sigma = S.support[t]
+    lam = S.sched[C.SCHED_LOGISTICS, t]
     for i in range(S.n_loc):
         ms = st.mstate[r, i]
         if ms == C.MIL_NONE or ms == C.MIL_SWITCHED or st.mil[r, i] <= 0.0:
@@ -163,7 +169,7 @@ def militia_loyalty(st, S, P, seed: int, r: int, t: int) -> None:
         z = (
             P.c0
             + P.c_patron * present
-            + P.c_support * sigma
+            + P.c_support * lam
             - P.c_news * (st.news[r, i] + st.news_g[r])
             + P.c_capital * cap_held
         )

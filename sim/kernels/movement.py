@@ -66,17 +66,34 @@ def location_view(
     ``deff`` = X_eff (1 + air sigma)(1 + f), ``teff`` = threat * mean insurgent quality *
     (1 + terrain r) (the T_eff of the siege ratio), ``defended`` and ``held`` (by insurgents).
     """
-    sigma = S.support[t]
+    air = S.sched[C.SCHED_AIR, t]
     gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
     holdout, ins, ins_eff, threat, ctrl = st.holdout[r], st.ins[r], st.ins_eff[r], st.threat[r], st.ctrl[r]
     for j in range(S.n_loc):
         _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, j)
-        x_eff *= multiplier(holdout, S.fort, P.fort_airport, P.air_support, sigma, j)
+        x_eff *= multiplier(holdout, S.is_capital, P, air, j)
         deff[j] = x_eff
         ins_q = ins_eff[j] / ins[j] if ins[j] > 0.0 else P.ins_quality0
         teff[j] = threat[j] * ins_q * (1.0 + P.terrain * S.ruggedness[j])
         held[j] = ctrl[j] == C.INSURGENT
         defended[j] = not held[j] and (gov[j] > 0.0 or (ms[j] == C.MIL_ACTIVE and mil[j] > 0.0))
+
+
+@njit(cache=True)
+def campaign_state(campaign: int, phase_day, focus, capitals_day: float, t: int, focus_now) -> int:
+    """Today's campaign phase: fill ``focus_now`` with its focus row (zeros before the first
+    phase or with the campaign off) and return 1 when provincial capitals are objectives
+    (``t >= capitals_day``, or the campaign off), else 0."""
+    if campaign == 0:
+        return 1
+    ph = -1
+    for k in range(len(phase_day)):
+        if phase_day[k] <= t:
+            ph = k
+    if ph >= 0:
+        for j in range(len(focus_now)):
+            focus_now[j] = focus[ph, j]
+    return 1 if t >= capitals_day else 0
 
 
 def move_units(st, S, P, seed: int, r: int, t: int) -> None:
@@ -96,6 +113,8 @@ def move_units(st, S, P, seed: int, r: int, t: int) -> None:
     defended = np.empty(n, np.bool_)
     held = np.empty(n, np.bool_)
     location_view(st, S, P, r, t, deff, teff, defended, held)
+    focus_now = np.zeros(S.focus.shape[1])
+    cap_ok = campaign_state(S.campaign, S.phase_day, S.focus, P.capitals_day, t, focus_now)
     move_all(
         st.s[r],
         st.uq[r],
@@ -120,6 +139,9 @@ def move_units(st, S, P, seed: int, r: int, t: int) -> None:
         S.indptr,
         S.indices,
         S.edge_days,
+        S.theatre,
+        focus_now,
+        cap_ok,
         P,
         seed,
         t,
@@ -151,11 +173,18 @@ def move_all(
     indptr,
     indices,
     edge_days,
+    theatre,
+    focus_now,
+    cap_ok: int,
     P,
     seed: int,
     t: int,
 ) -> None:
-    """The unit loop of one replicate-day over plain arrays (see :func:`move_units`)."""
+    """The unit loop of one replicate-day over plain arrays (see :func:`move_units`).
+
+    ``focus_now`` (n_theatres,) is 1 for the focus theatres of today's campaign phase and
+    ``cap_ok`` is 0 while provincial capitals are not yet objectives (:func:`campaign_state`).
+    """
     k_max = cand.shape[1]
     score = np.empty(k_max)
     ok = np.empty(k_max, np.bool_)
@@ -176,7 +205,8 @@ def move_all(
         if defended[here]:
             n_conv = tgt_count[here] + (0.0 if utgt[u] == here else 1.0)
             ratio = (deff[here] + 1.0) / (max(teff[here], own * n_conv) + 1.0)
-            if um[u] >= P.i_min_attack and ratio <= P.withdraw_ratio:
+            blocked = cap_ok == 0 and is_capital[here]
+            if um[u] >= P.i_min_attack and ratio <= P.withdraw_ratio and not blocked:
                 continue  # stay and fight
             # break off: the adjacent insurgent-held location with the most insurgents,
             # else the adjacent undefended one with the most; ties to the lowest id
@@ -220,7 +250,8 @@ def move_all(
             if held[j] or cand_days[here, k] > P.radius_days:
                 continue
             n_conv = tgt_count[j] + (0.0 if utgt[u] == j else 1.0)
-            if (deff[j] + 1.0) / (max(teff[j], own * n_conv) + 1.0) > P.withdraw_ratio:
+            hopeless = (deff[j] + 1.0) / (max(teff[j], own * n_conv) + 1.0) > P.withdraw_ratio
+            if hopeless or (cap_ok == 0 and is_capital[j]):
                 if P.besiege == 0 or not is_capital[j] or iso[j] == 0:
                     continue
                 siege[k] = True
@@ -229,7 +260,7 @@ def move_all(
                 sc += P.w_siege
             else:
                 sc -= P.w_defence * deff[j] / max(s[u], 1.0)
-            sc += P.w_concentration * tgt_count[j]
+            sc += P.w_concentration * tgt_count[j] + P.w_focus * focus_now[theatre[j]]
             if utgt[u] == j:
                 sc += P.w_keep
             score[k] = sc

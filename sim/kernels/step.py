@@ -5,9 +5,10 @@ The daily cycle (same order in both backends; MODEL-NOTES "Daily cycle"):
 1. :mod:`~sim.kernels.events`   scripted events and policy
 2. :mod:`~sim.kernels.movement` insurgent targeting and movement
 3. :mod:`~sim.kernels.combat`   presence, then Lanchester combat where both sides are present
-4. :mod:`~sim.kernels.morale`   isolation, garrison morale and breaking, militia loyalty,
-   insurgent morale
-5. :mod:`~sim.kernels.control`  control, falls, news, prisoners
+4. :mod:`~sim.kernels.morale`   isolation, garrison morale and breaking, militia loyalty;
+   :mod:`~sim.kernels.negotiation` negotiated handovers; insurgent morale
+5. :mod:`~sim.kernels.control`  control, falls, news, prisoners, revenue lost;
+   :mod:`~sim.kernels.collapse` political collapse of the centre
 6. :mod:`~sim.kernels.command`  reinforcement requests, arrivals, airlift of the reserve
 7. :mod:`~sim.kernels.growth`   recruitment, pools absorbed, captured equipment
 
@@ -22,6 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.kernels import codes as C
+from sim.kernels.collapse import collapse_nb
 from sim.kernels.combat import combat_nb, presence_nb
 from sim.kernels.command import command_nb
 from sim.kernels.control import update_control_nb
@@ -34,6 +36,7 @@ from sim.kernels.morale import (
     militia_loyalty_nb,
 )
 from sim.kernels.movement import move_units_nb
+from sim.kernels.negotiation import negotiate_nb
 
 # columns of the per-day side series
 SIDE_LABELS = (
@@ -57,8 +60,10 @@ def step_day(st, S, P, seed: int, r: int, t: int) -> None:
     isolation_nb(st, S, r)
     garrison_morale_nb(st, S, P, seed, r, t)
     militia_loyalty_nb(st, S, P, seed, r, t)
+    negotiate_nb(st, S, P, seed, r, t)
     insurgent_morale_nb(st, S, P, r)
     update_control_nb(st, S, P, r, t)
+    collapse_nb(st, S, P, seed, r, t)
     command_nb(st, S, P, r, t)
     growth_nb(st, S, P, r)
 
@@ -78,7 +83,8 @@ def record(
     loc_morale: np.ndarray,
     loc_ins: np.ndarray,
 ) -> None:
-    """Write replicate r's day-k snapshot into the output arrays (location arrays may be 0-row)."""
+    """Write replicate r's day-k snapshot into the output arrays. The per-location arrays may be
+    0-row (not kept); ``loc_ctrl`` alone may be kept (control is what observations read)."""
     gov = 0.0
     caps = 0.0
     held = 0.0
@@ -114,6 +120,8 @@ def record(
     if loc_ctrl.shape[0] > 0:
         for i in range(S.n_loc):
             loc_ctrl[r, k, i] = st.ctrl[r, i]
+    if loc_gov.shape[0] > 0:
+        for i in range(S.n_loc):
             g = st.gov[r, i]
             if st.mstate[r, i] == C.MIL_ACTIVE:
                 g += st.mil[r, i]
@@ -128,7 +136,7 @@ record_nb = njit(cache=True)(record)
 def run_batch(
     st,
     S,
-    P,
+    ptab: np.ndarray,
     seeds: np.ndarray,
     t0: int,
     t1: int,
@@ -141,10 +149,12 @@ def run_batch(
 ) -> None:
     """Run days [t0, t1) for every replicate; record day k = t + 1 after each step.
 
-    Output arrays have shape (R, T + 1, ...) and are indexed by day; day t0 is recorded first.
+    ``ptab`` holds one parameter record per replicate (:func:`sim.world.param_table`). Output
+    arrays have shape (R, T + 1, ...) and are indexed by day; day t0 is recorded first.
     """
     R = len(seeds)
     for r in prange(R):
+        P = ptab[r]
         record_nb(st, S, r, t0, side, acc, loc_ctrl, loc_gov, loc_morale, loc_ins)
         for t in range(t0, t1):
             step_day_nb(st, S, P, seeds[r], r, t)

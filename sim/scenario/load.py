@@ -355,16 +355,9 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         events.append(Event(day, ev.kind, li, pi, float(ev.value), ev.source, ev.note))
     events.sort(key=lambda e: (e.day, list(EVENT_KINDS).index(e.kind), e.location, e.patron))
 
-    # Support schedule sigma(t), t = 0..horizon.
-    days = np.arange(horizon + 1)
-    off_start = (w_start - start).days
-    span = max((w_end - w_start).days, 1)
-    frac = np.clip((days - off_start) / span, 0.0, 1.0)
-    support = 1.0 - (1.0 - w.residual) * frac
-    if w_end == w_start:
-        support = np.where(days >= off_start, w.residual, 1.0)
-    support = support.astype(np.float64)
-    support.setflags(write=False)
+    # Support schedules (air, logistics, maintenance), t = 0..horizon.
+    schedules = support_schedules(obj.model, start, horizon, w_start, w_end, where)
+    schedules.setflags(write=False)
 
     # Build read-only tables with integer references.
     prov_df = tables["provinces"]
@@ -388,6 +381,7 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
             "has_prison": loc_df["has_prison"].to_numpy(np.bool_),
             "initial_control": ctrl,
             "value": loc_df["value"].to_numpy(np.float64),
+            "revenue_share": loc_df["revenue_share"].to_numpy(np.float64),
             "source": loc_df["source"].astype(str).to_numpy(dtype=object),
         }
     )
@@ -396,6 +390,7 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
             "province": np.array(prov_names, dtype=object),
             "capital": prov_df["capital_location_id"].map(loc_index).to_numpy(np.int64),
             "population": prov_df["population"].to_numpy(np.float64),
+            "region": prov_df["region"].astype(str).to_numpy(dtype=object),
             "source": prov_df["source"].astype(str).to_numpy(dtype=object),
         }
     )
@@ -452,6 +447,8 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     pools = Table({"part_time": pool})
 
     _check_roads(roads, locations, base)
+    campaign = _campaign(obj.model.campaign, start, horizon, provinces, where)
+    posterior_file, posterior_sha = _posterior(obj.posterior, where)
 
     frozen_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     OmegaConf.set_readonly(frozen_cfg, True)
@@ -472,7 +469,10 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         pools=pools,
         events=tuple(events),
         sources=MappingProxyType(dict(sources)),
-        support=support,
+        schedules=schedules,
+        campaign=campaign,
+        posterior_file=posterior_file,
+        posterior_sha256=posterior_sha,
     )
 
 
@@ -486,6 +486,7 @@ TABLE_SPECS: dict[str, dict[str, tuple]] = {
         "province": ("id",),
         "capital_location_id": ("ref:locations",),
         "population": ("float", 0, 1e9),
+        "region": ("str",),
         "source": ("str",),
     },
     "locations": {
@@ -502,6 +503,7 @@ TABLE_SPECS: dict[str, dict[str, tuple]] = {
         "has_prison": ("bool",),
         "initial_control": ("enum", ("government", "contested", "insurgent")),
         "value": ("float", 0, 1),
+        "revenue_share": ("float", 0, 1),
         "source": ("str",),
     },
     "roads": {
@@ -540,6 +542,11 @@ TABLE_SPECS: dict[str, dict[str, tuple]] = {
         "part_time": ("float", 0, 1e7),
         "source": ("str",),
     },
+}
+#: Columns a table may leave out, with the value they then take.
+OPTIONAL_COLUMNS: dict[str, dict[str, str]] = {
+    "locations": {"revenue_share": "0"},  # share of customs revenue through a border crossing
+    "provinces": {"region": "all"},  # theatre of the province (campaign sequencing)
 }
 # Order in which references can be resolved.
 _ORDER = (
@@ -583,6 +590,9 @@ def _validate_tables(frames: dict[str, pd.DataFrame], base: str) -> dict[str, pd
         spec = TABLE_SPECS[table]
         df = frames[table]
         fname = f"{base}/{table}.csv"
+        for col, default in OPTIONAL_COLUMNS.get(table, {}).items():
+            if col not in df.columns:
+                df = df.assign(**{col: default})
         missing = [c for c in spec if c not in df.columns]
         if missing:
             raise ScenarioError(
@@ -763,3 +773,116 @@ def _all_paths(obj: Any, prefix: str = "") -> set[str]:
         if is_dataclass(v):
             out |= _all_paths(v, p + ".")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Support schedules and the campaign plan
+# ---------------------------------------------------------------------------------------------
+def support_schedules(
+    model: Any, start: dt.date, horizon: int, w_start: dt.date, w_end: dt.date, where: Any
+) -> np.ndarray:
+    """The three support schedules (rows ``codes.SCHED_*``), one value per day 0..horizon.
+
+    Each is a :class:`~sim.scenario.schema.Curve` over the withdrawal's progress
+    ``tau(t) = (t - start) / (end - start)`` (a step at the start when start == end); an empty
+    curve is the straight line 1 -> ``withdrawal.residual`` for ``logistics``, and equal to
+    ``logistics`` for ``air`` and ``maintenance``.
+    """
+    days = np.arange(horizon + 1, dtype=np.float64)
+    off = (w_start - start).days
+    span = (w_end - w_start).days
+    if span > 0:
+        tau = (days - off) / span
+    else:
+        tau = np.where(days >= off, np.inf, -np.inf)
+    residual = float(model.withdrawal.residual)
+    out = np.empty((3, horizon + 1))
+
+    def curve(name: str) -> np.ndarray | None:
+        c = getattr(model.support, name)
+        path = f"model.support.{name}"
+        xs, ys = [float(v) for v in c.tau], [float(v) for v in c.value]
+        if not xs and not ys:
+            return None
+        if len(xs) != len(ys):
+            raise ScenarioError(
+                where(f"{path}.value"), f"{path}.value", ys, f"as many values as {path}.tau ({len(xs)})"
+            )
+        for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+            if not np.isfinite(x) or (k and x <= xs[k - 1]):
+                raise ScenarioError(
+                    where(f"{path}.tau"), f"{path}.tau", xs, "finite progress points in increasing order"
+                )
+            if not (np.isfinite(y) and 0.0 <= y <= 1.0):
+                raise ScenarioError(where(f"{path}.value"), f"{path}.value", y, "values 0 <= v <= 1")
+        return np.interp(np.clip(tau, -1e300, 1e300), xs, ys)
+
+    logistics = curve("logistics")
+    if logistics is None:
+        logistics = 1.0 - (1.0 - residual) * np.clip(tau, 0.0, 1.0)
+    air = curve("air")
+    maintenance = curve("maintenance")
+    from sim.kernels import codes as C
+
+    out[C.SCHED_LOGISTICS] = logistics
+    out[C.SCHED_AIR] = logistics if air is None else air
+    out[C.SCHED_MAINTENANCE] = logistics if maintenance is None else maintenance
+    return out
+
+
+def _campaign(camp: Any, start: dt.date, horizon: int, provinces: Table, where: Any) -> dict[str, Any]:
+    """The campaign plan as arrays: theatres (regions), phase start days and focus weights."""
+    theatres = sorted(set(provinces["region"].tolist()))
+    days, focus = [], []
+    for k, ph in enumerate(camp.phases):
+        path = f"model.campaign.phases[{k}]"
+        d = (_date(ph.start, where(f"{path}.start"), f"{path}.start") - start).days
+        if days and d <= days[-1]:
+            raise ScenarioError(
+                where(f"{path}.start"), f"{path}.start", ph.start, "dates in increasing order"
+            )
+        row = np.zeros(len(theatres))
+        for name in ph.focus:
+            if name not in theatres:
+                raise ScenarioError(
+                    where(f"{path}.focus"),
+                    f"{path}.focus",
+                    name,
+                    f"a region of provinces.csv: {', '.join(theatres)}",
+                )
+            row[theatres.index(name)] = 1.0
+        days.append(d)
+        focus.append(row)
+    return {
+        "theatres": tuple(theatres),
+        "phase_day": np.array(days, np.int64),
+        "focus": np.array(focus, np.float64).reshape(len(days), len(theatres)),
+    }
+
+
+def _posterior(post: Any, where: Any) -> tuple[str, str]:
+    """Resolve ``posterior.samples`` and hash the file (its draws are part of the scenario)."""
+    import hashlib
+
+    if post.draw not in ("sample", "point"):
+        raise ScenarioError(where("posterior.draw"), "posterior.draw", post.draw, "'sample' or 'point'")
+    if not post.samples:
+        return "", ""
+    p = Path(post.samples)
+    if not p.is_absolute():
+        if ".." in p.parts:
+            raise ScenarioError(
+                where("posterior.samples"),
+                "posterior.samples",
+                post.samples,
+                "a path under scenarios/ without '..'",
+            )
+        p = scenarios_dir() / p
+    if not p.is_file() or p.suffix != ".parquet":
+        raise ScenarioError(
+            where("posterior.samples"),
+            "posterior.samples",
+            post.samples,
+            f"an existing Parquet file of posterior draws (relative to {scenarios_dir()}, or absolute)",
+        )
+    return str(p), hashlib.sha256(p.read_bytes()).hexdigest()

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -113,12 +114,15 @@ class Scenario:
     pools: Table
     events: tuple[Event, ...]
     sources: Mapping[str, str]
-    support: np.ndarray  # sigma(t) for t = 0..horizon_days, shape (horizon_days + 1,)
+    schedules: np.ndarray  # support schedules (codes.SCHED_*), shape (3, horizon_days + 1)
+    campaign: Mapping[str, Any]  # theatres, phase start days, focus weights (load._campaign)
+    posterior_file: str = ""  # resolved path of posterior.samples ("" without one)
+    posterior_sha256: str = ""  # SHA-256 of that file (part of the fingerprint)
 
     # ---------------------------------------------------------------- identity
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """SHA-256 of the resolved config and all tables (hex)."""
+        """SHA-256 of the resolved config and all tables (hex; computed once)."""
         h = hashlib.sha256()
         h.update(OmegaConf.to_yaml(self.run_free_config()).encode())
         for t in (
@@ -133,6 +137,7 @@ class Scenario:
             t.digest(h)
         h.update(repr(self.events).encode())
         h.update(repr(sorted(self.sources.items())).encode())
+        h.update(self.posterior_sha256.encode())
         return h.hexdigest()
 
     def run_free_config(self) -> DictConfig:
@@ -149,6 +154,11 @@ class Scenario:
         return hash(self.fingerprint)
 
     # ---------------------------------------------------------------- convenience
+    @property
+    def support(self) -> np.ndarray:
+        """Foreign logistics support lambda(t) for t = 0..horizon_days (the logistics schedule)."""
+        return self.schedules[1]
+
     @property
     def n_locations(self) -> int:
         return self.locations.n_rows

@@ -210,6 +210,133 @@ class GrowthParams:
 
 
 @dataclass
+class Curve:
+    """A schedule in [0, 1] over the withdrawal's progress, piecewise linear.
+
+    ``tau`` are points of progress tau = (t - withdrawal.start) / (withdrawal.end -
+    withdrawal.start) (0 at the start, 1 at the end; increasing), ``value`` the schedule there;
+    it is held at the first value before the first point and at the last value after the last.
+    Because the curve is written in progress, not dates, moving ``withdrawal.end`` stretches it
+    (the "slower withdrawal" what-if). Empty lists: the default named in :class:`SupportParams`.
+    """
+
+    tau: list[float] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+
+
+@dataclass
+class SupportParams:
+    """Three foreign-support schedules, each acting on what it really drives (docs/model.md).
+
+    * ``logistics``: foreign troops and contractors present - logistics, pay and supply; drives
+      garrison morale (``morale.b_support``), militia loyalty (``militia.c_support``) and the
+      negotiation odds. Default: the straight line from 1 at the start to
+      ``withdrawal.residual`` at the end.
+    * ``air``: foreign air strikes in support of the garrisons - the combat multiplier
+      (``combat.air_support``) and the defence insurgents see when they choose targets.
+      Default: equal to ``logistics``.
+    * ``maintenance``: contractor maintenance of the air fleet - airlift capacity
+      ``A(t) = airlift (floor + (1 - floor) maintenance(t))``. Default: equal to ``logistics``.
+    """
+
+    logistics: Curve = field(default_factory=Curve)
+    air: Curve = field(default_factory=Curve)
+    maintenance: Curve = field(default_factory=Curve)
+
+
+@dataclass
+class NegotiationParams:
+    """Negotiated handover of a government-held location, with no local force majority needed.
+
+    Each day a garrison (or militia) with insurgents at or next to its location hands it over
+    with probability ``logistic(z)``, where
+    ``z = n0 + capital [i is a capital] + isolated iso_i + province_lost L_p + news (news_i +
+    news_g) + affinity (a_i - 0.5) - supply min(s_i / 30, 1) - logistics lambda(t) - patron
+    [patron present] - ratio clip(log(X_eff / T_eff), -3, 3) + revenue R(t)`` (docs/model.md).
+    """
+
+    enabled: bool = False
+    n0: float = param(-6.0, "logit per day", -20.0, 5.0, "baseline daily logit of a handover")
+    capital: float = param(-2.0, "logit", -20.0, 10.0, "offset for provincial capitals")
+    isolated: float = param(1.0, "logit", 0.0, 10.0, "cut off from the national capital")
+    province_lost: float = param(
+        2.0, "logit per share", 0.0, 20.0, "share of the province's district centres insurgent-held"
+    )
+    news: float = param(0.3, "logit per news unit", 0.0, 10.0, "news of falls, local and national")
+    affinity: float = param(2.0, "logit", 0.0, 20.0, "local affinity toward the insurgents (a - 0.5)")
+    supply: float = param(1.0, "logit", 0.0, 10.0, "days of supply (saturating at 30) lower the odds")
+    logistics: float = param(
+        2.0, "logit", 0.0, 20.0, "foreign logistics and pay (the logistics schedule) lower the odds"
+    )
+    patron: float = param(2.0, "logit", 0.0, 20.0, "the local militia's patron present lowers the odds")
+    ratio: float = param(0.5, "logit per log-ratio", 0.0, 10.0, "local force ratio lowers the odds")
+    revenue: float = param(
+        0.0, "logit per share", 0.0, 20.0, "share of customs revenue lost raises the odds (unpaid garrisons)"
+    )
+
+
+@dataclass
+class CampaignPhase:
+    """From ``start`` (ISO date) on, units favour targets in the ``focus`` theatres (regions of
+    ``provinces.csv``; empty = none favoured)."""
+
+    start: str = MISSING
+    focus: list[str] = field(default_factory=list)
+    source: str = ""
+    note: str = ""
+
+
+@dataclass
+class CampaignParams:
+    """Insurgent campaign sequencing: a strategic layer above unit targeting.
+
+    Theatre priorities change over time (``phases``): a target in a focus theatre of the current
+    phase scores ``w_focus`` more. Provincial capitals become objectives only from
+    ``capitals_day`` (days from the scenario start): before it they are invested (besieged)
+    but neither stormed nor negotiated over.
+    """
+
+    enabled: bool = False
+    w_focus: float = param(1.0, "utility", 0.0, 100.0, "bonus for targets in a focus theatre")
+    capitals_day: float = param(0.0, "days", 0.0, 3650.0, "day from which capitals are objectives")
+    phases: list[CampaignPhase] = field(default_factory=list)
+
+
+@dataclass
+class RevenueParams:
+    """Border crossings: customs revenue the government loses, and the insurgents gain, when a
+    crossing (``revenue_share`` in locations.csv) is insurgent-held."""
+
+    enabled: bool = False
+    b_revenue: float = param(
+        2.0, "logit per share", 0.0, 20.0, "garrison morale lost per share of customs revenue seized"
+    )
+    g_revenue: float = param(
+        2.0, "multiplier per share", 0.0, 50.0, "insurgent recruitment gained per share of revenue seized"
+    )
+
+
+@dataclass
+class CollapseParams:
+    """Political collapse of the centre: the national government falls by a deal or flight.
+
+    Each day while the national capital is held, it collapses with probability
+    ``logistic(k0 + capitals_lost C(t) + news news_g - logistics lambda(t) + approaches A(t))``
+    with C the share of provincial capitals lost and A the share of the locations within
+    ``approach_days`` of the national capital held by the insurgents.
+    """
+
+    enabled: bool = False
+    k0: float = param(-12.0, "logit per day", -40.0, 5.0, "baseline daily logit")
+    capitals_lost: float = param(10.0, "logit per share", 0.0, 50.0, "share of provincial capitals lost")
+    news: float = param(0.2, "logit per news unit", 0.0, 10.0, "national news of capital falls")
+    logistics: float = param(3.0, "logit", 0.0, 30.0, "foreign support (logistics schedule) lowers it")
+    approaches: float = param(4.0, "logit per share", 0.0, 50.0, "share of the capital's approaches held")
+    approach_days: float = param(2.0, "travel days", 0.1, 30.0, "reach of the national capital's approaches")
+    news_shock: float = param(5.0, "news units", 0.0, 100.0, "national news of the collapse")
+
+
+@dataclass
 class ModelParams:
     withdrawal: WithdrawalParams = field(default_factory=WithdrawalParams)
     combat: CombatParams = field(default_factory=CombatParams)
@@ -218,6 +345,11 @@ class ModelParams:
     militia: MilitiaParams = field(default_factory=MilitiaParams)
     command: CommandParams = field(default_factory=CommandParams)
     growth: GrowthParams = field(default_factory=GrowthParams)
+    support: SupportParams = field(default_factory=SupportParams)
+    negotiation: NegotiationParams = field(default_factory=NegotiationParams)
+    campaign: CampaignParams = field(default_factory=CampaignParams)
+    revenue: RevenueParams = field(default_factory=RevenueParams)
+    collapse: CollapseParams = field(default_factory=CollapseParams)
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,6 +440,22 @@ class ReportConfig:
 
 
 @dataclass
+class PosteriorConfig:
+    """Parameter draws of a calibrated fit (``sim.inference.abc``).
+
+    ``samples`` is a Parquet file of equally weighted posterior draws, one row per draw and
+    config paths as columns (``model.morale.b0``), relative to ``scenarios/`` (e.g.
+    ``fit/afghanistan_2021_posterior.parquet``) or an absolute path. With ``draw: sample``
+    replicate r of an ensemble takes the draw chosen by its seed (so a lone run with the same
+    seed takes the same one): parameter uncertainty plus stochasticity. ``draw: point`` runs the
+    scenario's own values (the fit's point estimate where the fit sets them).
+    """
+
+    samples: str = ""
+    draw: str = "sample"  # sample | point
+
+
+@dataclass
 class Config:
     """A whole scenario plus the run settings (seed, replicates, backend)."""
 
@@ -322,6 +470,7 @@ class Config:
     provenance: dict[str, str] = field(default_factory=dict)
     synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    posterior: PosteriorConfig = field(default_factory=PosteriorConfig)
     seed: int = 0
     replicates: int = 1
     backend: str = "numba"

@@ -171,3 +171,25 @@ def test_unknown_city_is_an_error(tmp_path):
     )
     with pytest.raises(Exception, match="Atlantis"):
         score_forecast(_forecast(), obs, plot=False)
+
+
+def test_reference_forecasts_known_answer():
+    # known at the cut-off (day 3): C lost on day 2. Farthest first over a 4-day window:
+    # B (3 days from the capital) day 4, E day 5, A day 6, D (the capital itself) day 7.
+    res = score_forecast(
+        _forecast(),
+        _observed(),
+        plot=False,
+        reference_window=4,
+        distances={"A": 1.0, "B": 3.0, "C": 2.0, "D": 0.0, "E": 2.0},
+    )
+    ref = res.references.set_index("forecast")
+    # no change: A |10 - 6| = 4, B 0, D (censored at 6) 0, E |10 - 8| = 2 -> 1.5
+    assert ref.loc["no_change", "crps_days_mean"] == pytest.approx(1.5)
+    # all on the last observed day (2): A 4, B 8, D 4, E 6 -> 5.5
+    assert ref.loc["last_observed_day", "crps_days_mean"] == pytest.approx(5.5)
+    # distance order: A 0, B |4 - 10| = 6, D 0 (7 censored at 6), E |5 - 8| = 3 -> 2.25
+    assert ref.loc["distance_order", "crps_days_mean"] == pytest.approx(2.25)
+    model = ref.loc["model", "crps_days_mean"]
+    assert ref.loc["model", "crps_skill_vs_no_change"] == pytest.approx(1 - model / 1.5)
+    assert set(res.summary["references"]) == {"no_change", "last_observed_day", "distance_order"}

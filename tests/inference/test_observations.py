@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.inference import check_data_rule, prepare, read_observations
+from sim.inference import check_data_rule, prepare_plan, read_observations
 from sim.inference.observations import from_frame
 from sim.scenario import ScenarioError
 
@@ -41,7 +41,13 @@ def test_shipped_table_is_valid_and_within_the_rule(obs2021):
     assert str(obs2021.last_date) == "2021-08-07"
     check_data_rule("afghanistan_2021", obs2021)
     assert (t["source"].str.len() > 0).all()
-    assert set(t["kind"]) == {"count", "fell"}
+    assert set(t["kind"]) == {"count", "fell", "not_fallen_by"}
+    # the seed's two capitals, with the mode of their loss
+    cap = t[(t["kind"] == "fell") & (t["quantity"] == "capital")]
+    assert dict(zip(cap["location"], cap["mode"], strict=True)) == {
+        "nimroz_zaranj": "without_fight",
+        "jowzjan_sheberghan": "airport",
+    }
 
 
 @pytest.mark.skipif(not SHARED.is_file(), reason="shared data not present")
@@ -51,7 +57,7 @@ def test_shipped_table_holds_the_facts_of_the_shared_file(obs2021):
     for f in facts.itertuples(index=False):
         same_day = t[t["date"].astype(str) == f.date]
         if f.quantity == "capital_fell":
-            assert (same_day["note"] == f.value).any() and (same_day["kind"] == "fell").any(), f
+            assert (same_day["note"].str.startswith(f.value)).any() and (same_day["kind"] == "fell").any(), f
         else:
             assert (same_day["value"] == float(f.value)).any(), f
             assert (same_day["of_total"] == 421).any(), f
@@ -59,13 +65,21 @@ def test_shipped_table_holds_the_facts_of_the_shared_file(obs2021):
 
 def test_2021_table_maps_district_counts_as_fractions(obs2021):
     scen = sim.load_scenario("afghanistan_2021")
-    prep = prepare(obs2021, scen)
-    assert prep.cutoff_day == 98  # 7 August 2021
-    row = prep.counts[prep.counts["day"] == 60].iloc[0]
-    assert row["quantity"] == "districts_insurgent_held"
-    assert row["obs"] == pytest.approx(158 / 421)
-    assert set(prep.events["location"]) == {"nimroz_zaranj", "jowzjan_sheberghan"}
-    assert "before the scenario start" in set(prep.skipped["reason"])
+    plan = prepare_plan(obs2021, scen)
+    assert plan.cutoff_day == 98  # 7 August 2021
+    k = next(
+        k
+        for k, lab in enumerate(plan.labels)
+        if lab == "2021-06-30 districts_insurgent_held" and not plan.c_province[k]
+    )
+    assert plan.c_obs[k] == pytest.approx(158 / 421)
+    fell = {
+        str(scen.locations["location_id"][plan.e_loc[k]]) for k in range(plan.n_events) if plan.e_kind[k] == 0
+    }
+    assert {"nimroz_zaranj", "jowzjan_sheberghan"} <= fell
+    assert "before the scenario start" in set(plan.skipped["reason"])
+    # a district centre the initial conditions already hold cannot be observed falling
+    assert "insurgent-held at the scenario start" in set(plan.skipped["reason"])
 
 
 def test_data_rule_refuses_a_later_observation(obs2021):

@@ -7,7 +7,7 @@ import pytest
 
 import sim
 from sim.kernels.combat import combat, combat_nb, lanchester_day, noisy_loss
-from sim.world import build_params, build_static, initial_state
+from sim.world import build_params, build_static, initial_state, replace_params
 
 
 def analytic(x0, i0, a, b, t):
@@ -82,12 +82,12 @@ def initial_state_gov(st):
 
 def test_zero_support_removes_air_support_effect():
     _, S, P, st = _contested_state()
-    S0 = S._replace(support=np.zeros_like(S.support))
+    S0 = S._replace(sched=np.zeros_like(S.sched))
     a = type(st)(*(x.copy() for x in st))
     b = type(st)(*(x.copy() for x in st))
     combat_nb(a, S0, P, 5, 0, 3)
-    combat_nb(b, S0, P._replace(air_support=10.0), 5, 0, 3)
+    combat_nb(b, S0, replace_params(P, air_support=10.0), 5, 0, 3)
     np.testing.assert_array_equal(a.loss_frac_i, b.loss_frac_i)
     c = type(st)(*(x.copy() for x in st))
-    combat_nb(c, S._replace(support=np.ones_like(S.support)), P._replace(air_support=10.0), 5, 0, 3)
+    combat_nb(c, S._replace(sched=np.ones_like(S.sched)), replace_params(P, air_support=10.0), 5, 0, 3)
     assert c.loss_frac_i[0].sum() > a.loss_frac_i[0].sum()

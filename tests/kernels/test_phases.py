@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.kernels import combat, command, control, events, growth, morale, movement
+from sim.kernels import collapse, combat, command, control, events, growth, morale, movement, negotiation
 from sim.kernels.step import step_day_nb
-from sim.world import build_params, build_static, initial_state
+from sim.world import build_params, build_static, initial_state, param_table
 
 PHASES = [
     ("events", events.apply_events, events.apply_events_nb, "SPrt"),
@@ -16,8 +16,10 @@ PHASES = [
     ("isolation", morale.isolation, morale.isolation_nb, "Sr"),
     ("garrison_morale", morale.garrison_morale, morale.garrison_morale_nb, "SPsrt"),
     ("militia", morale.militia_loyalty, morale.militia_loyalty_nb, "SPsrt"),
+    ("negotiation", negotiation.negotiate, negotiation.negotiate_nb, "SPsrt"),
     ("insurgent_morale", morale.insurgent_morale, morale.insurgent_morale_nb, "SPr"),
     ("control", control.update_control, control.update_control_nb, "SPrt"),
+    ("collapse", collapse.collapse, collapse.collapse_nb, "SPsrt"),
     ("command", command.command, command.command_nb, "SPrt"),
     ("growth", growth.growth, growth.growth_nb, "SPr"),
 ]
@@ -54,14 +56,15 @@ def test_prange_batch_equals_serial_batch():
     from sim.kernels.step import N_SIDE, run_batch_nb, run_batch_serial_nb
 
     scen = sim.load_scenario("afghanistan_2021")
-    S, P = build_static(scen), build_params(scen)
+    S = build_static(scen)
     outs = []
     for kernel in (run_batch_nb, run_batch_serial_nb):
         R, T = 3, 60
         st = initial_state(scen, R)
         side, acc = np.zeros((R, T + 1, N_SIDE)), np.zeros((R, T + 1, C.N_ACC))
         z = np.zeros((0, 0, 0))
-        kernel(st, S, P, np.arange(R), 0, T, side, acc, np.zeros((0, 0, 0), np.int8), z, z, z)
+        ptab = param_table(scen, R)
+        kernel(st, S, ptab, np.arange(R), 0, T, side, acc, np.zeros((0, 0, 0), np.int8), z, z, z)
         outs.append((st, side, acc))
     for x, y in zip(outs[0][0], outs[1][0], strict=True):
         np.testing.assert_array_equal(x, y)

@@ -7,7 +7,7 @@ import pytest
 
 import sim
 from sim.kernels.movement import move_all
-from sim.world import build_params, candidate_table, road_csr
+from sim.world import build_params, candidate_table, replace_params, road_csr
 
 
 def _assert_same_run(a, b, tol=1e-9):
@@ -51,7 +51,7 @@ def _line_world(besiege: bool, isolated: int):
     n = 4
     indptr, indices, edge_days = road_csr(n, np.array([0, 1, 2]), np.array([1, 2, 3]), np.full(3, 0.2))
     cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, 3, 10.0)
-    P = build_params(sim.load_scenario("afghanistan_2021"))._replace(besiege=int(besiege))
+    P = replace_params(build_params(sim.load_scenario("afghanistan_2021")), besiege=int(besiege))
     unit = dict(
         s=np.array([300.0]),
         uq=np.array([0.7]),
@@ -72,7 +72,24 @@ def _line_world(besiege: bool, isolated: int):
         is_capital=np.array([False, False, False, True]),
         value=np.array([0.2, 0.2, 0.2, 0.7]),
     )
-    move_all(*unit.values(), *arrays.values(), cand, cdays, cnext, chop, indptr, indices, edge_days, P, 0, 50)
+    theatre, focus_now = np.zeros(n, np.int64), np.zeros(1)
+    move_all(
+        *unit.values(),
+        *arrays.values(),
+        cand,
+        cdays,
+        cnext,
+        chop,
+        indptr,
+        indices,
+        edge_days,
+        theatre,
+        focus_now,
+        1,
+        P,
+        0,
+        50,
+    )
     return unit
 
 

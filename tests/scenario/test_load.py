@@ -109,9 +109,9 @@ def test_arrays_are_read_only(afg):
             assert not arr.flags.writeable, name
             with pytest.raises(ValueError):
                 arr[0] = arr[0]
-    assert not afg.support.flags.writeable
+    assert not afg.schedules.flags.writeable
     with pytest.raises(ValueError):
-        afg.support[0] = 0.5
+        afg.schedules[1, 0] = 0.5
 
 
 def test_tables_cannot_be_changed(afg):

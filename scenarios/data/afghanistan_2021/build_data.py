@@ -155,11 +155,30 @@ SOURCES: list[tuple[str, str]] = [
         "observed_before_2021-08-08.csv). https://www.longwarjournal.org/mapping-taliban-control-in-afghanistan",
     ),
     (
-        "nsia_pop_2020_21",
-        "National Statistics and Information Authority (NSIA), Islamic Republic of Afghanistan, 'Estimated "
-        "Population of Afghanistan 2020-21' (Kabul, 2020): settled population by province and urban/rural "
-        "(total about 32.9 million). Values in provinces.csv and the capital urban figures are rounded "
-        "approximations of that publication",
+        "nsia_pop_1400",
+        "National Statistics and Information Authority (NSIA), 'Estimated Population of Afghanistan 1400' "
+        "(solar year 1400, March 2021 - March 2022; released 20 April 2021; national total 33.6 million), "
+        "province totals as printed, rounded to thousands, in Pajhwok Afghan News' report of the release "
+        "(collected for the project in shared data notes, April 2021 release). Capital urban figures are "
+        "approximations of NSIA's urban estimates",
+    ),
+    (
+        "model_choice_population_unverified",
+        "Province population not usable in the NSIA 1400 print (Kapisa missing, Baghlan given as 'over a "
+        "million', Badakhshan misprinted as 1.72 million): the project's earlier recalled NSIA 1399 value "
+        "is kept. Unverified. See README.md, Population",
+    ),
+    (
+        "ocha_regions",
+        "UN OCHA Afghanistan, regional grouping of the 34 provinces into eight regions (north, north-east, "
+        "west, south, south-east, east, central, central highlands), as used in OCHA's humanitarian "
+        "bulletins before 2021",
+    ),
+    (
+        "model_choice_revenue_share",
+        "Share of customs revenue through a border crossing: rough classes by the crossings' known traffic "
+        "(four main ports 0.15 each, six secondary 0.05, three minor 0.01); no per-crossing breakdown "
+        "published before May 2021 was found. Unverified. See README.md, Border crossings",
     ),
     (
         "province_profiles_ethnicity",
@@ -257,58 +276,89 @@ SOURCE_IDS = {s for s, _ in SOURCES}
 # --------------------------------------------------------------------------
 # Province tables
 # --------------------------------------------------------------------------
-# Settled population, rounded approximations of NSIA 2020-21 (nsia_pop_2020_21).
+# Province population: NSIA, 'Estimated Population of Afghanistan 1400' (solar year 1400 =
+# March 2021 - March 2022; released on 20 April 2021), province totals as printed by Pajhwok,
+# rounded to thousands (nsia_pop_1400). Three provinces are not usable in that print: Kapisa
+# (missing), Baghlan (given only as "over a million") and Badakhshan (printed as 1.72 million,
+# against about 1.0-1.1 million in NSIA's neighbouring editions; a misprint). For these three the
+# project's earlier recalled NSIA 1399 values are kept and flagged unverified
+# (model_choice_population_unverified).
 PROVINCE_POP = {
-    "Badakhshan": 1_054_000,
-    "Badghis": 550_000,
-    "Baghlan": 1_015_000,
-    "Balkh": 1_509_000,
-    "Bamyan": 496_000,
-    "Daykundi": 517_000,
-    "Farah": 563_000,
-    "Faryab": 1_109_000,
-    "Ghazni": 1_362_000,
-    "Ghor": 764_000,
-    "Helmand": 1_446_000,
-    "Herat": 2_141_000,
-    "Jowzjan": 601_000,
-    "Kabul": 5_573_000,
-    "Kandahar": 1_432_000,
-    "Kapisa": 488_000,
-    "Khost": 639_000,
+    "Badakhshan": 1_089_000,  # unverified (misprint in the 1400 print)
+    "Badghis": 559_000,
+    "Baghlan": 1_049_000,  # unverified (">1 million" in the 1400 print)
+    "Balkh": 1_543_000,
+    "Bamyan": 504_000,
+    "Daykundi": 524_000,
+    "Farah": 573_000,
+    "Faryab": 1_129_000,
+    "Ghazni": 1_380_000,
+    "Ghor": 777_000,
+    "Helmand": 1_472_000,
+    "Herat": 2_187_000,
+    "Jowzjan": 613_000,
+    "Kabul": 5_300_000,
+    "Kandahar": 1_431_000,
+    "Kapisa": 504_000,  # unverified (missing from the 1400 print)
+    "Khost": 647_000,
     "Kunar": 508_000,
-    "Kunduz": 1_137_000,
+    "Kunduz": 1_160_000,
     "Laghman": 502_000,
-    "Logar": 439_000,
-    "Nangarhar": 1_702_000,
-    "Nimroz": 187_000,
-    "Nuristan": 167_000,
-    "Paktia": 611_000,
-    "Paktika": 775_000,
-    "Panjshir": 169_000,
-    "Parwan": 738_000,
-    "Samangan": 430_000,
-    "Sar-e Pul": 621_000,
-    "Takhar": 1_093_000,
-    "Uruzgan": 436_000,
-    "Wardak": 666_000,
+    "Logar": 442_000,
+    "Nangarhar": 1_753_000,
+    "Nimroz": 166_000,
+    "Nuristan": 166_000,
+    "Paktia": 622_000,
+    "Paktika": 789_000,
+    "Panjshir": 172_000,
+    "Parwan": 751_000,
+    "Samangan": 438_000,
+    "Sar-e Pul": 632_000,
+    "Takhar": 1_113_000,
+    "Uruzgan": 443_000,
+    "Wardak": 671_000,
     "Zabul": 391_000,
 }
+POP_UNVERIFIED = {"Badakhshan", "Baghlan", "Kapisa"}
 
-NSIA_TOTAL_2020_21 = 32_890_171  # national settled population, NSIA 2020-21
+# Regions (theatres of the campaign): UN OCHA's eight regions of Afghanistan (ocha_regions).
+REGIONS = {
+    "north": ("Balkh", "Faryab", "Jowzjan", "Samangan", "Sar-e Pul"),
+    "northeast": ("Badakhshan", "Baghlan", "Kunduz", "Takhar"),
+    "west": ("Badghis", "Farah", "Ghor", "Herat"),
+    "south": ("Helmand", "Kandahar", "Nimroz", "Uruzgan", "Zabul"),
+    "southeast": ("Ghazni", "Khost", "Paktia", "Paktika"),
+    "east": ("Kunar", "Laghman", "Nangarhar", "Nuristan"),
+    "central": ("Kabul", "Kapisa", "Logar", "Panjshir", "Parwan", "Wardak"),
+    "central_highlands": ("Bamyan", "Daykundi"),
+}
+REGION_OF = {p: r for r, ps in REGIONS.items() for p in ps}
+assert sorted(REGION_OF) == sorted(PROVINCE_POP)
 
+# Official border crossings and their share of customs revenue (model_choice_revenue_share): no
+# per-crossing breakdown published before May 2021 was found, so the shares are rough classes by
+# the crossings' known traffic - the four main ports 0.15 each, six secondary ports 0.05 each,
+# three minor ones 0.01 each (0.93 in all; the rest is collected inland, e.g. at Kabul airport).
+# Unverified; they only weigh crossings against each other (the weights of the revenue mechanism
+# are calibrated). Keys: (province, dataset district name) of the district centre at the crossing.
+BORDER_CROSSINGS = {
+    ("Nangarhar", "Muhmand Dara"): 0.15,  # Torkham (Pakistan)
+    ("Kandahar", "Spin Boldak"): 0.15,  # Wesh-Chaman (Pakistan)
+    ("Herat", "Kohsan"): 0.15,  # Islam Qala (Iran)
+    ("Balkh", "Kaldar"): 0.15,  # Hairatan (Uzbekistan)
+    ("Herat", "Kushk"): 0.05,  # Torghundi (Turkmenistan)
+    ("Kunduz", "Imam Sahib"): 0.05,  # Sher Khan Bandar (Tajikistan)
+    ("Faryab", "Andkhoy"): 0.05,  # Aqina (Turkmenistan)
+    ("Nimroz", "Zaranj"): 0.05,  # Milak / Silk Bridge (Iran)
+    ("Farah", "Farah"): 0.05,  # Abu Nasr Farahi (Iran), through the provincial capital's district
+    ("Khost", "Gurbuz"): 0.05,  # Ghulam Khan (Pakistan)
+    ("Paktia", "Dand Wa Patan"): 0.01,  # Dand-e-Patan (Pakistan)
+    ("Takhar", "Dashti Qala"): 0.01,  # Ai Khanum (Tajikistan)
+    ("Badakhshan", "Ishkashim"): 0.01,  # Ishkashim bridge (Tajikistan)
+}
 
-def _rescale_provinces():
-    """Scale the recalled province values to the published national total (nearest 1,000)."""
-    s = sum(PROVINCE_POP.values())
-    for p in PROVINCE_POP:
-        PROVINCE_POP[p] = int(round(PROVINCE_POP[p] * NSIA_TOTAL_2020_21 / s, -3))
-
-
-_rescale_provinces()
-
-# Capital: common English name and urban population (approx. NSIA urban figures;
-# capped so that at most 80 % of a province lives in its capital).
+# Capital: common English name and urban population (approx. NSIA urban figures), capped in
+# build() so that at most 80 % of a province lives in its capital (Kabul and Zaranj are capped).
 CAPITALS = {
     # province: (dataset name, English name, urban population)
     "Badakhshan": ("Fayzabad", "Fayzabad", 65_000),
@@ -817,8 +867,7 @@ def build():
     # ---------------- population
     for prov, ppop in PROVINCE_POP.items():
         cap = cap_of[prov]
-        cpop = CAPITALS[prov][2]
-        assert cpop <= 0.8 * ppop, prov
+        cpop = min(CAPITALS[prov][2], int(round(0.8 * ppop, -3)))
         cap["population"] = cpop
         dists = [l for l in locs if l["province"] == prov and l["kind"] == "district"]
         weights = [1.0 - 0.5 * d["ruggedness"] for d in dists]
@@ -965,7 +1014,7 @@ def build():
         s = [
             "barialay_districts",
             "model_choice_names",
-            "nsia_pop_2020_21",
+            "nsia_pop_1400",
             "model_choice_population",
             "model_choice_ruggedness",
             "province_profiles_ethnicity",
@@ -1345,7 +1394,13 @@ def build():
             province=p,
             capital_location_id=cap_of[p]["location_id"],
             population=PROVINCE_POP[p],
-            source="nsia_pop_2020_21;barialay_districts",
+            region=REGION_OF[p],
+            source=(
+                "model_choice_population_unverified;barialay_districts"
+                if p in POP_UNVERIFIED
+                else "nsia_pop_1400;barialay_districts"
+            )
+            + ";ocha_regions",
         )
         for p in sorted(PROVINCE_POP)
     ]
@@ -1366,13 +1421,25 @@ def build():
         "has_prison",
         "initial_control",
         "value",
+        "revenue_share",
         "source",
     ]
+    found = set()
+    for l in locs:
+        key = (l["province"], l["name_in_dataset"])
+        share = BORDER_CROSSINGS.get(key, 0.0)
+        if share > 0:
+            found.add(key)
+            l["source"] += ";model_choice_revenue_share"
+        l["revenue_share"] = f"{share:g}"
+    assert found == set(BORDER_CROSSINGS), set(BORDER_CROSSINGS) - found
     for l in locs:
         l["lat"] = f"{l['lat']:.6f}"
         l["lon"] = f"{l['lon']:.6f}"
     write_csv("sources.csv", ["source_id", "citation"], [dict(source_id=s, citation=c) for s, c in SOURCES])
-    write_csv("provinces.csv", ["province", "capital_location_id", "population", "source"], provinces)
+    write_csv(
+        "provinces.csv", ["province", "capital_location_id", "population", "region", "source"], provinces
+    )
     write_csv("locations.csv", loc_header, locs)
     write_csv("roads.csv", ["from_id", "to_id", "road_class", "distance_km", "travel_days", "source"], roads)
     write_csv(
