@@ -28,7 +28,8 @@ from sim.agents import (
 )
 from sim.kernels import codes as C
 from sim.kernels.step import N_SIDE, record_nb, step_day_nb
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, scenario_with_params
+from sim.scenario.params import fresh_seed
 from sim.world import State, build_params, build_static, initial_state
 
 
@@ -47,11 +48,20 @@ class ConflictModel(mesa.Model):
         Keep the per-location daily series (control, strengths, morale).
     seed : int, default 0
         Seed of the counter-based random streams (replicate r of an ensemble uses seed r).
+        ``None`` (what ``mesa.batch_run`` passes without ``rng``) draws a fresh seed from the
+        operating system, kept in :attr:`seed` so the run can be repeated.
+    **params
+        Scenario parameters, validated as command-line overrides are (a bad one raises the
+        one-line :class:`~sim.scenario.ScenarioError` that ``conflict-sim`` prints): dotted paths
+        (``**{"reserve.commandos": 500}``) or flat aliases (``reserve_commandos=500``,
+        ``withdrawal_end="2021-12-31"``; :data:`sim.scenario.PARAM_ALIASES`). So
+        ``mesa.batch_run(ConflictModel, parameters={"reserve_commandos": [500, 4000]})`` and
+        SolaraViz ``model_params`` work.
 
     Attributes
     ----------
     conflict_scenario : Scenario
-        The scenario (``model.scenario`` is Mesa's own experiment object in Mesa >= 3.5).
+        The scenario (``model.scenario`` is None: see :attr:`scenario`).
     state : State
         The hot state arrays with a replicate axis of length 1 (agents are views onto row 0).
     locations, garrisons_by_row, militias_by_row : list
@@ -67,11 +77,12 @@ class ConflictModel(mesa.Model):
         backend: str = "numba",
         days: int | None = None,
         record_locations: bool = True,
-        seed: int = 0,
+        seed: int | None = 0,
+        **params: Any,
     ) -> None:
+        seed = fresh_seed() if seed is None else seed
         super().__init__(rng=int(seed))
-        if isinstance(scenario, str):
-            scenario = load_scenario(scenario)
+        scenario = scenario_with_params(scenario, params)  # validated as CLI overrides are
         if backend not in ("numba", "python"):
             raise ValueError(f"backend must be 'numba' or 'python', not {backend!r}")
         if int(seed) < 0:
@@ -110,6 +121,17 @@ class ConflictModel(mesa.Model):
             }
         )
         self.datacollector.collect(self)
+
+    @property
+    def scenario(self) -> None:
+        """None: the conflict scenario is :attr:`conflict_scenario`. Mesa >= 3.5 keeps its own
+        experiment object here, and SolaraViz's Reset would then replace the ``scenario``
+        keyword with one; with None it passes the model's keywords on as they are."""
+        return None
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:  # Mesa >= 3.5's Model.__init__ sets it
+        self._mesa_scenario = value
 
     # ---------------------------------------------------------------- construction
     def _build_agents(self) -> None:
