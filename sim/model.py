@@ -50,7 +50,7 @@ class ConflictModel(mesa.Model):
         Seed of the counter-based random streams (replicate r of an ensemble uses seed r).
         ``None`` (what ``mesa.batch_run`` passes without ``rng``) draws a fresh seed from the
         operating system, kept in :attr:`seed` so the run can be repeated.
-    **params
+    **kwargs
         Scenario parameters, validated as command-line overrides are (a bad one raises the
         one-line :class:`~sim.scenario.ScenarioError` that ``conflict-sim`` prints): dotted paths
         (``**{"reserve.commandos": 500}``) or flat aliases (``reserve_commandos=500``,
@@ -78,11 +78,11 @@ class ConflictModel(mesa.Model):
         days: int | None = None,
         record_locations: bool = True,
         seed: int | None = 0,
-        **params: Any,
+        **kwargs: Any,  # named so: Mesa 3.3's SolaraViz accepts any model_params only then
     ) -> None:
         seed = fresh_seed() if seed is None else seed
         super().__init__(rng=int(seed))
-        scenario = scenario_with_params(scenario, params)  # validated as CLI overrides are
+        scenario = scenario_with_params(scenario, kwargs)  # validated as CLI overrides are
         if backend not in ("numba", "python"):
             raise ValueError(f"backend must be 'numba' or 'python', not {backend!r}")
         if int(seed) < 0:

@@ -30,6 +30,7 @@ from sim.viz.components import (
     LeverInput,
     MapComponent,
     MapView,
+    OneLineErrors,
     RunSummary,
     SeriesComponent,
     SeriesView,
@@ -42,9 +43,13 @@ _CSS = """
 .lever-doc { font-size: 11px; color: #666; line-height: 1.25; margin-bottom: 8px; }
 .lever-label { font-size: 14px; margin-top: 4px; }
 .lever .v-input__slot { margin-bottom: 0; }
-.event-feed table { width: 100%; }
-.event-feed td, .event-feed th { padding: 1px 6px; }
-.command-line { font-family: monospace; font-size: 11px; word-break: break-all; color: #333; }
+.event-feed table.feed { width: 100%; border-collapse: collapse; font-size: 13px; }
+.event-feed table.feed th { text-align: left; border-bottom: 1px solid #ccc; position: sticky; top: 0;
+  background: white; }
+.event-feed table.feed td { padding: 1px 6px 1px 0; border-bottom: 1px solid #eee; vertical-align: top; }
+.levers-card .v-input { margin-top: 10px; }
+.command-line { font-family: monospace; font-size: 11px; word-break: break-all; color: #333;
+  display: block; }
 .day-info { font-weight: bold; }
 """
 
@@ -186,7 +191,9 @@ def Sandbox(scenario: str = DEFAULT_SCENARIO):
                     cmd = L.command_line(name, seed_text, values, extra)
                 except ScenarioError:
                     cmd = ""
-                solara.Text("The same run from the command line:", style={"font-size": "12px"})
+                solara.Text(
+                    "The same run from the command line:", style={"font-size": "12px", "display": "block"}
+                )
                 solara.Text(cmd, classes=["command-line"])
             solara.Button(
                 "Back to the scenario's values",
@@ -218,7 +225,7 @@ def Sandbox(scenario: str = DEFAULT_SCENARIO):
 @solara.component
 def Page():
     """The sandbox with its own app layout (for Jupyter: ``Page()`` as a cell's last line)."""
-    with solara.AppLayout(title="conflict-sandbox: what if?"):
+    with solara.AppLayout(title="conflict-sandbox: what if?"), OneLineErrors():
         Sandbox()
 
 
@@ -234,7 +241,19 @@ def MesaPage():
     )
 
 
+@solara.component
+def SandboxRoute():
+    with OneLineErrors():
+        Sandbox()
+
+
+@solara.component
+def MesaRoute():
+    with OneLineErrors():
+        MesaPage()
+
+
 routes = [
-    solara.Route(path="/", component=Sandbox, label="What-if sandbox"),
-    solara.Route(path="solaraviz", component=MesaPage, label="Mesa SolaraViz"),
+    solara.Route(path="/", component=SandboxRoute, label="What-if sandbox"),
+    solara.Route(path="solaraviz", component=MesaRoute, label="Mesa SolaraViz"),
 ]

@@ -12,6 +12,7 @@ the line ``conflict-sim`` prints; anything else unexpected shows its type and me
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable
 from typing import Any
@@ -156,11 +157,26 @@ def EventFeed(model: Any, view_day: int | None = None):
         if len(tab) == 0:
             solara.Text("No events yet.", style={"color": "#666"})
         else:
-            head = "| " + " | ".join(tab.columns) + " |\n|" + "---|" * len(tab.columns) + "\n"
-            body = "\n".join("| " + " | ".join(map(str, r)) + " |" for r in tab.itertuples(index=False))
-            solara.Markdown(
-                head + body, style={"max-height": "360px", "overflow-y": "auto", "font-size": "13px"}
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=feed_html(tab),
+                style={"max-height": "380px", "overflow-y": "auto"},
             )
+
+
+def feed_html(tab: pd.DataFrame) -> str:
+    """The feed as an HTML table; every cell is escaped (names come from data files)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in tab.columns)
+    rows = []
+    for r in tab.itertuples(index=False):
+        cells = []
+        for c in r:
+            text = str(c)
+            bold = text.startswith("**") and text.endswith("**")
+            text = html.escape(text.strip("*") if bold else text)
+            cells.append(f"<td><b>{text}</b></td>" if bold else f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="feed"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def run_summary(model: Any, upto: int | None = None) -> str:
@@ -193,6 +209,16 @@ def RunSummary(model: Any, view_day: int | None = None):
     """The run in one line (first fall, capitals held, the national capital)."""
     update_counter.get()
     solara.Text(run_summary(model, shown_day(model, view_day)), classes=["run-summary"])
+
+
+@solara.component
+def OneLineErrors(children: list | None = None):
+    """Show an exception raised while drawing the children as one line, not a traceback."""
+    error, _clear = solara.use_exception()
+    if error is not None:  # one element only: more would send reacton into a render loop
+        solara.Error(one_line(error), classes=["page-error"])
+        return
+    solara.Column(children=children or [])
 
 
 # ----------------------------------------------------------------------------- Mesa SolaraViz
@@ -259,23 +285,23 @@ def EnsemblePanel(base: Scenario, current: Scenario, seed: int):
     error, set_error = solara.use_state(None)
     key = (base.fingerprint, current.fingerprint, int(seed), int(n), outcome)
 
-    def compute() -> None:
+    def compute(k: tuple, b: Scenario, c: Scenario, s0: int, reps: int, out: str) -> None:
         t0 = time.perf_counter()
         try:
-            pair = E.run_pair(base, current, seed=seed, replicates=n)
-            figs = E.figures(pair, outcome)
-            pngs = {k: _png(f) for k, f in figs.items()}
+            pair = E.run_pair(b, c, seed=s0, replicates=reps)
+            pngs = {name: _png(f) for name, f in E.figures(pair, out).items()}
         except Exception as e:  # shown on one line; never a traceback on the page
             set_error(one_line(e))
             return
         set_error(None)
-        set_result((key, pngs, time.perf_counter() - t0, pair.same))
+        set_result((k, pngs, time.perf_counter() - t0, pair.same))
 
     task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True)
     with solara.Column(classes=["ensemble-panel"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-            with solara.Column(style={"min-width": "260px"}):
-                solara.SliderInt(f"Replicates: {n}", value=n, min=20, max=1000, step=20, on_value=set_n)
+            with solara.Column(style={"min-width": "260px"}, gap="0px"):
+                solara.Text(f"Replicates: {n}", classes=["replicates-label"])
+                solara.SliderInt("", value=n, min=20, max=1000, step=20, on_value=set_n)
             labels = {v: k for k, v in E.OUTCOMES.items()}
             solara.Select(
                 "Paired outcome",
@@ -286,7 +312,7 @@ def EnsemblePanel(base: Scenario, current: Scenario, seed: int):
             )
             solara.Button(
                 "Run ensemble",
-                on_click=task,
+                on_click=lambda: task(key, base, current, int(seed), int(n), outcome),
                 color="primary",
                 disabled=task.pending,
                 classes=["run-ensemble"],
@@ -307,8 +333,11 @@ def EnsemblePanel(base: Scenario, current: Scenario, seed: int):
             solara.Text(f"Ran in {secs:.1f} s.{note}{stale}", classes=["ensemble-done"])
             with solara.Columns([1, 1]):
                 solara.Image(pngs["fan"], width="100%")
-                solara.Image(pngs["paired"], width="100%")
-            solara.Image(pngs["fall_dates"], width="70%")
+                if "paired" in pngs:
+                    solara.Image(pngs["paired"], width="100%")
+                else:
+                    solara.Text("Move a lever to compare a what-if with the baseline, seed by seed.")
+            solara.Image(pngs["fall_dates"], width="75%")
 
 
 def _png(fig: Any) -> bytes:

@@ -114,7 +114,7 @@ def outcome_table(res: RunResult) -> pd.DataFrame:
 
 
 def figures(pair: Pair, outcome: str = "first_fall_day", dpi: float = 72) -> dict[str, Figure]:
-    """The panel's figures: ``fan``, ``fall_dates`` and ``paired``.
+    """The panel's figures: ``fan``, ``fall_dates`` and ``paired`` (not when the two are the same).
 
     Parameters
     ----------
@@ -138,6 +138,8 @@ def figures(pair: Pair, outcome: str = "first_fall_day", dpi: float = 72) -> dic
     )
     label = "baseline" if pair.same else "what-if"
     out["fall_dates"] = P.fall_dates(pair.alt, title=f"{label}: when each capital fell ({n} replicates)")
+    if pair.same:  # every difference is zero: nothing to pair
+        return _dpi(out, dpi)
     na = float(horizon + 1) if outcome.endswith("_day") else None
     out["paired"] = P.paired_difference(
         outcome_table(pair.base),
@@ -146,6 +148,10 @@ def figures(pair: Pair, outcome: str = "first_fall_day", dpi: float = 72) -> dic
         labels=("baseline", "what-if"),
         na_value=na,
     )
-    for fig in out.values():
+    return _dpi(out, dpi)
+
+
+def _dpi(figs: dict[str, Figure], dpi: float) -> dict[str, Figure]:
+    for fig in figs.values():
         fig.set_dpi(dpi)
-    return out
+    return figs
