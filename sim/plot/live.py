@@ -113,8 +113,8 @@ class LiveMap(_Blitted):
     ----------
     scenario : Scenario
         Gives coordinates, roads, borders and names.
-    figsize : (float, float), default (7.6, 6.4)
-        Inches.
+    figsize : (float, float), optional
+        Inches; default 7.6 wide and as tall as the scenario's extent needs (no white margins).
     dpi : float, default 90
     labels : {"capitals", "hub", "none"}, default "capitals"
     legend : bool, default True
@@ -129,13 +129,18 @@ class LiveMap(_Blitted):
     def __init__(
         self,
         scenario: Scenario,
-        figsize: tuple[float, float] = (7.6, 6.4),
+        figsize: tuple[float, float] | None = None,
         dpi: float = 90,
         labels: str = "capitals",
         legend: bool = True,
         ticks: bool = False,
     ) -> None:
         self.scenario = scenario
+        if figsize is None:
+            lat = np.asarray(scenario.locations["lat"], float)
+            lon = np.asarray(scenario.locations["lon"], float)
+            ratio = (np.ptp(lat) + 0.8) / ((np.ptp(lon) + 0.8) * np.cos(np.deg2rad(lat.mean())))
+            figsize = (7.6, 7.6 * float(np.clip(ratio, 0.4, 1.6)) + (0.7 if ticks else 0.35))
         self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
         ax = self.fig.add_subplot()

@@ -47,7 +47,8 @@ _CSS = """
 .event-feed table.feed th { text-align: left; border-bottom: 1px solid #ccc; position: sticky; top: 0;
   background: white; }
 .event-feed table.feed td { padding: 1px 6px 1px 0; border-bottom: 1px solid #eee; vertical-align: top; }
-.levers-card .v-input { margin-top: 10px; }
+.event-feed table.feed td:first-child { white-space: nowrap; }
+.levers-card .v-text-field, .levers-card .v-select { margin-top: 14px; }
 .command-line { font-family: monospace; font-size: 11px; word-break: break-all; color: #333;
   display: block; }
 .day-info { font-weight: bold; }
@@ -208,6 +209,8 @@ def Sandbox(scenario: str = DEFAULT_SCENARIO):
             solara.Error(error, classes=["lever-error"])
         solara.Text("Building the model ...", classes=["building"])
         return
+    if error:
+        solara.Error(f"Settings not applied (the run shown is the last valid one): {error}", dense=True)
     with solara.Columns([3, 2]):
         with solara.Card(classes=["map-card"], margin=0):
             RunSummary(m, view_day)

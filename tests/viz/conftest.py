@@ -138,6 +138,11 @@ def viz_extra() -> None:
 def server(tmp_path_factory):
     need("solara")
     need("playwright")
+    import sim
+
+    # compile (or load from the cache) the kernels the app runs, so that no page waits for numba
+    sim.ConflictModel("afghanistan_2021", seed=0, days=2).run()
+    sim.run("afghanistan_2021", seed=0, replicates=2, days=2, record_locations=False)
     work = tmp_path_factory.mktemp("app-cwd")
     srv = Server(work, tmp_path_factory.mktemp("app-log") / "server.log")
     yield srv

@@ -60,7 +60,7 @@ def _map_drawn(p: Page, selector: str = ".sandbox-map img") -> None:
 
 
 def _summary(**params) -> str:
-    from sim.viz.components import run_summary
+    from sim.viz.panels import run_summary
 
     return run_summary(sim.ConflictModel("afghanistan_2021", seed=0, **params).run())
 
