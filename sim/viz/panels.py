@@ -41,6 +41,7 @@ def feed_table(model: Any, upto: int | None = None, districts: bool = False, row
         ev = ev[ev["day"] <= upto]
     ev = ev.iloc[::-1].head(rows)
     what = ev["event"].str.replace("_", " ")
+    names = ev["name"].fillna("").astype(str).replace("nan", "")  # national events have no place
     detail = np.where(
         ev["mode"].notna(),
         ev["mode"].astype(str),
@@ -50,7 +51,7 @@ def feed_table(model: Any, upto: int | None = None, districts: bool = False, row
         {
             "date": pd.to_datetime(ev["date"]).dt.strftime("%d %b").to_numpy(),
             "event": what.to_numpy(),
-            "place": np.where(ev["is_capital"], "**" + ev["name"].astype(str) + "**", ev["name"].astype(str)),
+            "place": np.where(ev["is_capital"], "**" + names + "**", names),
             "how / how many": detail,
         }
     )
