@@ -14,13 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-import warnings
 from pathlib import Path
 
 import pytest
-
-# as sim.viz does: Mesa 3.3's SolaraViz trips solara's rules-of-hooks check on import
-warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return")
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parents[2]

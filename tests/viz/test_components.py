@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Mesa 3.3's SolaraViz trips solara's rules-of-hooks check when it is first imported
+pytestmark = pytest.mark.filterwarnings("ignore:.*ComponentsView")
+
 
 @pytest.fixture(autouse=True)
 def _viz(viz_extra):
