@@ -209,6 +209,11 @@ def EnsemblePanel(base: Scenario, current: Scenario, seed: int):
         set_result((k, pngs, time.perf_counter() - t0, pair.same))
 
     task = solara.lab.use_task(compute, dependencies=None, prefer_threaded=True)
+
+    def prefetch() -> None:  # the default baseline is computed while the user looks at the page
+        E.prefetch_baseline(base, int(seed), 200)
+
+    solara.use_effect(prefetch, [base.fingerprint, int(seed)])
     with solara.Column(classes=["ensemble-panel"]):
         with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
             with solara.Column(style={"min-width": "260px"}, gap="0px"):

@@ -60,22 +60,38 @@ class Pair:
 
 _cache: OrderedDict[tuple, RunResult] = OrderedDict()
 _lock = threading.Lock()
+_inflight: dict[tuple, threading.Lock] = {}  # one computation per key; later callers wait for it
 
 
 def _ensemble(scenario: Scenario, seed: int, replicates: int, parallel: bool | int) -> RunResult:
-    """An ensemble, cached by (scenario fingerprint, seed, replicates): the baseline is run once."""
+    """An ensemble, cached by (scenario fingerprint, seed, replicates): the baseline is run once,
+    and a request for an ensemble being computed waits for it instead of computing it again."""
     key = (scenario.fingerprint, int(seed), int(replicates))
     with _lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
-    res = run(scenario, seed=int(seed), replicates=int(replicates), record_locations=False, parallel=parallel)
-    with _lock:
-        _cache[key] = res
-        while len(_cache) > 8:
-            _cache.popitem(last=False)
+        key_lock = _inflight.setdefault(key, threading.Lock())
+    with key_lock:
+        with _lock:
+            hit = _cache.get(key)
+            if hit is not None:
+                _cache.move_to_end(key)
+                return hit
+        res = run(
+            scenario, seed=int(seed), replicates=int(replicates), record_locations=False, parallel=parallel
+        )
+        with _lock:
+            _cache[key] = res
+            while len(_cache) > 8:
+                _cache.popitem(last=False)
+            _inflight.pop(key, None)
     return res
+
+
+def prefetch_baseline(base: Scenario, seed: int = 0, replicates: int = 200) -> threading.Thread:
+    """Start computing the baseline ensemble in a background thread (the app does this when the
+    panel appears, so that pressing the button runs only the what-if)."""
+    t = threading.Thread(target=_ensemble, args=(base, seed, replicates, True), daemon=True)
+    t.start()
+    return t
 
 
 def run_pair(

@@ -163,3 +163,29 @@ def test_ensemble_pairs_seeds_and_caches_the_baseline(afg):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_an_ensemble_being_computed_is_not_computed_twice(afg, monkeypatch):
+    import threading
+
+    from sim.viz import ensemble as E
+
+    calls = []
+    real = E.run
+
+    def counting(*a, **k):
+        calls.append(k["replicates"])
+        return real(*a, **k)
+
+    monkeypatch.setattr(E, "run", counting)
+    E._cache.clear()
+    t = E.prefetch_baseline(afg, seed=11, replicates=4)
+    results = []
+    others = [threading.Thread(target=lambda: results.append(E.run_pair(afg, afg, 11, 4))) for _ in range(3)]
+    for o in others:
+        o.start()
+    t.join()
+    for o in others:
+        o.join()
+    assert calls == [4]
+    assert all(r.base is results[0].base for r in results)
