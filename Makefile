@@ -1,17 +1,18 @@
 # Two commands for a new user (see README.md):
 #   make demo   install into .venv and run the default scenario
 #   make test   install into .venv and run the whole test suite
+#   make app    install into .venv and open the app in the browser (conflict-sim-app)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench app clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,viz]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -24,6 +25,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/viz.py
+
+app: $(STAMP)
+	$(BIN)/conflict-sim-app
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -29,7 +29,8 @@ from sim.agents import (
 )
 from sim.kernels import codes as C
 from sim.kernels.step import N_SIDE, record_nb, step_day_nb
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, scenario_with_params
+from sim.scenario.params import fresh_seed
 from sim.world import State, build_static, initial_state, param_table, params_view
 
 
@@ -46,16 +47,27 @@ class ConflictModel(mesa.Model):
         Days the model can run (default: the scenario's horizon).
     record_locations : bool, default True
         Keep the per-location daily series (control, strengths, morale).
-    draw : mapping of str to number, optional
-        Parameter values replacing the scenario's, keyed by config path (``"model.morale.b0"``),
-        as one replicate of a posterior ensemble carries them (:func:`sim.run` ``params``).
+    draw : mapping of str to number, or "point", optional
+        Parameter values replacing the scenario's, keyed by config path (``"model.morale.b0"``).
+        Default: the draw of the scenario's posterior that an ensemble replicate with this seed
+        takes (so replicate r of ``sim.run`` equals this model with its seed); ``"point"``: the
+        scenario's own values.
     seed : int, default 0
         Seed of the counter-based random streams (replicate r of an ensemble uses seed r).
+        ``None`` (what ``mesa.batch_run`` passes without ``rng``) draws a fresh seed from the
+        operating system, kept in :attr:`seed` so the run can be repeated.
+    **kwargs
+        Scenario parameters, validated as command-line overrides are (a bad one raises the
+        one-line :class:`~sim.scenario.ScenarioError` that ``conflict-sim`` prints): dotted paths
+        (``**{"reserve.commandos": 500}``) or flat aliases (``reserve_commandos=500``,
+        ``withdrawal_end="2021-12-31"``; :data:`sim.scenario.PARAM_ALIASES`). So
+        ``mesa.batch_run(ConflictModel, parameters={"reserve_commandos": [500, 4000]})`` and
+        SolaraViz ``model_params`` work.
 
     Attributes
     ----------
     conflict_scenario : Scenario
-        The scenario (``model.scenario`` is Mesa's own experiment object in Mesa >= 3.5).
+        The scenario (``model.scenario`` is None: see :attr:`scenario`).
     state : State
         The hot state arrays with a replicate axis of length 1 (agents are views onto row 0).
     locations, garrisons_by_row, militias_by_row : list
@@ -71,12 +83,13 @@ class ConflictModel(mesa.Model):
         backend: str = "numba",
         days: int | None = None,
         record_locations: bool = True,
-        draw: Mapping[str, Any] | None = None,
-        seed: int = 0,
+        draw: Mapping[str, Any] | str | None = None,
+        seed: int | None = 0,
+        **kwargs: Any,  # named so: Mesa 3.3's SolaraViz accepts any model_params only then
     ) -> None:
+        seed = fresh_seed() if seed is None else seed
         super().__init__(rng=int(seed))
-        if isinstance(scenario, str):
-            scenario = load_scenario(scenario)
+        scenario = scenario_with_params(scenario, kwargs)  # validated as CLI overrides are
         if backend not in ("numba", "python"):
             raise ValueError(f"backend must be 'numba' or 'python', not {backend!r}")
         if int(seed) < 0:
@@ -90,6 +103,13 @@ class ConflictModel(mesa.Model):
                 f"days={self.days} is beyond the scenario horizon ({scenario.horizon_days} days)"
             )
         self.static = build_static(scenario)
+        if draw is None:  # as replicate `seed` of an ensemble: the posterior draw of its seed
+            from sim.inference.posterior import replicate_params
+
+            draws = replicate_params(scenario, np.array([self.seed]))
+            draw = draws[0] if draws else None
+        elif draw == "point":
+            draw = None
         ptab = param_table(scenario, 1, None if draw is None else [dict(draw)])
         self.param_record = ptab[0]  # what the kernels read
         self.params = params_view(self.param_record)  # plain Python scalars for the reference
@@ -117,6 +137,17 @@ class ConflictModel(mesa.Model):
             }
         )
         self.datacollector.collect(self)
+
+    @property
+    def scenario(self) -> None:
+        """None: the conflict scenario is :attr:`conflict_scenario`. Mesa >= 3.5 keeps its own
+        experiment object here, and SolaraViz's Reset would then replace the ``scenario``
+        keyword with one; with None it passes the model's keywords on as they are."""
+        return None
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:  # Mesa >= 3.5's Model.__init__ sets it
+        self._mesa_scenario = value
 
     # ---------------------------------------------------------------- construction
     def _build_agents(self) -> None:

@@ -356,7 +356,8 @@ def forecast_plot(fc: Forecast, path: Path) -> Path:
     a2.set_xlabel(f"day the city is lost ({H + 1} = not within the horizon)")
     fig.suptitle(
         f"{fc.meta['scenario']}: forecast from the cut-off {fc.meta['cutoff_date']} "
-        f"({fc.meta.get('replicates', len(fc.fall_dates['replicate'].unique()))} particles, {'assimilated' if len(fc.assimilation) else 'not assimilated'})"
+        f"({fc.meta.get('replicates', fc.fall_dates['replicate'].nunique())} particles, "
+        f"{'assimilated' if len(fc.assimilation) else 'not assimilated'})"
     )
     fig.tight_layout()
     return save_figure(fig, path)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +16,7 @@ import pandas as pd
 from matplotlib import animation
 from matplotlib import patheffects as pe
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -22,12 +24,14 @@ from matplotlib.text import Text
 from sim.kernels import codes as C
 from sim.outputs import RunResult
 from sim.plot._common import CONTROL_COLORS, CONTROL_NAMES, DateLike, control_codes, day_of
-from sim.scenario import Scenario
+from sim.scenario import Scenario, scenarios_dir
 
 Labels = Literal["capitals", "hub", "none"]
 _COLORS = np.array([CONTROL_COLORS[k] for k in C.CONTROL_LABELS])
 #: Force (people) drawn at the reference marker size.
 _SIZE_REF = 1000.0
+_LAND = "#f6f5f0"  # fill of the border polygons
+_BORDER = "#a3a3a3"
 
 
 @dataclass
@@ -182,6 +186,53 @@ def _place_labels(
     return texts
 
 
+def borders(scenario: Scenario) -> list[np.ndarray]:
+    """Border polygons drawn under the map of a scenario, or ``[]`` when it has none.
+
+    Read from ``scenarios/geo/<scenario name>.geojson`` (for ``afghanistan_2021``: the 34
+    provinces of geoBoundaries ADM1, public domain; see ``scenarios/geo/README.md``).
+
+    Returns
+    -------
+    list of ndarray, each of shape (n, 2)
+        Exterior rings as (longitude, latitude) in degrees; a MultiPolygon gives one per part.
+    """
+    name = str(scenario.name)
+    if not name.replace("_", "").isalnum():  # a name is never a path
+        return []
+    path = scenarios_dir() / "geo" / f"{name}.geojson"
+    if not path.is_file():
+        return []
+    return _rings(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _rings(path: str, _mtime: int) -> list[np.ndarray]:
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    rings: list[np.ndarray] = []
+    for feat in data.get("features", []):
+        geom = feat.get("geometry") or {}
+        parts = {"Polygon": [geom.get("coordinates")], "MultiPolygon": geom.get("coordinates")}.get(
+            geom.get("type"), []
+        )
+        for poly in parts or []:
+            if poly:
+                ring = np.asarray(poly[0], dtype=float)[:, :2]
+                ring.setflags(write=False)
+                rings.append(ring)
+    return rings
+
+
+def _draw_borders(ax: Axes, scenario: Scenario) -> PolyCollection | None:
+    rings = borders(scenario)
+    if not rings:
+        return None
+    return ax.add_collection(
+        PolyCollection(rings, facecolors=_LAND, edgecolors=_BORDER, linewidths=0.6, zorder=0.5)
+    )
+
+
 @dataclass
 class _MapArtists:
     points: PathCollection
@@ -205,6 +256,7 @@ def _draw(
 ) -> _MapArtists:
     loc = scenario.locations
     lon, lat = np.asarray(loc["lon"], float), np.asarray(loc["lat"], float)
+    _draw_borders(ax, scenario)
     roads = scenario.roads
     src, dst = np.asarray(roads["src"]), np.asarray(roads["dst"])
     seg = np.stack([np.column_stack([lon[src], lat[src]]), np.column_stack([lon[dst], lat[dst]])], axis=1)

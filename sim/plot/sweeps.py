@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from sim.outputs import RunResult
@@ -297,13 +298,11 @@ def paired_difference(
     rng = np.random.default_rng(0)
     jit = rng.uniform(-0.06, 0.06, n)
     alpha = max(0.08, min(0.6, 15 / n))
-    ax0.plot(
-        np.vstack([np.zeros(n) + jit, np.ones(n) + jit]),
-        np.vstack([m["a"], m["b"]]),
-        color=NEUTRAL,
-        lw=0.6,
-        alpha=alpha,
-    )
+    a_b = np.stack(
+        [np.column_stack([jit, m["a"].to_numpy(float)]), np.column_stack([1 + jit, m["b"].to_numpy(float)])],
+        axis=1,
+    )  # one segment per seed, drawn as one collection (hundreds of lines lay out slowly)
+    ax0.add_collection(LineCollection(a_b, colors=NEUTRAL, linewidths=0.6, alpha=alpha))
     ax0.plot(jit, m["a"], ls="", marker="o", ms=3, color=GOV_COLOR, alpha=min(1, alpha * 2))
     ax0.plot(1 + jit, m["b"], ls="", marker="o", ms=3, color=ALT_COLOR, alpha=min(1, alpha * 2))
     ax0.plot([0, 1], [m["a"].median(), m["b"].median()], "k-", lw=2.2, marker="D", ms=6, label="median")

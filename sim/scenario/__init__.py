@@ -8,9 +8,11 @@ from sim.scenario.load import (
     scenario_from_config,
     scenarios_dir,
 )
+from sim.scenario.params import PARAM_ALIASES, params_to_overrides, scenario_with_params
 from sim.scenario.scenario import Control, Event, Scenario, Table
 
 __all__ = [
+    "PARAM_ALIASES",
     "Control",
     "Event",
     "Scenario",
@@ -19,6 +21,8 @@ __all__ = [
     "available_scenarios",
     "compose_config",
     "load_scenario",
+    "params_to_overrides",
     "scenario_from_config",
+    "scenario_with_params",
     "scenarios_dir",
 ]

@@ -313,6 +313,8 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
     events = []
     for i, ev in enumerate(obj.events):
         field = f"events[{i}]"
+        if not ev.enabled:  # switched off (events.N.enabled=false); checked when on
+            continue
         if ev.kind not in EVENT_KINDS:
             raise ScenarioError(
                 where(f"{field}.kind"), f"{field}.kind", ev.kind, f"one of {', '.join(EVENT_KINDS)}"

@@ -392,7 +392,11 @@ class TimelineConfig:
 
 @dataclass
 class EventConfig:
-    """A scripted event on a date. ``kind`` is one of :data:`EVENT_KINDS`."""
+    """A scripted event on a date. ``kind`` is one of :data:`EVENT_KINDS`.
+
+    ``enabled: false`` switches an event off without deleting it, so that a what-if can drop it
+    (``events.1.enabled=false``; the app's event levers do this).
+    """
 
     date: str = MISSING
     kind: str = MISSING
@@ -401,6 +405,7 @@ class EventConfig:
     value: float = 0.0
     source: str = ""
     note: str = ""
+    enabled: bool = True
 
 
 EVENT_KINDS: dict[str, str] = {

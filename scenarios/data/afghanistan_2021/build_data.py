@@ -270,6 +270,10 @@ SOURCES: list[tuple[str, str]] = [
         "model_choice_insurgent_pools",
         "Modelling choice: part-time fighter pools (one third of the analyst's upper bound). Rule in README.md (section 'Insurgent pools').",
     ),
+    (
+        "geoboundaries_afg_adm1",
+        "geoBoundaries gbOpen AFG ADM1, simplified (wmgeolab/geoBoundaries, file releaseData/gbOpen/AFG/ADM1/geoBoundaries-AFG-ADM1_simplified.geojson, commit 0ff91a88d2f2), Public Domain (source: Wikimedia, 'Provinces of Afghanistan', boundary year 2007); province borders drawn on maps (scenarios/geo/afghanistan_2021.geojson, copied verbatim), not a model input",
+    ),
 ]
 SOURCE_IDS = {s for s, _ in SOURCES}
 
