@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,6 +177,7 @@ def cart(
     max_depth: int = 3,
     mass_min: float = 0.05,
     seed: int = 0,
+    fmt: dict[str, Callable[[float], str]] | None = None,
 ) -> pd.DataFrame:
     """Fit a classification tree and return its leaves as boxes, densest first.
 
@@ -188,6 +190,8 @@ def cart(
     mass_min : float, default 0.05
         Smallest leaf as a share of the points (``min_samples_leaf``).
     seed : int, default 0
+    fmt : dict, optional
+        Per parameter, how a split value is written in ``rule`` (default ``{:.4g}``).
 
     Returns
     -------
@@ -228,12 +232,13 @@ def cart(
             return
         j, thr = int(t.feature[node]), float(t.threshold[node])
         name = X.columns[j]
+        text = (fmt or {}).get(name, lambda v: f"{v:.4g}")(thr)
         hi_l = hi.copy()
         hi_l[j] = min(hi[j], thr)
-        walk(int(t.children_left[node]), lo, hi_l, [*rule, f"{name} <= {thr:.4g}"])
+        walk(int(t.children_left[node]), lo, hi_l, [*rule, f"{name} <= {text}"])
         lo_r = lo.copy()
         lo_r[j] = max(lo[j], thr)
-        walk(int(t.children_right[node]), lo_r, hi, [*rule, f"{name} > {thr:.4g}"])
+        walk(int(t.children_right[node]), lo_r, hi, [*rule, f"{name} > {text}"])
 
     walk(0, lo0.copy(), hi0.copy(), [])
     return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False).reset_index(drop=True)

@@ -245,7 +245,7 @@ class Explore:
         res.stats["p_outside"] = float(pts.loc[~in_box, "p"].mean()) if (~in_box).any() else float("nan")
         res.stats.update(condition=str(cond), min_prob=min_prob, level=level)
         self._natural_limits(res.limits)
-        leaves = cart(x, y, mass_min=kw.get("mass_min", 0.05))
+        leaves = cart(x, y, mass_min=kw.get("mass_min", 0.05), fmt=self._formats())
         d = Discovery(str(cond), min_prob, level, res, leaves, pts)
         self._put_discovery(d)
         return d
@@ -260,7 +260,16 @@ class Explore:
     ) -> pd.DataFrame:
         """CART leaves as boxes (:func:`sim.explore.discovery.cart`) for ``condition``."""
         _cond, _mp, _pts, x, y = self._discovery_data(condition, min_prob, level)
-        return cart(x, y, max_depth=max_depth, mass_min=mass_min)
+        return cart(x, y, max_depth=max_depth, mass_min=mass_min, fmt=self._formats())
+
+    def _formats(self) -> dict[str, Any]:
+        """Split values of date parameters written as dates (a split between two days: the earlier)."""
+        out = {}
+        for p in self.design.params:
+            if p.kind == "date":
+                start = pd.Timestamp(p.lo)
+                out[p.path] = lambda v, s=start: (s + pd.Timedelta(days=float(np.floor(v)))).date().isoformat()
+        return out
 
     def _peel_space(self, pts: pd.DataFrame, param: str) -> np.ndarray:
         spec = next(p for p in self.design.params if p.path == param)

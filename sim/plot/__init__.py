@@ -16,6 +16,7 @@ replicate, a column per swept parameter (e.g. ``reserve.commandos``) and the out
 """
 
 from sim.plot._common import CONTROL_COLORS
+from sim.plot.explore import prim_box, prim_tradeoff, response_surface, sensitivity_bars
 from sim.plot.maps import LocationArrays, animate_map, location_arrays, map_day, map_strip
 from sim.plot.series import location_series
 from sim.plot.sweeps import paired_capitals, paired_difference, sweep_heatmap, sweep_line
@@ -34,6 +35,10 @@ __all__ = [
     "map_strip",
     "paired_capitals",
     "paired_difference",
+    "prim_box",
+    "prim_tradeoff",
+    "response_surface",
+    "sensitivity_bars",
     "sweep_heatmap",
     "sweep_line",
 ]
