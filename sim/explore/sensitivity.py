@@ -7,13 +7,18 @@ one run at parameters X, the law of total variance splits
     Var(Y) = Var_X(E[Y | X]) + E_X[Var(Y | X)]
              parameter effect   replicate noise
 
-and the point mean Ybar(X) of R replicates carries the effect plus noise of variance
-Var(Y | X) / R. With s_w^2 the mean within-point variance (ddof 1) and s_b^2 the variance of the
-point means, :func:`variance_split` estimates
+With s_w^2 the mean within-point variance (ddof 1; replicates of one point are independent
+seeds), s^2 the variance of all runs pooled and s_b^2 the variance of the point means,
+:func:`variance_split` estimates
 
-    var_within = s_w^2,   var_param = max(s_b^2 - s_w^2 / R, 0),
-    noise_share = var_within / (var_within + var_param)     (share of a single run's variance)
-    noise_in_means = (s_w^2 / R) / s_b^2                     (share of what the indices analyse)
+    var_within = s_w^2,   var_param = max(s^2 - s_w^2, 0),
+    noise_share    = var_within / s^2                        (share of a single run's variance)
+    noise_in_means = max(s_b^2 - var_param, 0) / s_b^2       (share of what the indices analyse)
+
+The point mean of R replicates carries the parameters' effect plus what is left of the noise:
+Var(Y | X) / R with independent seeds, less with common random numbers, which make the
+replicate noise of different points alike (it cancels entirely for noise that does not depend on
+X), hence the estimate from s_b^2 rather than from s_w^2 / R.
 
 The indices are computed on the point means, a deterministic function of X under common random
 numbers: they describe the parameters' effect on the expected outcome, and ``noise_in_means``
@@ -86,8 +91,7 @@ def variance_split(stats: pd.DataFrame) -> dict[str, float]:
         ((s["n"] - 1).clip(lower=0) * s["var"].fillna(0.0)).sum() + (s["n"] * (s["mean"] - grand) ** 2).sum()
     )
     var_total = ss / (n_tot - 1) if n_tot > 1 else float("nan")
-    var_param = max(var_means - var_within / R, 0.0) if np.isfinite(var_within) else var_means
-    denom = var_within + var_param
+    var_param = max(var_total - var_within, 0.0) if np.isfinite(var_within) else var_total
     return {
         "replicates": R,
         "points": float(len(s)),
@@ -96,8 +100,8 @@ def variance_split(stats: pd.DataFrame) -> dict[str, float]:
         "var_means": var_means,
         "var_within": var_within,
         "var_param": var_param,
-        "noise_share": var_within / denom if denom > 0 else float("nan"),
-        "noise_in_means": (var_within / R) / var_means if var_means > 0 else float("nan"),
+        "noise_share": var_within / var_total if var_total > 0 else float("nan"),
+        "noise_in_means": max(var_means - var_param, 0.0) / var_means if var_means > 0 else float("nan"),
     }
 
 

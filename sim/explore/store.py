@@ -107,14 +107,16 @@ class Explore:
 
     # ---------------------------------------------------------------------------- outcomes
     def _timeline(self) -> Timeline:
+        """Day 0 and horizon from the sweep's settings, else from its events (a model without a
+        calendar, e.g. a test function, gets 1970-01-01 and horizon 0: dates then mean nothing)."""
         start, horizon = self.meta.get("timeline_start"), self.meta.get("horizon_days")
         ev = self.sweep.events
-        if start is None and len(ev):
+        if start is None and len(ev) and {"date", "day"} <= set(ev.columns):
             row = ev.iloc[0]
             start = (pd.Timestamp(row["date"]) - pd.Timedelta(days=int(row["day"]))).date().isoformat()
         if horizon is None:
-            horizon = int(ev["day"].max()) if len(ev) else 0
-        return Timeline(dt.date.fromisoformat(str(start)), int(horizon))
+            horizon = int(ev["day"].max()) if len(ev) and "day" in ev else 0
+        return Timeline(dt.date.fromisoformat(str(start or "1970-01-01")), int(horizon))
 
     @property
     def outcomes(self) -> list[str]:
