@@ -169,7 +169,7 @@ of the 2021 scenario (150 days), `conflict-sim -m hydra/sweeper=explore` with th
 two workers, then `conflict-sim-explore analyze=DIR` (Sobol with 1,000 bootstrap resamples for three
 outcomes, variance split, PRIM, CART, figures).
 
-| sweep | points | runs | jobs + merge (s) | analysis (s) | end to end (s) | load (1, 5, 15 min) before -> after |
+| sweep | points | runs | jobs + merge (s) | analysis (s) | end to end (s) | load before -> after |
 |---|---|---|---|---|---|---|
 {rows}
 

@@ -46,7 +46,7 @@ _OPS = {
     "==": np.equal,
     "!=": np.not_equal,
 }
-_COND = re.compile(r"^\s*(?P<outcome>[^<>=!]+?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>[^\s<>=!]+)\s*$")
+_COND = re.compile(r"^\s*(?P<outcome>[\w.:\- ]+?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>[^\s<>=!]+)\s*$")
 
 
 @dataclass(frozen=True)

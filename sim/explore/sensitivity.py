@@ -240,11 +240,14 @@ def rbd_fast_indices(
 
     y = np.asarray(y, dtype=np.float64)
     keep = np.isfinite(y)
+    if keep.sum() < 5:
+        raise ValueError(f"{outcome}: {keep.sum()} points with a value; RBD-FAST needs at least 5")
     with np.errstate(all="ignore"):
         res = rbd_fast.analyze(
             design.problem,
             design.X[keep],
             y[keep],
+            M=int(min(10, (keep.sum() - 1) // 2)),  # harmonics: at most (N - 1) / 2
             num_resamples=int(num_resamples),
             conf_level=conf_level,
             seed=int(seed),

@@ -270,7 +270,7 @@ class Explore:
         for p in self.design.params:
             if p.kind == "date":
                 start = pd.Timestamp(p.lo)
-                out[p.path] = lambda v, s=start: (s + pd.Timedelta(days=float(np.floor(v)))).date().isoformat()
+                out[p.path] = lambda v, s=start: (s + pd.Timedelta(days=np.floor(v))).date().isoformat()
         return out
 
     def _peel_space(self, pts: pd.DataFrame, param: str) -> np.ndarray:
