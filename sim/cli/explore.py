@@ -1,10 +1,10 @@
 """``conflict-sim-explore``: run a sampling design over a scenario, then analyse it.
 
     conflict-sim-explore design=sobol n=64 replicates=20 out=outputs/explore/kabul \\
-        params=[forces.present_fraction:0.3:0.9,model.combat.beta_ins:0.01:0.06,reserve.commandos]
+        params=[forces.present_fraction:0.3:0.9,model.combat.beta_ins:0.01:0.06,reserve.commandos:500:12000]
     conflict-sim-explore +explore=afghanistan_2021 hydra.launcher.n_jobs=2   # a preset
     conflict-sim-explore analyze=outputs/explore/kabul outcomes=[hub_fell_day,lost_day:Kandahar] \\
-        discover=hub_fell_day>2021-08-31 min_prob=0.8
+        'discover=hub_fell_day>2021-08-31' min_prob=0.8
 
 Running a design is ``conflict-sim -m hydra/sweeper=explore`` with the design keys below turned into
 ``hydra.sweeper.*`` settings: the points are jobs of the configured launcher, written, merged and
