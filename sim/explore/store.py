@@ -246,6 +246,9 @@ class Explore:
         res.stats["p_in_box"] = float(pts.loc[in_box, "p"].mean()) if in_box.any() else float("nan")
         res.stats["p_outside"] = float(pts.loc[~in_box, "p"].mean()) if (~in_box).any() else float("nan")
         res.stats.update(condition=str(cond), min_prob=min_prob, level=level)
+        for i, r in res.limits.iterrows():  # the declared range, not the sample's extremes
+            spec = next(p for p in self.design.params if p.path == r["param"])
+            res.limits.loc[i, ["range_lo", "range_hi"]] = self._declared(spec)
         self._natural_limits(res.limits)
         leaves = cart(x, y, mass_min=kw.get("mass_min", 0.05), fmt=self._formats())
         d = Discovery(str(cond), min_prob, level, res, leaves, pts)
@@ -272,6 +275,12 @@ class Explore:
                 start = pd.Timestamp(p.lo)
                 out[p.path] = lambda v, s=start: (s + pd.Timedelta(days=np.floor(v))).date().isoformat()
         return out
+
+    @staticmethod
+    def _declared(spec: Any) -> tuple[float, float]:
+        if spec.kind == "date":
+            return 0.0, float((pd.Timestamp(spec.hi) - pd.Timestamp(spec.lo)).days)
+        return float(spec.lo), float(spec.hi)
 
     def _peel_space(self, pts: pd.DataFrame, param: str) -> np.ndarray:
         spec = next(p for p in self.design.params if p.path == param)

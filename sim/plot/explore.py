@@ -93,7 +93,13 @@ def sensitivity_bars(indices: pd.DataFrame, outcome: str | None = None) -> Figur
         )
     ax.set_yticks(y, params)
     ax.axvline(0, color=NEUTRAL, lw=0.8)
-    ax.set_xlabel(f"index (bars: {level:.0%} bootstrap interval)")
+    # indices live in [0, 1]; keep the axis there (with room for estimates a little outside it)
+    # so that the wide intervals of a small design do not squash the bars
+    vals = first["value"].to_numpy(dtype=float)
+    lo = max(min(-0.05, float(np.nanmin(vals)) - 0.05), -0.5)
+    hi = min(max(1.0, float(np.nanmax(vals)) + 0.05), 1.5)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel(f"index (bars: {level:.0%} bootstrap interval, clipped to the axis)")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     name = {"sobol": "Sobol'", "rbd_fast": "RBD-FAST"}.get(method, method)
     ax.set_title(f"{name} indices: {_label(outcome)}", fontsize=10)
@@ -109,7 +115,7 @@ def _s2_panel(ax: Axes, s2: pd.DataFrame, params: list[str]) -> None:
     for r in s2.itertuples():
         i, j = sorted((idx[r.param], idx[r.param2]))
         M[j, i] = r.value
-    vmax = max(float(np.nanmax(np.abs(M))) if np.isfinite(M).any() else 0.0, 0.05)
+    vmax = min(max(float(np.nanmax(np.abs(M))) if np.isfinite(M).any() else 0.0, 0.05), 1.0)
     im = ax.imshow(M, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
     for r in s2.itertuples():
         i, j = sorted((idx[r.param], idx[r.param2]))
