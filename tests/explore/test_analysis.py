@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ISHIGAMI
+from explore_util import ISHIGAMI
 from SALib.test_functions import Ishigami
 
 from sim.explore import (

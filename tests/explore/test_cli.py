@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_cli
+from explore_util import run_cli
 
 import sim
 from sim.explore import open_explore, read_design
