@@ -86,7 +86,7 @@ class ExploreSweeper(Sweeper):
                     raise ScenarioError(
                         "override",
                         o.get_key_element(),
-                        o.get_value_element_as_str(),
+                        (o.input_line or "").split("=", 1)[-1],
                         "a single value: a design varies only hydra.sweeper.params (params=[...])",
                     )
                 plain.append(f"{o.get_key_element()}={o.get_value_element_as_str()}")
