@@ -19,11 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.cli.args import parse_args, split_list
 from sim.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.explore import Discovery, Explore
 
 KEYS = {
     "design": "sobol | morris | lhs (default sobol, or the preset's)",
@@ -86,7 +92,7 @@ def analyze(
     density: float = 0.8,
     level: str = "point",
     plots: bool = True,
-    out=print,
+    out: Callable[[str], None] = print,
 ) -> None:
     """Analyse a design sweep: print and save indices, variance split and boxes; draw figures."""
     import numpy as np
@@ -138,7 +144,7 @@ def analyze(
     out(f"tables and figures: {saved}")
 
 
-def _figures(ex, outs, sens, disc, where: Path) -> None:
+def _figures(ex: Explore, outs: list[str], sens: pd.DataFrame, disc: Discovery | None, where: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -21,7 +21,6 @@ index, param, param2, value, conf, conf_level), ``variance`` (one row per outcom
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.explore.design import Design, read_design
+from sim.explore.design import read_design
 from sim.explore.discovery import PrimResult, cart, prim
 from sim.explore.outcomes import Condition, Timeline, outcome_values, parse_condition
 from sim.explore.sensitivity import indices, point_stats, variance_split
@@ -56,9 +55,18 @@ class Discovery:
 
     def summary(self) -> str:
         s = self.prim.stats
+        if self.level == "point":
+            head = (
+                f"PRIM, {self.condition} with probability >= {self.min_prob:g} (of a point's replicates): "
+                f"{s['n_interest']} of {s['n_points']} points of interest (base rate {s['base_rate']:.2f})"
+            )
+        else:
+            head = (
+                f"PRIM, {self.condition} (every run a case; a box's density is the condition's probability "
+                f"in it): {s['n_interest']} of {s['n_points']} runs (base rate {s['base_rate']:.2f})"
+            )
         lines = [
-            f"PRIM, {self.condition} with probability >= {self.min_prob:g} ({self.level} level): "
-            f"{s['n_interest']} of {s['n_points']} points of interest (base rate {s['base_rate']:.2f})",
+            head,
             f"  box {s['box']}: coverage {s['coverage']:.2f}, density {s['density']:.2f}, "
             f"mass {s['mass']:.2f}, {s['res_dim']} restricted, binomial p = {s['p_value']:.2g}; "
             f"P(condition) in the box "
@@ -360,12 +368,3 @@ def open_explore(path: str | os.PathLike) -> Explore:
         When the directory has no ``design.json`` or no finished job.
     """
     return Explore(path)
-
-
-def design_of(path: str | os.PathLike) -> Design:
-    """The design of a sweep directory without opening its results."""
-    return read_design(path)[0]
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text())
