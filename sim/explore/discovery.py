@@ -213,7 +213,7 @@ def cart(
     rows = []
     k_all = max(int(y.sum()), 1)
 
-    def walk(node: int, lo: np.ndarray, hi: np.ndarray, rule: list[str]) -> None:
+    def walk(node: int, lo: np.ndarray, hi: np.ndarray) -> None:
         if t.children_left[node] == -1:
             members = leaf_of == node
             nn, kk = int(members.sum()), int(y[members].sum())
@@ -224,21 +224,36 @@ def cart(
                 "coverage": kk / k_all,
                 "density": kk / nn if nn else np.nan,
                 "mass": nn / n,
-                "rule": " and ".join(rule) or "all",
+                "rule": _rule(X.columns, lo, hi, lo0, hi0, fmt or {}),
             }
             for j, c in enumerate(X.columns):
                 row[f"{c}:lo"], row[f"{c}:hi"] = lo[j], hi[j]
             rows.append(row)
             return
         j, thr = int(t.feature[node]), float(t.threshold[node])
-        name = X.columns[j]
-        text = (fmt or {}).get(name, lambda v: f"{v:.4g}")(thr)
         hi_l = hi.copy()
         hi_l[j] = min(hi[j], thr)
-        walk(int(t.children_left[node]), lo, hi_l, [*rule, f"{name} <= {text}"])
+        walk(int(t.children_left[node]), lo, hi_l)
         lo_r = lo.copy()
         lo_r[j] = max(lo[j], thr)
-        walk(int(t.children_right[node]), lo_r, hi, [*rule, f"{name} > {text}"])
+        walk(int(t.children_right[node]), lo_r, hi)
 
-    walk(0, lo0.copy(), hi0.copy(), [])
+    walk(0, lo0.copy(), hi0.copy())
     return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False).reset_index(drop=True)
+
+
+def _rule(
+    names: Any, lo: np.ndarray, hi: np.ndarray, lo0: np.ndarray, hi0: np.ndarray, fmt: dict[str, Callable]
+) -> str:
+    """A leaf's box as text, one condition per restricted parameter (``a < x <= b``)."""
+    parts = []
+    for j, name in enumerate(names):
+        f = fmt.get(name, lambda v: f"{v:.4g}")
+        low, high = lo[j] > lo0[j], hi[j] < hi0[j]
+        if low and high:
+            parts.append(f"{f(lo[j])} < {name} <= {f(hi[j])}")
+        elif low:
+            parts.append(f"{name} > {f(lo[j])}")
+        elif high:
+            parts.append(f"{name} <= {f(hi[j])}")
+    return " and ".join(parts) or "all"

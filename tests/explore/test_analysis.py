@@ -188,4 +188,5 @@ def test_cart_finds_the_planted_box():
     assert top["density"] > 0.85 and top["coverage"] > 0.75
     assert top["a:lo"] == pytest.approx(0.3, abs=0.04) and top["a:hi"] == pytest.approx(0.7, abs=0.04)
     assert top["b:lo"] == pytest.approx(0.5, abs=0.05)
+    assert " < a <= " in top["rule"] and "b > " in top["rule"]  # one condition per parameter
     assert leaves["n"].sum() == len(y) and leaves["mass"].sum() == pytest.approx(1.0)
