@@ -217,7 +217,7 @@ class MergeCallback(Callback):
         print(f"merged {counts['done']} of {counts['jobs']} jobs ({counts['rows']} runs) into {sweep_dir}")
         if counts["done"]:
             with pd.option_context("display.width", 140, "display.max_columns", 20):
-                print(headline_table(open_sweep(sweep_dir).runs).to_string(index=False))
+                print(headline_table(open_sweep(sweep_dir).runs).to_string(index=False, max_rows=40))
         if counts["failed"]:
             print(f"{counts['failed']} job(s) failed: see {sweep_dir / 'failures.parquet'}")
 

@@ -18,6 +18,7 @@ def test_there_are_notebooks():
         "02_sweeps.ipynb",
         "03_what_if.ipynb",
         "04_kernel_performance.ipynb",
+        "05_explore.ipynb",
     ]
 
 

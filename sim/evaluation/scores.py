@@ -128,27 +128,21 @@ def covered(x: ArrayLike, y: ArrayLike, level: float) -> np.ndarray:
 
 
 def rankdata(a: ArrayLike) -> np.ndarray:
-    """Ranks 1..n with ties given their average rank."""
-    a = np.asarray(a, dtype=np.float64)
-    order = np.argsort(a, kind="mergesort")
-    ranks = np.empty(len(a), dtype=np.float64)
-    ranks[order] = np.arange(1, len(a) + 1, dtype=np.float64)
-    _, inv = np.unique(a, return_inverse=True)
-    sums = np.bincount(inv, weights=ranks)
-    counts = np.bincount(inv)
-    return (sums / counts)[inv]
+    """Ranks 1..n with ties given their average rank (``scipy.stats.rankdata``, method "average")."""
+    from scipy.stats import rankdata as _rankdata
+
+    return _rankdata(np.asarray(a, dtype=np.float64), method="average").astype(np.float64)
 
 
 def spearman(a: ArrayLike, b: ArrayLike) -> float:
-    """Spearman rank correlation (average ranks for ties); NaN when undefined."""
+    """Spearman rank correlation (average ranks for ties; ``scipy.stats.spearmanr``); NaN when
+    undefined (fewer than two values, or a constant array)."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if len(a) != len(b):
         raise ValueError("spearman needs two arrays of one length")
-    if len(a) < 2:
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
-    ra, rb = rankdata(a), rankdata(b)
-    ra -= ra.mean()
-    rb -= rb.mean()
-    den = np.sqrt((ra * ra).sum() * (rb * rb).sum())
-    return float((ra * rb).sum() / den) if den > 0 else float("nan")
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(a, b).statistic)

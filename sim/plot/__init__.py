@@ -1,4 +1,4 @@
-"""Figures of results (matplotlib): maps, timelines, sweep views and location series.
+"""Figures of results (matplotlib): maps, timelines, sweep views, location series and exploration.
 
 Every function returns a :class:`matplotlib.figure.Figure` (``animate_map`` returns the
 animation), ready for ``fig.savefig(...)`` or display in Jupyter::
@@ -12,10 +12,13 @@ animation), ready for ``fig.savefig(...)`` or display in Jupyter::
 
 Maps and location series need the per-location ``series`` table (``record_locations=True``,
 the default for small runs). Sweep views take the ``runs`` table of a sweep: one row per
-replicate, a column per swept parameter (e.g. ``reserve.commandos``) and the outcomes.
+replicate, a column per swept parameter (e.g. ``reserve.commandos``) and the outcomes. Exploration
+figures (:mod:`sim.plot.explore`: sensitivity bars, PRIM trade-off and box, response surface) take
+the tables of :func:`sim.explore.open_explore`.
 """
 
 from sim.plot._common import CONTROL_COLORS
+from sim.plot.explore import prim_box, prim_tradeoff, response_surface, sensitivity_bars
 from sim.plot.maps import LocationArrays, animate_map, location_arrays, map_day, map_strip
 from sim.plot.series import location_series
 from sim.plot.sweeps import paired_capitals, paired_difference, sweep_heatmap, sweep_line
@@ -34,6 +37,10 @@ __all__ = [
     "map_strip",
     "paired_capitals",
     "paired_difference",
+    "prim_box",
+    "prim_tradeoff",
+    "response_surface",
+    "sensitivity_bars",
     "sweep_heatmap",
     "sweep_line",
 ]
