@@ -1,0 +1,142 @@
+"""The observation operator and error model against known answers (sim.inference.likelihood)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.inference.likelihood import (
+    MODE_PENALTY,
+    count_values,
+    count_z,
+    distance,
+    event_z,
+    loglik,
+    prepare_plan,
+)
+from sim.inference.observations import from_frame
+from sim.kernels import codes as C
+
+SMALL = ["synthetic.n_locations=60", "synthetic.n_units=100"]
+
+
+@pytest.fixture(scope="module")
+def scen():
+    return sim.load_scenario("synthetic", SMALL)
+
+
+def _obs(rows):
+    return from_frame(pd.DataFrame([{"source": "test", **r} for r in rows]), path="test.csv")
+
+
+def _day(scen, d):
+    return scen.date_of(d).isoformat()
+
+
+def test_counts_with_bounds_and_provinces(scen):
+    caps = scen.capital_indices()
+    prov = str(scen.locations["province"][caps[0]])
+    plan = prepare_plan(
+        _obs(
+            [
+                {"date": _day(scen, 5), "kind": "count", "quantity": "districts_insurgent_held", "value": 10},
+                {
+                    "date": _day(scen, 5),
+                    "kind": "count",
+                    "quantity": "districts_insurgent_held",
+                    "value": 30,
+                    "of_total": 100,
+                    "bound": "lower",
+                    "sd": 0.1,
+                },
+                {
+                    "date": _day(scen, 5),
+                    "kind": "count",
+                    "quantity": "districts_insurgent_held",
+                    "province": prov,
+                    "value": 1,
+                    "bound": "upper",
+                },
+            ]
+        ),
+        scen,
+    )
+    n = scen.n_locations
+    is_cap = np.asarray(scen.locations["is_capital"])
+    ctrl = np.zeros((2, n), np.int8)
+    districts = np.flatnonzero(~is_cap)
+    ctrl[1, districts[:20]] = C.INSURGENT  # replicate 1: the first 20 districts held
+    v = count_values(plan, ctrl, np.zeros(n, np.int8))
+    nd = len(districts)
+    assert v[1, 0] == pytest.approx(20 / nd)
+    z = count_z(plan, v)
+    # the value itself: (m - o) / sd with o = 10 / (model total) and sd 0.03
+    assert z[1, 0] == pytest.approx((20 / nd - 10 / nd) / 0.03)
+    assert z[0, 0] == pytest.approx((0 - 10 / nd) / 0.03)
+    # a lower bound of 30 % only penalises a model below it
+    assert z[1, 1] == pytest.approx(min(20 / nd - 0.3, 0) / 0.1)
+    # an upper bound only penalises a model above it
+    in_prov = (~is_cap) & (np.asarray(scen.locations["province"]) == prov)
+    assert plan.c_province.tolist() == [False, False, True]
+    assert z[0, 2] == 0.0
+    ctrl[0, np.flatnonzero(in_prov)] = C.INSURGENT
+    z = count_z(plan, count_values(plan, ctrl, np.zeros(n, np.int8)))
+    m = in_prov.sum()
+    assert z[0, 2] == pytest.approx((1.0 - 1 / m) / 0.1)
+
+
+def test_events_uncensored_and_modes(scen):
+    cap = int(scen.capital_indices()[0])
+    lid = str(scen.locations["location_id"][cap])
+    plan = prepare_plan(
+        _obs(
+            [
+                {"date": _day(scen, 20), "kind": "fell", "location": lid, "mode": "without_fight", "sd": 2},
+                {"date": _day(scen, 10), "kind": "not_fallen_by", "location": lid, "sd": 1},
+            ]
+        ),
+        scen,
+        cutoff_day=30,
+    )
+    n = scen.n_locations
+    lost = np.full((4, n), -1, np.int64)
+    mode = np.zeros((4, n), np.int8)
+    lost[0, cap], mode[0, cap] = 20, C.NEGOTIATED  # exactly right
+    lost[1, cap], mode[1, cap] = 26, C.ASSAULT  # 6 days late, by assault
+    lost[2, cap], mode[2, cap] = 8, C.SURRENDER  # 12 days early, 3 days before "not lost by 10"
+    fell = lost.copy()  # never lost: replicate 3
+    z = event_z(plan, lost, mode, fell)
+    assert z[0].tolist() == [0.0, 0.0]
+    assert z[1, 0] == pytest.approx(np.hypot(6 / 2, MODE_PENALTY))
+    assert z[2, 0] == pytest.approx(12 / 2)  # with a mode the term is a magnitude
+    assert z[2, 1] == pytest.approx(3.0)  # 10 + 1 - 8 days too early, sd 1
+    # uncensored: a run that never loses it counts the horizon + 1, not the cut-off
+    H = scen.horizon_days
+    assert z[3, 0] == pytest.approx(np.hypot((H + 1 - 20) / 2, MODE_PENALTY))
+    # mid-run (the particle filter on day 20): not lost yet counts as one day late
+    zz = event_z(plan, lost, mode, fell, known_until=20)
+    assert zz[3, 0] == pytest.approx(np.hypot(1 / 2, MODE_PENALTY))
+    w = plan.weights
+    assert loglik(z, w)[1] == pytest.approx(-0.5 * (z[1] ** 2).sum())
+    assert distance(z, w)[1] == pytest.approx(np.sqrt((z[1] ** 2).sum()))
+
+
+def test_rows_that_cannot_be_used_are_skipped_with_a_reason(scen):
+    held0 = np.flatnonzero(np.asarray(scen.locations["initial_control"]) == C.INSURGENT)
+    rows = [
+        {"date": _day(scen, 3), "kind": "count", "quantity": "capitals_held", "value": 3, "weight": 0},
+        {"date": "1999-01-01", "kind": "count", "quantity": "capitals_held", "value": 3},
+        {"date": _day(scen, 50), "kind": "count", "quantity": "capitals_held", "value": 3},
+    ]
+    if len(held0):
+        rows.append(
+            {"date": _day(scen, 4), "kind": "fell", "location": str(scen.locations["location_id"][held0[0]])}
+        )
+    plan = prepare_plan(_obs(rows), scen, cutoff_day=40)
+    reasons = set(plan.skipped["reason"])
+    assert {"weight 0", "before the scenario start", "after the cut-off"} <= reasons
+    if len(held0):
+        assert "insurgent-held at the scenario start" in reasons
+    assert plan.n_terms == 0
