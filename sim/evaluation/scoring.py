@@ -211,6 +211,7 @@ def score_forecast(
         "n_capitals_observed": len(by_city),
         **metrics,
         "counts_crps_mean": _mean(counts["crps"]) if len(counts) else None,
+        **_count_summary(counts),
         "references": {
             row["forecast"]: {k: _clean(v) for k, v in row.items() if k != "forecast"}
             for row in references.to_dict("records")
@@ -314,6 +315,18 @@ def score_samples(
     return by_city, bl, {k: _clean(v) for k, v in metrics.items()}
 
 
+def _count_summary(counts: pd.DataFrame) -> dict[str, Any]:
+    """Mean CRPS of the district-count rows after the cut-off: the model and its references."""
+    d = counts[(counts["quantity"] == "districts_insurgent_held") & counts["after_cutoff"]]
+    if d.empty:
+        return {}
+    out = {"districts_crps_mean": _mean(d["crps"])}
+    for ref in ("no_change", "trend"):
+        col = d[f"crps_{ref}"].dropna()
+        out[f"districts_crps_{ref}"] = _mean(col) if len(col) else None
+    return out
+
+
 def _skill(model: Any, ref: Any) -> float | None:
     """1 - score / reference score (positive: the model beats the reference)."""
     if model is None or ref is None or not np.isfinite(ref) or ref <= 0:
@@ -340,34 +353,74 @@ def _mean(s: pd.Series) -> float:
 
 
 def _score_counts(obs: Observations, fc: Forecast, start: dt.date) -> pd.DataFrame:
-    t = obs.table[
-        (obs.table["kind"] == "count") & obs.table["quantity"].isin(["capitals_held", "capitals_fallen"])
+    """CRPS of count rows: capitals held / fallen (in capitals) and national district counts
+    (``districts_insurgent_held`` as a fraction of the districts), beside two count references
+    from what was known at the cut-off: ``no_change`` (the last observed fraction persists) and
+    ``trend`` (a straight line through the last two observed fractions)."""
+    t = obs.table[(obs.table["kind"] == "count") & (obs.table["weight"] > 0)]
+    cols = [
+        "date",
+        "day",
+        "quantity",
+        "observed",
+        "crps",
+        "median",
+        "after_cutoff",
+        "crps_no_change",
+        "crps_trend",
     ]
-    cols = ["date", "day", "quantity", "observed", "crps", "median", "after_cutoff"]
-    if t.empty or fc.capitals_held_samples.empty:
-        return pd.DataFrame(columns=cols)
-    arr = fc.capitals_held_samples.pivot(index="replicate", columns="day", values="capitals_held")
+    cut = int(fc.meta["cutoff_day"])
     n_caps = fc.fall_dates["location_id"].nunique()
+    caps = (
+        fc.capitals_held_samples.pivot(index="replicate", columns="day", values="capitals_held")
+        if not fc.capitals_held_samples.empty
+        else None
+    )
+    dist = (
+        fc.districts.pivot(index="replicate", columns="day", values="districts_insurgent_held")
+        if not fc.districts.empty
+        else None
+    )
     rows = []
-    for r in t.itertuples(index=False):
-        day = (r.date - start).days
-        if day not in arr.columns:
+    for q in ("capitals_held", "capitals_fallen", "districts_insurgent_held"):
+        tq = t[(t["quantity"] == q) & (t["province"] == "") & (t["bound"] == "")]
+        arr = dist if q == "districts_insurgent_held" else caps
+        if tq.empty or arr is None:
             continue
-        x = arr[day].to_numpy(np.float64)
-        if r.quantity == "capitals_fallen":
-            x = n_caps - x
-        v = r.value if np.isnan(r.of_total) else r.value / r.of_total * n_caps
-        rows.append(
-            {
-                "date": r.date.isoformat(),
+        obs_pts = []
+        for r in tq.itertuples(index=False):
+            day = (r.date - start).days
+            if q == "districts_insurgent_held":
+                v = r.value / r.of_total if np.isfinite(r.of_total) else np.nan
+            else:
+                v = r.value if np.isnan(r.of_total) else r.value / r.of_total * n_caps
+            obs_pts.append((day, v))
+        known = sorted((d, v) for d, v in obs_pts if d <= cut and np.isfinite(v))
+        for day, v in obs_pts:
+            if day not in arr.columns or not np.isfinite(v):
+                continue
+            x = arr[day].to_numpy(np.float64)
+            if q == "capitals_fallen":
+                x = n_caps - x
+            row = {
+                "date": (start + dt.timedelta(days=day)).isoformat(),
                 "day": day,
-                "quantity": r.quantity,
+                "quantity": q,
                 "observed": v,
                 "crps": float(crps_ensemble(x, v)),
                 "median": float(quantile(x, 0.5)),
-                "after_cutoff": day > int(fc.meta["cutoff_day"]),
+                "after_cutoff": day > cut,
+                "crps_no_change": np.nan,
+                "crps_trend": np.nan,
             }
-        )
+            if day > cut and known:
+                d1, v1 = known[-1]
+                row["crps_no_change"] = abs(v1 - v)
+                if len(known) >= 2:
+                    d0, v0 = known[-2]
+                    slope = (v1 - v0) / max(d1 - d0, 1)
+                    row["crps_trend"] = abs(v1 + slope * (day - d1) - v)
+            rows.append(row)
     return pd.DataFrame(rows, columns=cols)
 
 

@@ -17,6 +17,8 @@ Files written into ``out_dir``:
   quantiles ``q05 .. q95`` of the city-lost day with their dates (<NA> beyond the horizon).
 * ``capitals_held.parquet``: per day ``day, date, after_cutoff, mean, q05, q25, q50, q75, q95`` of
   capitals held; ``capitals_held_samples.parquet``: ``replicate, day, capitals_held``.
+* ``districts_samples.parquet``: ``replicate, day, districts_insurgent_held`` (a fraction of
+  the non-capital locations), for scoring district counts.
 * ``assimilation.csv``: per observation date the effective sample size, whether the particles
   were resampled and how many needed a nudge (empty without assimilation).
 * ``forecast.yaml``: scenario, overrides, seeds, particles, start, cut-off, horizon, data
@@ -54,6 +56,7 @@ class Forecast:
     capitals_held: pd.DataFrame
     capitals_held_samples: pd.DataFrame
     assimilation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    districts: pd.DataFrame = field(default_factory=pd.DataFrame)
     out_dir: Path | None = None
 
 
@@ -205,6 +208,19 @@ def make_forecast(
     fall_summary = summarise_falls(fall, scen.start, H, cutoff_day)
     samples = res.sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
     held = summarise_held(samples, scen.start, cutoff_day)
+    n_caps = len(scen.capital_indices())
+    n_dist = scen.n_locations - n_caps
+    sd = res.sides
+    districts = pd.DataFrame(
+        {
+            "replicate": sd["replicate"].to_numpy(),
+            "day": sd["day"].to_numpy(),
+            "districts_insurgent_held": (
+                (scen.n_locations - sd["locations_held"]) - (n_caps - sd["capitals_held"])
+            ).to_numpy(np.float64)
+            / n_dist,
+        }
+    )
     meta = {
         "scenario": scenario,
         "overrides": overrides,
@@ -227,7 +243,7 @@ def make_forecast(
         "fingerprint": scen.fingerprint,
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    fc = Forecast(meta, fall, fall_summary, held, samples, report)
+    fc = Forecast(meta, fall, fall_summary, held, samples, report, districts)
     if out_dir is not None:
         fc.out_dir = write_forecast(fc, Path(out_dir), config_yaml=res.config_yaml)
         say(f"forecast: wrote {fc.out_dir}")
@@ -295,6 +311,7 @@ def write_forecast(fc: Forecast, out: Path, config_yaml: str = "") -> Path:
     put("capitals_held.parquet", lambda p: fc.capitals_held.to_parquet(p, index=False))
     put("capitals_held_samples.parquet", lambda p: fc.capitals_held_samples.to_parquet(p, index=False))
     put("assimilation.csv", lambda p: fc.assimilation.to_csv(p, index=False))
+    put("districts_samples.parquet", lambda p: fc.districts.to_parquet(p, index=False))
     if config_yaml:
         put("config.yaml", lambda p: p.write_text(config_yaml, encoding="utf-8"))
     put("forecast.yaml", lambda p: p.write_text(yaml.safe_dump(fc.meta, sort_keys=False), encoding="utf-8"))
@@ -318,7 +335,9 @@ def read_forecast(path: str | Path) -> Forecast:
     summ = pd.read_csv(p / "fall_summary.csv") if (p / "fall_summary.csv").is_file() else pd.DataFrame()
     asm = p / "assimilation.csv"
     report = pd.read_csv(asm) if asm.is_file() and asm.stat().st_size > 1 else pd.DataFrame()
-    return Forecast(meta, fall, summ, held, samples, report, p)
+    dfile = p / "districts_samples.parquet"
+    districts = pd.read_parquet(dfile) if dfile.is_file() else pd.DataFrame()
+    return Forecast(meta, fall, summ, held, samples, report, districts, p)
 
 
 def forecast_plot(fc: Forecast, path: Path) -> Path:
