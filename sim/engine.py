@@ -86,7 +86,9 @@ def run(
     if replicates < 1:
         raise ValueError(f"replicates must be >= 1, not {replicates}")
     if not 0 <= seed <= 2**63 - replicates:  # issue 15: seeds are int64
-        raise ValueError(f"seed must be in 0..{2**63 - replicates} (seed + replicates - 1 fits int64), not {seed}")
+        raise ValueError(
+            f"seed must be in 0..{2**63 - replicates} (seed + replicates - 1 fits int64), not {seed}"
+        )
     T = int(scenario.horizon_days if days is None else days)
     if not 0 < T <= scenario.horizon_days:
         raise ValueError(f"days must be in 1..{scenario.horizon_days}, not {T}")
@@ -94,7 +96,9 @@ def run(
     N = scenario.n_locations
     if record_locations is None:
         record_locations = replicates * (T + 1) * N <= SERIES_CELL_LIMIT
-    check_run(initial_state(scenario, 1), replicates, T, N, N_SIDE, C.N_ACC, bool(record_locations))  # issue 15
+    check_run(
+        initial_state(scenario, 1), replicates, T, N, N_SIDE, C.N_ACC, bool(record_locations)
+    )  # issue 15
     if backend == "python":
         return _run_python(scenario, seeds, T, record_locations)
     if backend != "numba":

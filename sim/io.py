@@ -116,9 +116,7 @@ def check_creatable(path: str | os.PathLike, what: str = "output directory") -> 
     if not parent.is_dir():
         raise PathError(what, "path", str(path), f"a path whose parent {parent} is a directory, not a file")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise PathError(
-            what, "path", str(path), f"a directory you can create ({parent} is not writable)"
-        )
+        raise PathError(what, "path", str(path), f"a directory you can create ({parent} is not writable)")
 
 
 @contextlib.contextmanager
@@ -197,22 +195,17 @@ def is_empty_dir(path: Path) -> bool:
     return path.is_dir() and next(path.iterdir(), None) is None
 
 
-@contextlib.contextmanager
-def atomic_dir(
+def check_new_dir(
     path: str | os.PathLike,
     *,
     replace_if: Callable[[Path], Iterable[str] | None] | None = None,
     what: str = "output directory",
-) -> Iterator[Path]:
-    """Yield a fresh temporary directory; on success it is renamed to ``path`` whole.
-
-    ``path`` must not exist, or be an empty directory, or be a directory for which
-    ``replace_if(path)`` returns the names of the files it holds that the project wrote (and
-    nothing else): that earlier result is then swapped out and only those files are removed.
-    Anything else is refused with :class:`PathError`; nothing is deleted.
-    """
+) -> list[str] | None:
+    """Check, before any work, that :func:`atomic_dir` may write ``path``: it does not exist, or
+    is empty, or ``replace_if`` recognises it as an earlier result (whose files are returned),
+    and its parent can be written. Raises :class:`PathError` otherwise; creates nothing."""
     path = Path(os.path.abspath(path))
-    if path == Path.cwd() or Path.cwd().is_relative_to(path):
+    if Path.cwd().is_relative_to(path):
         raise PathError(what, "path", str(path), "a new directory (not the working directory or above it)")
     old_files: list[str] | None = None
     if path.exists() or path.is_symlink():
@@ -229,6 +222,26 @@ def atomic_dir(
                     "nothing was changed)",
                 )
             old_files = list(names)
+    check_creatable(path.parent, what)
+    return old_files
+
+
+@contextlib.contextmanager
+def atomic_dir(
+    path: str | os.PathLike,
+    *,
+    replace_if: Callable[[Path], Iterable[str] | None] | None = None,
+    what: str = "output directory",
+) -> Iterator[Path]:
+    """Yield a fresh temporary directory; on success it is renamed to ``path`` whole.
+
+    ``path`` must not exist, or be an empty directory, or be a directory for which
+    ``replace_if(path)`` returns the names of the files it holds that the project wrote (and
+    nothing else): that earlier result is then swapped out and only those files are removed.
+    Anything else is refused with :class:`PathError`; nothing is deleted.
+    """
+    path = Path(os.path.abspath(path))
+    old_files = check_new_dir(path, replace_if=replace_if, what=what)
     parent = path.parent
     ensure_dir(parent, what)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))

@@ -33,9 +33,9 @@ from omegaconf import OmegaConf
 
 from sim.io import atomic_dir, file_mode
 from sim.io import read_parquet as read_table
-from sim.paths import PathError
 from sim.kernels import codes as C
 from sim.kernels.step import SIDE_LABELS
+from sim.paths import PathError
 from sim.scenario import Scenario
 from sim.world import State
 

@@ -23,7 +23,6 @@ these files, never in-memory state, since launchers run jobs in other processes.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import hashlib
 import json
@@ -236,6 +235,12 @@ def sweep_jobs(config: DictConfig) -> list[list[str]]:
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
+def _canonical(jobs: list[list[str]]) -> list[list[str]]:
+    """Jobs with their overrides sorted: the order of words on the command line does not change
+    a sweep, the numbering of its jobs does."""
+    return [sorted(j) for j in jobs]
+
+
 def sweep_manifest(config: DictConfig) -> dict[str, Any]:
     """The identity of a multirun: its jobs' overrides and the fingerprint of the data they read.
 
@@ -259,7 +264,7 @@ def sweep_manifest(config: DictConfig) -> dict[str, Any]:
             names = [o.split("=", 1)[1] for o in sel if o.split("=", 1)[0] == "scenario"]
             rest = [o for o in sel if o.split("=", 1)[0] != "scenario"]
             fps[key] = data_fingerprint(compose_config(*(names[-1:] or [str(config.name)]), overrides=rest))
-    body = {"jobs": jobs, "data_fingerprints": fps}
+    body = {"jobs": _canonical(jobs), "data_fingerprints": fps}
     identity = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"format": 1, "identity": identity, **body}
 
@@ -306,7 +311,7 @@ def claim_sweep(sweep_dir: Path, manifest: dict[str, Any]) -> SweepLock:
         When another multirun holds the directory, when it holds another sweep (other points or
         other data), or when it is not empty and holds no sweep of this project.
     """
-    where = "hydra.sweep.dir"
+    where = "multirun"
     ensure_dir(sweep_dir, where)
     lock = SweepLock(sweep_dir)
     if not lock.acquire():
@@ -593,7 +598,9 @@ def open_sweep(path: str | os.PathLike) -> Sweep:
         )
     has_jobs = bool(_job_dirs(path))
     if not has_jobs and not (path / "runs.parquet").exists():
-        raise SweepError(where, "path", str(path), "a sweep directory written by conflict-sim -m (no jobs in it)")
+        raise SweepError(
+            where, "path", str(path), "a sweep directory written by conflict-sim -m (no jobs in it)"
+        )
 
     def load() -> Sweep:
         fails = path / "failures.parquet"

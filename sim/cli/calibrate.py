@@ -22,12 +22,12 @@ KEYS = {
     "scenario": "scenario name (default afghanistan_2021)",
     "observations": "observation CSV, or a name in scenarios/observations/ (default: the scenario's)",
     "params": "[path, path:lo:hi, path:lo:hi:log, ...] parameters to fit (required)",
-    "name": "name of the fit: writes scenarios/fit/NAME.yaml, load with +fit=NAME (default fit)",
+    "name": "name of the fit (a plain name): writes outputs/fit/NAME.yaml, load with +fit=NAME (default fit)",
     "trials": "total trials in the study (default 30)",
     "replicates": "replicates per candidate (default 8)",
     "seed": "seed of the sampler and of the replicates (default 0)",
     "out": "output dir: study.db, history.csv, convergence.png (default outputs/calibrate/NAME)",
-    "fit_dir": "where NAME.yaml goes (default scenarios/fit; must be <search path>/fit)",
+    "fit_dir": "where NAME.yaml goes (default outputs/fit, where +fit=NAME finds it)",
     "cutoff": "use observations up to this date (default: the last in the table)",
     "startup": "random trials before TPE (default min(10, max(4, trials // 4)))",
 }
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sim.inference.search import calibrate
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    own, overrides = parse_args(argv, KEYS)
+    own, overrides = parse_args(argv, KEYS, summary=__doc__.split("\n")[0])
     scenario = own.get("scenario", "afghanistan_2021")
     params = split_list(own.get("params", ""))
     if not params:

@@ -6,13 +6,14 @@
 
 Keys are Hydra-style ``key=value``; every other ``key=value`` (``+fit=NAME`` included) is a
 scenario override. Writes ``fall_dates.parquet``, ``fall_summary.csv``,
-``capitals_held.parquet``, ``forecast.yaml`` and ``forecast.png`` (see
+``capitals_held.parquet``, ``forecast.yaml`` and ``forecast.png`` into a new directory (see
 :mod:`sim.inference.forecast`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 
@@ -23,12 +24,12 @@ from sim.scenario import ScenarioError
 
 KEYS = {
     "scenario": "scenario name (default afghanistan_2021)",
-    "replicates": "ensemble size (default 200)",
-    "seed": "seed of replicate 0 (default 0)",
-    "cutoff": "last observed date (default: the last date of the observation table)",
+    "replicates": "ensemble size, >= 1 (default 200)",
+    "seed": "seed of replicate 0, 0 .. 2^63 - replicates (default 0)",
+    "cutoff": "last observed date YYYY-MM-DD (default: the last date of the observation table)",
     "observations": "observation CSV or name (default scenarios/observations/SCENARIO.csv)",
-    "keep": "share of replicates kept, those closest to the observations (default 1 = all)",
-    "out": "output dir (default outputs/forecast/<time>)",
+    "keep": "share of replicates kept, those closest to the observations, 0 < keep <= 1 (default 1 = all)",
+    "out": "new output directory (default outputs/forecast/<time>-<pid>)",
 }
 
 
@@ -37,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sim.inference.forecast import make_forecast
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    own, overrides = parse_args(argv, KEYS)
-    out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
+    own, overrides = parse_args(argv, KEYS, summary=__doc__.split("\n")[0])
+    out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}-{os.getpid()}"
     try:
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,8 +35,9 @@ from omegaconf import OmegaConf
 from sim.engine import run
 from sim.inference.loss import PreparedObservations, ensemble_loss, prepare
 from sim.inference.observations import Observations, check_data_rule, read_observations
-from sim.results import save_figure
-from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
+from sim.io import ensure_dir, save_figure, write_text
+from sim.paths import OUTPUTS, check_name
+from sim.scenario import ScenarioError, compose_config, scenario_from_config
 from sim.scenario.schema import Config, iter_params
 
 
@@ -205,7 +204,7 @@ def calibrate(
     out_dir : str or Path, optional
         Default ``outputs/calibrate/NAME``.
     fit_dir : str or Path, optional
-        Where ``NAME.yaml`` is written; default ``scenarios/fit`` (on the config search path).
+        Where ``NAME.yaml`` is written; default ``outputs/fit`` (where ``+fit=NAME`` finds it).
     startup : int, optional
         Random trials before TPE takes over; default ``min(10, max(4, trials // 4))``.
     cutoff : str or date, optional
@@ -223,6 +222,7 @@ def calibrate(
     from optuna.trial import TrialState
 
     say = log or (lambda _s: None)
+    check_name(name, "calibrate", "name")  # issue 15: a fit name never leads out of its folder
     if trials < 1 or replicates < 1 or seed < 0:
         raise ValueError("trials and replicates must be >= 1 and seed >= 0")
     specs = [parse_param(p) for p in params]
@@ -254,8 +254,11 @@ def calibrate(
             "observations after the scenario start (cut-off day >= 1)",
         )
     startup = int(startup if startup is not None else min(10, max(4, trials // 4)))
-    out = Path(out_dir) if out_dir is not None else Path("outputs") / "calibrate" / name
-    out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir) if out_dir is not None else OUTPUTS / "calibrate" / name
+    ensure_dir(out, "calibrate out")  # issue 15: refuse an unwritable folder before any trial
+    fdir = Path(fit_dir) if fit_dir is not None else OUTPUTS / "fit"
+    if write_fit:
+        ensure_dir(fdir, "calibrate fit_dir")
     storage = f"sqlite:///{(out / 'study.db').resolve()}"
     settings = _settings(scenario, overrides, obs, specs, replicates, seed, startup, prep.cutoff_day)
 
@@ -333,8 +336,6 @@ def calibrate(
     _atomic_text(out / "fit.yaml", fit_text)
     fit_path = None
     if write_fit:
-        fdir = Path(fit_dir) if fit_dir is not None else scenarios_dir() / "fit"
-        fdir.mkdir(parents=True, exist_ok=True)
         fit_path = fdir / f"{name}.yaml"
         _atomic_text(fit_path, fit_text)
     summary = {
@@ -475,8 +476,4 @@ def convergence_plot(history: pd.DataFrame, specs: Sequence[ParamSpec], path: Pa
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_text(path, text)

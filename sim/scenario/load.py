@@ -285,7 +285,9 @@ def register_fits() -> None:
             check_group_file(p, "fit")
             node = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
             if not isinstance(node, dict):
-                raise ScenarioError(str(p), "file", "<not a mapping>", "a fit written by conflict-sim-calibrate")
+                raise ScenarioError(
+                    str(p), "file", "<not a mapping>", "a fit written by conflict-sim-calibrate"
+                )
         except ScenarioError as e:
             _BAD_FITS[p.stem] = e
             continue
@@ -998,7 +1000,9 @@ def data_fingerprint(cfg: DictConfig) -> str:
     if kind != "tables":
         return kind
     rel = str(OmegaConf.select(cfg, "data.dir", default=""))
-    d = _paths.resolve_inside(scenarios_dir(), rel, f"scenarios/scenario/{cfg.get('name', '?')}.yaml", "data.dir")
+    d = _paths.resolve_inside(
+        scenarios_dir(), rel, f"scenarios/scenario/{cfg.get('name', '?')}.yaml", "data.dir"
+    )
     h = hashlib.sha256()
     for t in sorted(TABLE_SPECS):
         f = d / f"{t}.csv"
