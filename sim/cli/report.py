@@ -103,7 +103,7 @@ def write_plots(path: Path, sw: Sweep | None = None) -> list[Path]:
         medians = {j: g for j, g in q.groupby("job")}
         for k, lb in enumerate(labels):
             ax = axes.flat[k]
-            for j, g in medians.items():  # every point in grey, for comparison
+            for g in medians.values():  # every point in grey, for comparison
                 ax.plot(g["date"], g[0.5], color="0.8", lw=0.8)
             for j in pts.loc[pts["label"] == lb, "job"]:
                 g = medians.get(j)
@@ -122,8 +122,8 @@ def write_plots(path: Path, sw: Sweep | None = None) -> list[Path]:
                 t.set_rotation(30)
                 t.set_ha("right")
         fig.suptitle(
-            f"capitals held by the government: median and 10-90% band per point ({' / '.join(keys) or 'job'}); "
-            "grey: the other points",
+            "capitals held by the government: median and 10-90% band per point "
+            f"({' / '.join(keys) or 'job'}); grey: the other points",
             fontsize=9,
         )
         out.append(save_figure(fig, path / "capitals_held.png", dpi=120))

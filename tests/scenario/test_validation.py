@@ -197,7 +197,7 @@ def test_replicates_zero():  # case 25
 
 def test_negative_seed():
     e = load_error(["seed=-1"])
-    check(e, "override", "seed", -1, "an integer >= 0")
+    check(e, "override", "seed", -1, "an integer 0 <= seed <=")
 
 
 def test_unknown_scenario_name():  # case 21
