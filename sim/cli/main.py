@@ -240,6 +240,20 @@ def check_overrides(argv: list[str]) -> None:
     for w in words:
         if w.lstrip("+~").startswith("hydra.searchpath"):
             raise ScenarioError("override", "hydra.searchpath", w.split("=", 1)[-1], _DIR_RULE)
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    for w in words:
+        try:
+            OverridesParser.create().parse_overrides([w])
+        except OverrideParseException:
+            raise ScenarioError(
+                "override",
+                w.split("=", 1)[0],
+                w.split("=", 1)[-1],
+                "Hydra override syntax: quote a value with special characters, e.g. "
+                "'hydra.run.dir=\"my dir/it\\'s\"' (see hydra.cc override grammar)",
+            ) from None
     check_group_overrides(words)
     multirun = any(f in ("-m", "--multirun") for f in flags)
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"

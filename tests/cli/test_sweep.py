@@ -57,7 +57,7 @@ def test_small_sweep_merges(tmp_path, launcher):
     assert sw.runs.config_hash.nunique() == 4
     assert len(sw.failures) == 0
     assert sw.series.job.nunique() == 4
-    n = sw.sql("SELECT count(*) AS n FROM runs WHERE \"reserve.commandos\" = 1000").n[0]
+    n = sw.sql('SELECT count(*) AS n FROM runs WHERE "reserve.commandos" = 1000').n[0]
     assert n == 6
     assert not list(out.rglob(".*.parquet.*"))  # no temporary files left
 
