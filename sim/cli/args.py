@@ -245,6 +245,8 @@ def schema_help() -> list[str]:
 def _num(x: Any) -> str:
     if isinstance(x, bool) or x is None:
         return str(x)
+    if isinstance(x, float) and x.is_integer() and abs(x) >= 100_000:
+        x = int(x)
     if isinstance(x, int):
         return f"{x:,}" if abs(x) >= 100_000 else str(x)
     return f"{x:g}"

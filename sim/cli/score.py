@@ -62,8 +62,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "covered50",
         "covered90",
     ]
-    with pd.option_context("display.max_rows", 60, "display.width", 140):
-        print(res.by_city[cols].to_string(index=False))
+    if len(res.by_city):
+        with pd.option_context("display.max_rows", 60, "display.width", 140):
+            print(res.by_city[[c for c in cols if c in res.by_city]].to_string(index=False))
     for k, v in res.summary.items():
         if k not in ("forecast", "observed", "observed_sha256"):
             print(f"{k}: {v if not isinstance(v, float) else round(v, 4)}")
