@@ -39,7 +39,7 @@ from sim.results import (
     write_job,
 )
 from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
-from sim.scenario.load import check_group_overrides, data_fingerprint, register_fits
+from sim.scenario.load import DIR_RULE, check_group_overrides, data_fingerprint, register_fits
 from sim.scenario.schema import register_configs
 
 
@@ -235,11 +235,11 @@ def check_overrides(argv: list[str]) -> None:
         return
     if _flag_value(flags, "--config-path", "-cp") is not None:
         raise ScenarioError(
-            "command line", "--config-path", _flag_value(flags, "--config-path", "-cp"), _DIR_RULE
+            "command line", "--config-path", _flag_value(flags, "--config-path", "-cp"), DIR_RULE
         )
     for w in words:
         if w.lstrip("+~").startswith("hydra.searchpath"):
-            raise ScenarioError("override", "hydra.searchpath", w.split("=", 1)[-1], _DIR_RULE)
+            raise ScenarioError("override", "hydra.searchpath", w.split("=", 1)[-1], DIR_RULE)
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import OverrideParseException
 
@@ -273,12 +273,6 @@ def check_overrides(argv: list[str]) -> None:
     names = [a.split("=", 1)[1] for a in plain if a.split("=", 1)[0] == "scenario"]
     rest = [a for a in plain if a.split("=", 1)[0] != "scenario"]
     compose_config(*(names[-1:] or ["afghanistan_2021"]), overrides=rest)
-
-
-_DIR_RULE = (
-    "--config-dir DIR or CONFLICT_SIM_SCENARIOS=DIR, where DIR is your own copy of the scenarios "
-    "directory (config.yaml, scenario/, data/): its YAML and its tables are then used together"
-)
 
 
 def print_help() -> None:
@@ -337,7 +331,7 @@ def main() -> None:
         if cdir is not None:
             d = Path(cdir).expanduser().resolve()
             if not (d / "config.yaml").is_file():
-                raise ScenarioError("command line", "--config-dir", cdir, _DIR_RULE)
+                raise ScenarioError("command line", "--config-dir", cdir, DIR_RULE)
             os.environ["CONFLICT_SIM_SCENARIOS"] = str(d)
             k = next(i for i, f in enumerate(flags) if f.split("=", 1)[0] in ("--config-dir", "-cd"))
             flags[k : k + (1 if "=" in flags[k] else 2)] = ["--config-dir", str(d)]

@@ -93,6 +93,9 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
             "scenarios/scenario/", "scenario", name, f"one of {', '.join(available_scenarios())}"
         )
     check_group_overrides([f"scenario={name}", *overrides])
+    for o in overrides:
+        if o.lstrip("+~").startswith("hydra.searchpath"):
+            raise ScenarioError("override", "hydra.searchpath", o.split("=", 1)[-1], DIR_RULE)
     was = GlobalHydra.instance().is_initialized()
     saved = GlobalHydra.instance().hydra if was else None
     if was:
@@ -122,6 +125,11 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
     return cfg
 
 
+DIR_RULE = (
+    "--config-dir DIR or CONFLICT_SIM_SCENARIOS=DIR, where DIR is your own copy of the scenarios "
+    "directory (config.yaml, scenario/, data/): its YAML and its tables are then used together; "
+    "fits in outputs/fit/ are found by +fit=NAME"
+)
 #: Config groups whose files may set model and run settings only (no ``hydra.*``, no ``_target_``).
 USER_GROUPS = ("scenario", "sweep", "fit")
 _FILE_RULE = (
