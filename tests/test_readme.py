@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -112,8 +113,10 @@ def test_readme_runs_as_written(tmp_path):
             args = ["bash", "-c", code.replace("make ", "make -n ", 1)]
         else:
             args = ["bash", "-c", f"{code} {ci}".strip()]
+        t0 = time.perf_counter()
         p = subprocess.run(args, cwd=proj, env=env, capture_output=True, text=True, timeout=900)
-        log.append(f"$ {code} {ci}".strip())
+        log.append(f"{time.perf_counter() - t0:6.1f} s  {code[:70]} {ci}".strip())
+        print(log[-1])
         assert p.returncode == 0, (
             f"README step failed (exit {p.returncode}):\n{code}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
         )

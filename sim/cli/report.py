@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import math
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -115,12 +116,11 @@ def write_plots(path: Path, sw: Sweep | None = None) -> list[Path]:
             ax.grid(color="#eeeeee", lw=0.6)
         for ax in axes.flat[n:]:
             ax.set_visible(False)
-        for ax in axes[:, 0]:
-            ax.set_ylabel("capitals held")
+        fig.supylabel("capitals held", fontsize=9)
         for ax in axes.flat:
-            for t in ax.get_xticklabels():
-                t.set_rotation(30)
-                t.set_ha("right")
+            loc = mdates.AutoDateLocator(minticks=3, maxticks=5)
+            ax.xaxis.set_major_locator(loc)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
         fig.suptitle(
             "capitals held by the government: median and 10-90% band per point "
             f"({' / '.join(keys) or 'job'}); grey: the other points",

@@ -23,7 +23,10 @@ COMMANDS = {
 
 def run(cmd, *args, cwd, check=None):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    code = f"import sys; sys.argv[0] = {cmd!r}; import runpy; runpy.run_module({COMMANDS[cmd]!r}, run_name='__main__')"
+    code = (
+        f"import sys; sys.argv[0] = {cmd!r}; import runpy; "
+        f"runpy.run_module({COMMANDS[cmd]!r}, run_name='__main__')"
+    )
     p = subprocess.run(
         [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
@@ -47,7 +50,7 @@ def test_help(cmd, flag, tmp_path):
     assert f"usage: {cmd}" in out and "key=value" in out
     if cmd in ("conflict-sim", "conflict-sim-calibrate", "conflict-sim-forecast"):
         rows = iter_params(Config(name="x"))
-        for path, default, meta in rows:
+        for path, _default, meta in rows:
             line = next((ln for ln in out.splitlines() if ln.strip().startswith(path + " ")), None)
             assert line is not None, path
             assert meta["unit"] in line and meta["doc"][:20] in line, line
