@@ -5,7 +5,8 @@ The copy holds the tracked files (and untracked, not ignored ones) of this check
 with the copy as working directory and ``CONFLICT_SIM_SCENARIOS`` pointing at the copy's
 ``scenarios/``, so a command that wrote into the source tree (``scenarios/fit/``, ``fc/``) would
 write into the copy and fail the last check. Two markers, documented in the README, keep the run
-short: ``# ci: KEY=VALUE ...`` appends those overrides; ``# ci: dry-run`` runs ``make -n``.
+short: ``# ci: KEY=VALUE ...`` appends those overrides; ``# ci: dry-run`` runs ``make -n``; a
+multirun gets ``hydra/launcher=basic`` (its jobs in one process, no worker start-up).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ def test_readme_runs_as_written(tmp_path):
             assert code.startswith("make "), code
             args = ["bash", "-c", code.replace("make ", "make -n ", 1)]
         else:
+            if re.search(r"(^|\s)conflict-sim\s.*(^|\s)-m(\s|$)", code) and "hydra/launcher" not in code:
+                ci = f"{ci} hydra/launcher=basic".strip()  # jobs in this process: no worker start-up
             args = ["bash", "-c", f"{code} {ci}".strip()]
         t0 = time.perf_counter()
         p = subprocess.run(args, cwd=proj, env=env, capture_output=True, text=True, timeout=900)

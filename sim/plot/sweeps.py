@@ -247,8 +247,7 @@ def sweep_line(
     ax.set_ylabel(ylab)
     n_lo, n_hi = int(stats["n"].min()), int(stats["n"].max())
     ax.set_title(
-        f"{ylab} against {pretty(param)} "
-        f"(n = {n_lo if n_lo == n_hi else f'{n_lo}-{n_hi}'} per value)"
+        f"{ylab} against {pretty(param)} (n = {n_lo if n_lo == n_hi else f'{n_lo}-{n_hi}'} per value)"
     )
     ax.grid(color="#e5e5e5", lw=0.6)
     ax.legend(fontsize=8, frameon=False)
