@@ -248,9 +248,11 @@ def sweep_manifest(config: DictConfig) -> dict[str, Any]:
     when their manifests have the same ``identity``.
     """
     from sim.scenario import compose_config
-    from sim.scenario.load import data_fingerprint
+    from sim.scenario.load import data_fingerprint, roots_of_hydra, scenario_root
 
     jobs = sweep_jobs(config)
+    roots = roots_of_hydra(config)
+    searchpath = [f"hydra.searchpath=[{','.join(f'file://{r}' for r in roots[1:])}]"] if roots[1:] else []
     data_keys = ("scenario", "data.dir", "data.kind", "fit")
     fps: dict[str, str] = {}
     for job in jobs:
@@ -259,11 +261,12 @@ def sweep_manifest(config: DictConfig) -> dict[str, Any]:
         if key in fps:
             continue
         if not sel:
-            fps[key] = data_fingerprint(config)
+            fps[key] = data_fingerprint(config, scenario_root(config, roots))
         else:
             names = [o.split("=", 1)[1] for o in sel if o.split("=", 1)[0] == "scenario"]
             rest = [o for o in sel if o.split("=", 1)[0] != "scenario"]
-            fps[key] = data_fingerprint(compose_config(*(names[-1:] or [str(config.name)]), overrides=rest))
+            cfg = compose_config(*(names[-1:] or [str(config.name)]), overrides=[*rest, *searchpath])
+            fps[key] = data_fingerprint(cfg, scenario_root(cfg, roots))
     body = {"jobs": _canonical(jobs), "data_fingerprints": fps}
     identity = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return {"format": 1, "identity": identity, **body}

@@ -39,7 +39,15 @@ from sim.results import (
     write_job,
 )
 from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
-from sim.scenario.load import DIR_RULE, check_group_overrides, data_fingerprint, register_fits
+from sim.scenario.load import (
+    DIR_RULE,
+    check_group_overrides,
+    data_fingerprint,
+    register_fits,
+    roots_of_hydra,
+    scenario_root,
+    search_roots,
+)
 from sim.scenario.schema import register_configs
 
 
@@ -92,7 +100,10 @@ def run_job(
     """
     overrides = list(overrides or [])
     chash = config_hash(cfg)
-    data_fp = data_fingerprint(cfg)
+    root = (
+        scenario_root(cfg, roots_of_hydra(HydraConfig.instance().cfg)) if HydraConfig.initialized() else None
+    )
+    data_fp = data_fingerprint(cfg, root)
     if multirun:
         status = job_status(out_dir, chash, data_fp)
         if status == "done":
@@ -100,7 +111,7 @@ def run_job(
             return None
         if status.startswith("damaged"):
             print(f"job {job_num}: {status.split(': ', 1)[1]} does not match done.json; running it again")
-    scen = scenario_from_config(cfg, overrides)
+    scen = scenario_from_config(cfg, overrides, root=root)
     swept = typed_swept(cfg, overrides)
     R = int(cfg.replicates)
     T = int(scen.horizon_days)
@@ -227,7 +238,7 @@ def check_overrides(argv: list[str]) -> None:
     Composes the plain overrides once (a bad key, a value of the wrong type or out of range, a
     missing config-group option get the one-line error), checks every config-group option named
     (sweep values included) and the files they select (no ``hydra.*`` or ``_target_``), refuses
-    ``hydra.searchpath`` and ``--config-path`` (use ``--config-dir``), and checks that the run or
+    ``--config-path`` (use ``--config-dir``), and checks that the run or
     sweep directory can be written. Sweep values of parameters are checked per job.
     """
     flags, words = hydra_argv(argv)
@@ -237,9 +248,6 @@ def check_overrides(argv: list[str]) -> None:
         raise ScenarioError(
             "command line", "--config-path", _flag_value(flags, "--config-path", "-cp"), DIR_RULE
         )
-    for w in words:
-        if w.lstrip("+~").startswith("hydra.searchpath"):
-            raise ScenarioError("override", "hydra.searchpath", w.split("=", 1)[-1], DIR_RULE)
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import OverrideParseException
 
@@ -254,7 +262,7 @@ def check_overrides(argv: list[str]) -> None:
                 "Hydra override syntax: quote a value with special characters, e.g. "
                 "'hydra.run.dir=\"my dir/it\\'s\"' (see hydra.cc override grammar)",
             ) from None
-    check_group_overrides(words)
+    check_group_overrides(words, roots=search_roots(words))
     multirun = any(f in ("-m", "--multirun") for f in flags)
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     given = [w.split("=", 1)[1] for w in words if w.split("=", 1)[0] == key]
@@ -270,6 +278,7 @@ def check_overrides(argv: list[str]) -> None:
         and "," not in a.split("=", 1)[1]
         and not a.split("=", 1)[1].startswith(_SWEEP_VALUE)
     ]
+    plain += [a for a in words if a.startswith("hydra.searchpath=")]
     names = [a.split("=", 1)[1] for a in plain if a.split("=", 1)[0] == "scenario"]
     rest = [a for a in plain if a.split("=", 1)[0] != "scenario"]
     compose_config(*(names[-1:] or ["afghanistan_2021"]), overrides=rest)

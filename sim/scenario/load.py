@@ -88,14 +88,11 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
 
     register_configs()
     register_fits()
-    if name not in available_scenarios():
-        raise ScenarioError(
-            "scenarios/scenario/", "scenario", name, f"one of {', '.join(available_scenarios())}"
-        )
-    check_group_overrides([f"scenario={name}", *overrides])
-    for o in overrides:
-        if o.lstrip("+~").startswith("hydra.searchpath"):
-            raise ScenarioError("override", "hydra.searchpath", o.split("=", 1)[-1], DIR_RULE)
+    known = sorted({p.stem for r in search_roots(overrides) for p in (r / "scenario").glob("*.yaml")})
+    if name not in known:
+        raise ScenarioError("scenarios/scenario/", "scenario", name, f"one of {', '.join(known)}")
+    roots = search_roots(overrides)
+    check_group_overrides([f"scenario={name}", *overrides], roots=roots)
     was = GlobalHydra.instance().is_initialized()
     saved = GlobalHydra.instance().hydra if was else None
     if was:
@@ -119,16 +116,16 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
         if was:
             GlobalHydra.instance().clear()
             GlobalHydra.instance().initialize(saved)
-    check_chosen_files(cfg)
+    check_chosen_files(cfg, roots)
     with open_dict(cfg):
         del cfg["hydra"]
     return cfg
 
 
 DIR_RULE = (
-    "--config-dir DIR or CONFLICT_SIM_SCENARIOS=DIR, where DIR is your own copy of the scenarios "
-    "directory (config.yaml, scenario/, data/): its YAML and its tables are then used together; "
-    "fits in outputs/fit/ are found by +fit=NAME"
+    "--config-dir DIR or CONFLICT_SIM_SCENARIOS=DIR (your own copy of the scenarios directory, "
+    "with config.yaml), or hydra.searchpath=[file://DIR] for extra scenario/, sweep/, fit/ and data/ "
+    "folders: a scenario's tables are read from the folder its YAML came from"
 )
 #: Config groups whose files may set model and run settings only (no ``hydra.*``, no ``_target_``).
 USER_GROUPS = ("scenario", "sweep", "fit")
@@ -148,7 +145,47 @@ def config_groups() -> list[str]:
     return sorted(found | set(USER_GROUPS))
 
 
-def check_group_overrides(overrides: Sequence[str], groups: Sequence[str] | None = None) -> None:
+def search_roots(overrides: Sequence[str] = ()) -> list[Path]:
+    """The folders config groups are read from, in Hydra's order: the scenarios directory, then
+    the ``file://`` entries of a ``hydra.searchpath=[...]`` override. A scenario's tables
+    (``data.dir``) are read from the folder its YAML came from (:func:`scenario_root`)."""
+    roots = [scenarios_dir()]
+    for o in overrides:
+        key, _, value = o.lstrip("+~").partition("=")
+        if key != "hydra.searchpath":
+            continue
+        for item in value.strip().strip("[]").split(","):
+            item = item.strip().strip("'\"")
+            if item.startswith("file://"):
+                roots.append(Path(item[len("file://") :]).expanduser().resolve())
+    return roots
+
+
+def scenario_root(cfg: DictConfig, roots: Sequence[Path]) -> Path:
+    """The first of ``roots`` holding ``scenario/<name>.yaml`` (the file Hydra used), else the
+    scenarios directory."""
+    name = str(cfg.get("name", ""))
+    for r in roots:
+        if (Path(r) / "scenario" / f"{name}.yaml").is_file():
+            return Path(r)
+    return scenarios_dir()
+
+
+def roots_of_hydra(config: Any) -> list[Path]:
+    """``file`` config sources of a running Hydra app, in search order (the scenarios directory
+    first)."""
+    out = [scenarios_dir()]
+    for src in OmegaConf.select(config, "hydra.runtime.config_sources", default=None) or []:
+        if src.get("schema") == "file" and src.get("path"):
+            p = Path(str(src["path"])).resolve()
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def check_group_overrides(
+    overrides: Sequence[str], groups: Sequence[str] | None = None, roots: Sequence[Path] | None = None
+) -> None:
     """Refuse a config-group option that is not a plain name (``scenario=../x``, ``+fit=/etc/x``).
 
     Raises
@@ -167,9 +204,11 @@ def check_group_overrides(overrides: Sequence[str], groups: Sequence[str] | None
             check_name(v, "override", key)
             if key == "fit" and v in _BAD_FITS:
                 raise _BAD_FITS[v]
-            path = scenarios_dir() / key / f"{v}.yaml"
-            if path.is_file():
-                check_group_file(path, key)
+            for r in roots or [scenarios_dir()]:
+                path = Path(r) / key / f"{v}.yaml"
+                if path.is_file():
+                    check_group_file(path, key)
+                    break
 
 
 def _sweep_values(value: str) -> list[str]:
@@ -181,17 +220,18 @@ def _sweep_values(value: str) -> list[str]:
     return [x.strip().strip("'\"") for x in v.split(",") if x.strip()] or [v]
 
 
-def check_chosen_files(cfg: DictConfig) -> None:
+def check_chosen_files(cfg: DictConfig, roots: Sequence[Path] | None = None) -> None:
     """Check every scenario, sweep and fit file a composed config was built from
     (``hydra.runtime.choices``) with :func:`check_group_file`."""
     choices = OmegaConf.select(cfg, "hydra.runtime.choices", default=None) or {}
-    root = scenarios_dir()
     for group, option in choices.items():
         if option is None or str(group).startswith("hydra") or group == "base_config":
             continue
-        path = root / str(group) / f"{option}.yaml"
-        if path.is_file():
-            check_group_file(path, str(group))
+        for r in roots or [scenarios_dir()]:
+            path = Path(r) / str(group) / f"{option}.yaml"
+            if path.is_file():
+                check_group_file(path, str(group))
+                break
 
 
 def check_group_file(path: Path, group: str) -> None:
@@ -394,8 +434,13 @@ _BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
 SEED_MAX = 2**63 - 1
 
 
-def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scenario:
-    """Validate a composed config, read its tables and build the :class:`Scenario`."""
+def scenario_from_config(
+    cfg: DictConfig, overrides: Sequence[str] = (), root: Path | None = None
+) -> Scenario:
+    """Validate a composed config, read its tables and build the :class:`Scenario`.
+
+    ``data.dir`` is read inside ``root``, by default the folder the scenario's YAML came from
+    (the scenarios directory, or a ``hydra.searchpath`` folder among ``overrides``)."""
     register_configs()
     if "hydra" in cfg:  # composed with return_hydra_config=True: the world is the rest
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
@@ -499,10 +544,11 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
             raise ScenarioError(
                 scen_file, "data.dir", obj.data.dir, "a directory of CSV tables relative to scenarios/"
             )
-        data_dir = _paths.resolve_inside(scenarios_dir(), obj.data.dir, where("data.dir"), "data.dir")
+        base_dir = root if root is not None else scenario_root(cfg, search_roots(overrides))
+        data_dir = _paths.resolve_inside(base_dir, obj.data.dir, where("data.dir"), "data.dir")
         if not data_dir.is_dir():
             raise ScenarioError(
-                where("data.dir"), "data.dir", obj.data.dir, f"an existing directory under {scenarios_dir()}"
+                where("data.dir"), "data.dir", obj.data.dir, f"an existing directory under {base_dir}"
             )
         frames = {t: _read_csv(data_dir, t) for t in TABLE_SPECS}
         base = f"scenarios/{obj.data.dir}"
@@ -996,7 +1042,7 @@ def _floats(obj: Any, prefix: str = "") -> list[tuple[str, float]]:
     return out
 
 
-def data_fingerprint(cfg: DictConfig) -> str:
+def data_fingerprint(cfg: DictConfig, root: Path | None = None) -> str:
     """A short hash of the data a config reads: the bytes of its CSV tables (``data.kind:
     tables``), or ``"synthetic"`` (a synthetic world is fully given by its config).
 
@@ -1009,7 +1055,10 @@ def data_fingerprint(cfg: DictConfig) -> str:
         return kind
     rel = str(OmegaConf.select(cfg, "data.dir", default=""))
     d = _paths.resolve_inside(
-        scenarios_dir(), rel, f"scenarios/scenario/{cfg.get('name', '?')}.yaml", "data.dir"
+        root if root is not None else scenarios_dir(),
+        rel,
+        f"scenarios/scenario/{cfg.get('name', '?')}.yaml",
+        "data.dir",
     )
     h = hashlib.sha256()
     for t in sorted(TABLE_SPECS):

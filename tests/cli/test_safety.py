@@ -3,6 +3,7 @@ tables, exit status, hostile directory names, unwritable outputs, YAML that reac
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -193,27 +194,36 @@ def test_edited_tables_refuse_resume(tmp_path):
 
 
 def test_user_scenario_dir_tables_are_used(tmp_path):
-    """--config-dir and CONFLICT_SIM_SCENARIOS read the YAML and the tables of the same folder."""
+    """--config-dir, CONFLICT_SIM_SCENARIOS and hydra.searchpath read a scenario's YAML and its
+    tables from the same folder."""
     scen = tmp_path / "scen"
     shutil.copytree(scenarios_dir(), scen)
     loc = scen / "data" / "afghanistan_2021" / "garrisons.csv"
     df = pd.read_csv(loc)
     df["personnel_nominal"] = 0.0  # no government: every capital falls early
     df.to_csv(loc, index=False)
+    overlay = tmp_path / "overlay"  # only a new scenario and its tables, beside the project's
+    (overlay / "scenario").mkdir(parents=True)
+    shutil.copytree(scen / "data" / "afghanistan_2021", overlay / "data" / "mine")
+    text = (scenarios_dir() / "scenario" / "afghanistan_2021.yaml").read_text()
+    text = re.sub(r"^name: .*$", "name: mine", text, count=1, flags=re.M)
+    text = re.sub(r"^  dir: .*$", "  dir: data/mine", text, count=1, flags=re.M)
+    (overlay / "scenario" / "mine.yaml").write_text(text)
     outs = {}
     for how, extra, env in (
         ("package", [], None),
         ("env", [], {"CONFLICT_SIM_SCENARIOS": str(scen)}),
         ("config-dir", ["--config-dir", str(scen)], None),
+        ("searchpath", ["scenario=mine", f"hydra.searchpath=[file://{overlay}]"], None),
     ):
         d = tmp_path / how
         cli(*extra, "timeline.horizon_days=110", f"hydra.run.dir={d}", cwd=tmp_path, env=env, check=0)
         outs[how] = pd.read_parquet(d / "results" / "runs.parquet")["capitals_fallen"].iloc[0]
-    assert outs["env"] == outs["config-dir"] > outs["package"]
-    err = one_line(cli("hydra.searchpath=[file://x]", cwd=tmp_path))
-    assert "hydra.searchpath" in err and "--config-dir DIR or CONFLICT_SIM_SCENARIOS=DIR" in err
+    assert outs["env"] == outs["config-dir"] == outs["searchpath"] > outs["package"]
     err = one_line(cli("--config-dir", str(tmp_path), cwd=tmp_path))
-    assert "--config-dir" in err
+    assert "--config-dir" in err and "config.yaml" in err
+    err = one_line(cli("--config-path", str(scen), cwd=tmp_path))
+    assert "--config-path" in err
 
 
 # ------------------------------------------------------------------ exit status of a multirun
