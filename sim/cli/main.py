@@ -270,6 +270,13 @@ def check_overrides(argv: list[str]) -> None:
     if "${" in target:
         target = target.split("${", 1)[0] or "."
     check_creatable(target, key)
+    if not multirun and given and (Path(target) / "results").exists():
+        raise ScenarioError(
+            "override",
+            key,
+            given[-1],
+            "a new run directory (this one holds an earlier run's results/; nothing was changed)",
+        )
     plain = [
         a
         for a in words

@@ -395,3 +395,15 @@ def test_lock_file_does_not_block_a_finished_sweep(tmp_path):
     assert len(open_sweep(out).runs) == 2  # merged again: nobody holds the lock
     manifest = json.loads((out / "sweep.json").read_text())
     assert len(manifest["jobs"]) == 1 and time.time() > 0
+
+
+def test_run_dir_of_an_earlier_run_is_refused(tmp_path):
+    d = tmp_path / "run"
+    cli(*SYN, "seed=1", f"hydra.run.dir={d}", cwd=tmp_path, check=0)
+    before = (d / "results" / "runs.parquet").read_bytes(), (d / ".hydra" / "config.yaml").read_text()
+    err = one_line(cli(*SYN, "seed=2", f"hydra.run.dir={d}", cwd=tmp_path))
+    assert "holds an earlier run's results/; nothing was changed" in err
+    assert (
+        (d / "results" / "runs.parquet").read_bytes(),
+        (d / ".hydra" / "config.yaml").read_text(),
+    ) == before
