@@ -185,6 +185,12 @@ def score_forecast(
         days = [*range(cut + 7, H, 7), H]
     else:
         days = [(dt.date.fromisoformat(str(d)) - start).days for d in brier_dates]
+        for d, D in zip(brier_dates, days, strict=True):  # issue 15: a date where a date belongs
+            if not 0 <= D <= H:
+                end = start + dt.timedelta(days=H)
+                raise ScenarioError(
+                    "score", "brier_dates", str(d), f"dates within the forecast {start} .. {end}"
+                )
     brow = []
     for D in days:
         for r in truth.itertuples(index=False):

@@ -231,4 +231,9 @@ def test_forecast_and_score_never_overwrite_a_users_folder(tmp_path):
     assert "score out: path = " in one_line(p)
     run("conflict-sim-score", f"forecast={fc}", f"observed={obs}", "plot=false", cwd=tmp_path, check=0)
     run("conflict-sim-score", str(fc), str(obs), "--no-plot", cwd=tmp_path, check=0)  # old spelling
+    for d in ("2020-12-31", "2021-03-01"):  # before the start, after the horizon
+        err = one_line(
+            run("conflict-sim-score", str(fc), str(obs), f"brier_dates=[{d}]", "plot=false", cwd=tmp_path)
+        )
+        assert f"score: brier_dates = '{d}' is invalid; allowed: dates within the forecast 2021-01-01" in err
     assert (fc / "score" / "scores.yaml").is_file()
