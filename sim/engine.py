@@ -92,13 +92,13 @@ def run(
     T = int(scenario.horizon_days if days is None else days)
     if not 0 < T <= scenario.horizon_days:
         raise ValueError(f"days must be in 1..{scenario.horizon_days}, not {T}")
-    seeds = np.arange(seed, seed + replicates, dtype=np.int64)
     N = scenario.n_locations
     if record_locations is None:
         record_locations = replicates * (T + 1) * N <= SERIES_CELL_LIMIT
     check_run(
         initial_state(scenario, 1), replicates, T, N, N_SIDE, C.N_ACC, bool(record_locations)
-    )  # issue 15
+    )  # issue 15: refuse what cannot fit before allocating
+    seeds = np.arange(seed, seed + replicates, dtype=np.int64)
     if backend == "python":
         return _run_python(scenario, seeds, T, record_locations)
     if backend != "numba":
