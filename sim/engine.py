@@ -26,6 +26,7 @@ import numpy as np
 from sim.kernels import codes as C
 from sim.kernels.step import N_SIDE, run_batch_serial_nb
 from sim.outputs import RunResult
+from sim.resources import check_run
 from sim.scenario import Scenario, load_scenario
 from sim.world import Static, build_static, initial_state, param_table
 
@@ -84,17 +85,27 @@ def run(
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario, overrides)
+    elif overrides:  # issue 15: never ignore overrides silently
+        raise ValueError(
+            "overrides apply to a scenario name only; load the scenario with them: "
+            f"sim.run(sim.load_scenario({scenario.name!r}, overrides=[...]), ...)"
+        )
     if replicates < 1:
         raise ValueError(f"replicates must be >= 1, not {replicates}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, not {seed}")
+    if not 0 <= seed <= 2**63 - replicates:  # issue 15: seeds are int64
+        raise ValueError(
+            f"seed must be in 0..{2**63 - replicates} (seed + replicates - 1 fits int64), not {seed}"
+        )
     T = int(scenario.horizon_days if days is None else days)
     if not 0 < T <= scenario.horizon_days:
         raise ValueError(f"days must be in 1..{scenario.horizon_days}, not {T}")
-    seeds = np.arange(seed, seed + replicates, dtype=np.int64)
     N = scenario.n_locations
     if record_locations is None:
         record_locations = replicates * (T + 1) * N <= SERIES_CELL_LIMIT
+    check_run(
+        initial_state(scenario, 1), replicates, T, N, N_SIDE, C.N_ACC, bool(record_locations)
+    )  # refuse what cannot fit before allocating
+    seeds = np.arange(seed, seed + replicates, dtype=np.int64)
     draws = replicate_draws(scenario, seeds, params)
     if backend == "python":
         return _run_python(scenario, seeds, T, record_locations, draws)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,12 +31,17 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from sim.io import atomic_dir, file_mode
+from sim.io import read_parquet as read_table
 from sim.kernels import codes as C
 from sim.kernels.step import SIDE_LABELS
+from sim.paths import PathError
 from sim.scenario import Scenario
 from sim.world import State
 
 TABLES = ("summary", "runs", "events", "sides", "series")
+#: The files :meth:`RunResult.to_parquet` writes (and the only ones it ever replaces).
+RESULT_FILES = (*(f"{t}.parquet" for t in TABLES), "config.yaml")
 
 
 def _dates(start: dt.date, days: np.ndarray) -> pd.Series:
@@ -320,29 +323,71 @@ class RunResult:
         )
 
     # ---------------------------------------------------------------- files
-    def to_parquet(self, path: str | os.PathLike) -> Path:
-        """Write every table and ``config.yaml`` into directory ``path`` atomically."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+    def to_parquet(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write every table and ``config.yaml`` into the new directory ``path``, atomically.
+
+        The tables are written into a temporary directory beside ``path`` that is renamed into
+        place whole, so ``path`` holds a complete result or nothing.
+
+        Parameters
+        ----------
+        path : str or PathLike
+            A directory that does not exist yet, or an empty one.
+        overwrite : bool, default False
+            Replace an earlier result written by ``to_parquet`` at ``path`` (only its own files
+            are removed). A directory holding anything else is never replaced.
+
+        Raises
+        ------
+        sim.paths.PathError
+            When ``path`` holds other files (or an earlier result and ``overwrite`` is False), is
+            the working directory, or cannot be written; nothing is changed.
+        """
+
+        def earlier_result(p: Path) -> list[str] | None:
+            names = {f.name for f in p.iterdir()}
+            if not names <= set(RESULT_FILES) or "config.yaml" not in names:
+                return None
+            if not all((p / n).is_file() and not (p / n).is_symlink() for n in names):
+                return None
+            return sorted(names)
+
+        target = Path(path)
+        if not overwrite and target.is_dir() and any(target.iterdir()) and earlier_result(target):
+            raise PathError(
+                "RunResult.to_parquet",
+                "path",
+                str(target),
+                "a new or empty directory (this one holds an earlier result; pass overwrite=True "
+                "to replace it)",
+            )
+        with atomic_dir(path, replace_if=earlier_result, what="RunResult.to_parquet") as tmp:
             for name in TABLES:
                 getattr(self, name).to_parquet(tmp / f"{name}.parquet", index=False)
-            (tmp / "config.yaml").write_text(self.config_yaml)
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+            (tmp / "config.yaml").write_text(self.config_yaml, encoding="utf-8")
+            for f in tmp.iterdir():
+                os.chmod(f, file_mode())
+        return Path(path)
 
 
 def read_parquet(path: str | os.PathLike) -> RunResult:
-    """Read a directory written by :meth:`RunResult.to_parquet`."""
+    """Read a directory written by :meth:`RunResult.to_parquet`.
+
+    Raises
+    ------
+    sim.paths.PathError
+        One line naming the directory or file when it is not such a directory, or a file in it
+        is missing, truncated or corrupt.
+    """
     path = Path(path)
-    tables = {name: pd.read_parquet(path / f"{name}.parquet") for name in TABLES}
-    cfg_yaml = (path / "config.yaml").read_text()
+    if not path.is_dir():
+        raise PathError("read_parquet", "path", str(path), "a directory written by RunResult.to_parquet")
+    what = "a table written by RunResult.to_parquet"
+    tables = {name: read_table(path / f"{name}.parquet", what) for name in TABLES}
+    cfg_path = path / "config.yaml"
+    if not cfg_path.is_file():
+        raise PathError(str(path), "file", "config.yaml", "the config written by RunResult.to_parquet")
+    cfg_yaml = cfg_path.read_text(encoding="utf-8")
     cfg = OmegaConf.create(cfg_yaml)
     seeds = np.asarray(tables["runs"]["seed"].to_numpy())
     return RunResult(scenario_name=str(cfg.name), config_yaml=cfg_yaml, seeds=seeds, **tables)

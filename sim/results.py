@@ -23,12 +23,14 @@ these files, never in-memory state, since launchers run jobs in other processes.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
-import tempfile
+import socket
+import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,58 +39,40 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from sim.io import atomic_dir, ensure_dir, file_mode, read_parquet, save_figure, write_json, write_parquet
 from sim.outputs import RunResult
+from sim.paths import PathError
+
+__all__ = [
+    "MergeCallback",
+    "Sweep",
+    "SweepError",
+    "config_hash",
+    "headline_table",
+    "job_is_done",
+    "merge_sweep",
+    "open_sweep",
+    "parse_overrides",
+    "save_figure",
+    "swept_columns",
+    "write_failure",
+    "write_job",
+    "write_json",
+    "write_parquet",
+]
 
 DONE = "done.json"
 FAILURE = "failure.json"
+MANIFEST = "sweep.json"
+LOCK = ".sweep.lock"
+JOB_FILES = ("runs.parquet", "events.parquet", "series.parquet")
+MERGED_FILES = ("runs.parquet", "events.parquet", "failures.parquet")
 RUN_SETTINGS = ("seed", "replicates", "backend")
+_DATE_RE = r"\d{4}-\d{2}-\d{2}"
 
 
-# ------------------------------------------------------------------------------ atomic files
-def _atomic(path: Path, write: Any) -> None:
-    """Call ``write(tmp_path)`` then rename the temporary file to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write(path: Path, write: Any) -> None:
-    """Write a file whole or not at all: ``write(tmp)`` into a temporary name beside ``path``,
-    then rename it into place (the one helper for atomic writes)."""
-    _atomic(Path(path), write)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text atomically."""
-    _atomic(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
-
-
-def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """Write a DataFrame as Parquet atomically."""
-    _atomic(path, lambda p: df.to_parquet(p, index=False))
-
-
-def save_figure(fig: Any, path: Path, dpi: int = 110) -> Path:
-    """Save a matplotlib figure atomically (format from the suffix) and close it."""
-    import matplotlib.pyplot as plt
-
-    fmt = path.suffix.lstrip(".") or "png"
-    try:
-        _atomic(path, lambda p: fig.savefig(p, dpi=dpi, format=fmt))
-    finally:
-        plt.close(fig)
-    return path
-
-
-def write_json(obj: Any, path: Path) -> None:
-    """Write JSON atomically."""
-    _atomic(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))
+class SweepError(PathError):
+    """A sweep directory cannot be used as asked (another sweep's, in use, damaged): one line."""
 
 
 # ------------------------------------------------------------------------------ one job
@@ -110,19 +94,84 @@ def parse_overrides(overrides: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def job_is_done(job_dir: Path, chash: str) -> bool:
-    """Whether ``job_dir`` holds a complete result for this config hash (resume)."""
+def typed_swept(cfg: DictConfig, overrides: Iterable[str]) -> dict[str, Any]:
+    """The swept values of a job, typed as the schema types them (``4000.0``, not ``"4000"``).
+
+    A value is read back from the job's composed config, so ``reserve.commandos=4000`` becomes the
+    float 4000.0 and ``model.withdrawal.end=2021-08-31`` a timestamp; a config-group choice
+    (``+sweep=reserve``, ``scenario=synthetic``) stays a string.
+    """
+    import re
+
+    out: dict[str, Any] = {}
+    for k, raw in parse_overrides(overrides).items():
+        v = OmegaConf.select(cfg, k, default=None, throw_on_missing=False)
+        if isinstance(v, bool | int | float):
+            out[k] = v
+        elif isinstance(v, str) and re.fullmatch(_DATE_RE, v):
+            out[k] = pd.Timestamp(v)
+        elif isinstance(v, str):
+            out[k] = v
+        else:
+            out[k] = raw
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def job_status(job_dir: Path, chash: str, data_fp: str | None = None) -> str:
+    """``"done"`` when ``job_dir`` holds a complete, intact result of this config (and data),
+    else why not: ``"not run"``, ``"other config"``, ``"other data"`` or ``"damaged: FILE"``.
+
+    A result is intact when every file listed in ``done.json`` has the size and SHA-256 recorded
+    there when it was written: a truncated or replaced file beside a valid marker is run again.
+    """
     p = job_dir / DONE
     if not p.is_file():
-        return False
+        return "not run"
     try:
-        return json.loads(p.read_text()).get("config_hash") == chash
+        marker = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return f"damaged: {DONE}"
+    if marker.get("config_hash") != chash:
+        return "other config"
+    if data_fp is not None and marker.get("data_fingerprint") != data_fp:
+        return "other data"
+    files = marker.get("files")
+    if not isinstance(files, dict) or set(files) != set(JOB_FILES):
+        return f"damaged: {DONE}"
+    for name, meta in files.items():
+        f = job_dir / name
+        try:
+            if f.stat().st_size != meta["size"] or _sha256(f) != meta["sha256"]:
+                return f"damaged: {name}"
+        except (OSError, KeyError, TypeError):
+            return f"damaged: {name}"
+    return "done"
 
 
-def write_job(res: RunResult, job_dir: Path, swept: dict[str, str], chash: str, job_num: int) -> None:
-    """Write one job's tables into its directory; ``done.json`` last."""
+def job_is_done(job_dir: Path, chash: str, data_fp: str | None = None) -> bool:
+    """Whether ``job_dir`` holds a complete, intact result for this config hash (resume)."""
+    return job_status(job_dir, chash, data_fp) == "done"
+
+
+def write_job(
+    res: RunResult,
+    job_dir: Path,
+    swept: dict[str, Any],
+    chash: str,
+    job_num: int,
+    data_fp: str = "",
+) -> None:
+    """Write one job's tables into its directory; ``done.json`` (with each file's size and
+    SHA-256, the config hash and the data fingerprint) last."""
+    (job_dir / DONE).unlink(missing_ok=True)
     (job_dir / FAILURE).unlink(missing_ok=True)
 
     def tag(df: pd.DataFrame) -> pd.DataFrame:
@@ -137,27 +186,183 @@ def write_job(res: RunResult, job_dir: Path, swept: dict[str, str], chash: str, 
         df["config_hash"] = chash
         return df
 
-    write_parquet(tag(res.runs), job_dir / "runs.parquet")
-    write_parquet(tag(res.events), job_dir / "events.parquet")
-    write_parquet(tag(res.sides), job_dir / "series.parquet")
+    files = {}
+    for name, table in zip(JOB_FILES, (res.runs, res.events, res.sides), strict=True):
+        write_parquet(tag(table), job_dir / name)
+        files[name] = {"size": (job_dir / name).stat().st_size, "sha256": _sha256(job_dir / name)}
     write_json(
-        {"config_hash": chash, "job": job_num, "swept": swept, "replicates": len(res.seeds)}, job_dir / DONE
+        {
+            "config_hash": chash,
+            "data_fingerprint": data_fp,
+            "job": job_num,
+            "swept": {k: str(v) for k, v in swept.items()},
+            "replicates": len(res.seeds),
+            "files": files,
+        },
+        job_dir / DONE,
     )
 
 
-def write_failure(job_dir: Path, swept: dict[str, str], job_num: int, err: BaseException) -> None:
+def write_failure(job_dir: Path, swept: dict[str, Any], job_num: int, err: BaseException) -> None:
     """Record a failed job (its error and overrides) in ``failure.json``."""
     (job_dir / DONE).unlink(missing_ok=True)
     write_json(
         {
             "job": job_num,
-            "swept": swept,
+            "swept": {k: str(v) for k, v in swept.items()},
             "error_type": type(err).__name__,
             "error": str(err),
             "traceback": "".join(traceback.format_exception(err))[-4000:],
         },
         job_dir / FAILURE,
     )
+
+
+# ------------------------------------------------------------------------------ sweep identity
+def sweep_jobs(config: DictConfig) -> list[list[str]]:
+    """The overrides of every job of a multirun, as Hydra's basic sweeper expands them.
+
+    ``hydra.sweeper.params`` (from a preset) come first and the command line's overrides after
+    them, so a command-line value of the same key wins, exactly as in the sweeper.
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}
+    args = [f"{k}={v}" for k, v in params.items()]
+    args += list(OmegaConf.select(config, "hydra.overrides.task", default=[]) or [])
+    parsed = OverridesParser.create().parse_overrides(args)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def _canonical(jobs: list[list[str]]) -> list[list[str]]:
+    """Jobs with their overrides sorted: the order of words on the command line does not change
+    a sweep, the numbering of its jobs does."""
+    return [sorted(j) for j in jobs]
+
+
+def sweep_manifest(config: DictConfig) -> dict[str, Any]:
+    """The identity of a multirun: its jobs' overrides and the fingerprint of the data they read.
+
+    Two runs into one sweep directory are the same sweep (so the second resumes the first) exactly
+    when their manifests have the same ``identity``.
+    """
+    from sim.scenario import compose_config
+    from sim.scenario.load import data_fingerprint, roots_of_hydra, scenario_root
+
+    jobs = sweep_jobs(config)
+    roots = roots_of_hydra(config)
+    searchpath = [f"hydra.searchpath=[{','.join(f'file://{r}' for r in roots[1:])}]"] if roots[1:] else []
+    data_keys = ("scenario", "data.dir", "data.kind", "fit")
+    fps: dict[str, str] = {}
+    for job in jobs:
+        sel = [o for o in job if o.split("=", 1)[0].lstrip("+~") in data_keys]
+        key = " ".join(sel)
+        if key in fps:
+            continue
+        if not sel:
+            fps[key] = data_fingerprint(config, scenario_root(config, roots))
+        else:
+            names = [o.split("=", 1)[1] for o in sel if o.split("=", 1)[0] == "scenario"]
+            rest = [o for o in sel if o.split("=", 1)[0] != "scenario"]
+            cfg = compose_config(*(names[-1:] or [str(config.name)]), overrides=[*rest, *searchpath])
+            fps[key] = data_fingerprint(cfg, scenario_root(cfg, roots))
+    body = {"jobs": _canonical(jobs), "data_fingerprints": fps}
+    identity = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return {"format": 1, "identity": identity, **body}
+
+
+class SweepLock:
+    """An exclusive lock on a sweep directory (``flock`` on ``.sweep.lock``), held by the process
+    that runs a multirun from its start to its merge; released when that process ends."""
+
+    def __init__(self, sweep_dir: Path) -> None:
+        self.path = sweep_dir / LOCK
+        self.fd: int | None = None
+
+    def acquire(self) -> bool:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, file_mode())
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+        self.fd = fd
+        return True
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "another process"
+        except OSError:
+            return "another process"
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def claim_sweep(sweep_dir: Path, manifest: dict[str, Any]) -> SweepLock:
+    """Lock ``sweep_dir`` for this multirun and check (or write) its manifest.
+
+    Raises
+    ------
+    SweepError
+        When another multirun holds the directory, when it holds another sweep (other points or
+        other data), or when it is not empty and holds no sweep of this project.
+    """
+    where = "multirun"
+    ensure_dir(sweep_dir, where)
+    lock = SweepLock(sweep_dir)
+    if not lock.acquire():
+        raise SweepError(
+            where,
+            "hydra.sweep.dir",
+            str(sweep_dir),
+            f"a directory no other sweep is writing to (in use by {lock.holder()})",
+        )
+    try:
+        mpath = sweep_dir / MANIFEST
+        if mpath.is_file():
+            try:
+                old = json.loads(mpath.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = {}
+            if old.get("identity") != manifest["identity"]:
+                raise SweepError(where, "hydra.sweep.dir", str(sweep_dir), _mismatch(old, manifest))
+        else:
+            others = [p.name for p in sweep_dir.iterdir() if p.name != LOCK]
+            if others:
+                raise SweepError(
+                    where,
+                    "hydra.sweep.dir",
+                    str(sweep_dir),
+                    f"a new or empty directory (it holds {', '.join(sorted(others)[:3])}"
+                    f"{', ...' if len(others) > 3 else ''} and no {MANIFEST}; nothing was changed)",
+                )
+            write_json(manifest, mpath)
+    except BaseException:
+        lock.release()
+        raise
+    return lock
+
+
+def _mismatch(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """What differs between the sweep in a directory and the one asked for."""
+    if not old:
+        return f"a directory of the same sweep ({MANIFEST} there is unreadable); use a new hydra.sweep.dir"
+    if old.get("jobs") != new["jobs"]:
+        why = f"it holds another sweep of {len(old.get('jobs', []))} job(s), this one has {len(new['jobs'])}"
+        for i, (a, b) in enumerate(zip(old.get("jobs", []), new["jobs"], strict=False)):
+            if a != b:
+                why += f"; job {i} was {' '.join(a)}"
+                break
+    else:
+        why = "it holds the same points run on other data (the scenario tables have changed since)"
+    return f"a new directory, or this one only for the same sweep on the same data ({why})"
 
 
 # ------------------------------------------------------------------------------ merge
@@ -167,59 +372,150 @@ def _job_dirs(sweep_dir: Path) -> list[Path]:
     )
 
 
+def read_manifest(sweep_dir: Path) -> dict[str, Any] | None:
+    """The sweep's manifest, or None for a directory written before manifests existed."""
+    p = sweep_dir / MANIFEST
+    if not p.is_file():
+        return None
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SweepError(str(p), "file", "<unreadable>", f"the {MANIFEST} a multirun writes") from None
+
+
 def merge_sweep(sweep_dir: str | os.PathLike) -> dict[str, int]:
     """Merge the job files of a sweep into ``runs.parquet``, ``events.parquet``, ``series/``
-    and ``failures.parquet``; returns counts ``{"jobs", "done", "failed", "rows"}``."""
+    and ``failures.parquet``.
+
+    Only the jobs of the sweep's manifest are merged (a job directory left by another sweep is
+    not), and only those whose files are intact (:func:`job_status`). Returns counts
+    ``{"jobs", "done", "failed", "missing", "damaged", "rows"}``: ``missing`` jobs never finished
+    (still running, or killed), ``damaged`` ones have a file that no longer matches its marker.
+    """
     sweep_dir = Path(sweep_dir)
-    runs, events, failures = [], [], []
-    series_root = sweep_dir / "series"
+    manifest = read_manifest(sweep_dir)
     jobs = _job_dirs(sweep_dir)
+    n_jobs = len(manifest["jobs"]) if manifest else len(jobs)
+    if manifest:
+        jobs = [jd for jd in jobs if int(jd.name) < n_jobs]
+    runs, events, series, failures = [], [], {}, []
+    missing = n_jobs - len(jobs)
+    damaged = 0
     for jd in jobs:
         if (jd / DONE).is_file():
+            try:
+                marker = json.loads((jd / DONE).read_text(encoding="utf-8"))
+                status = job_status(jd, marker.get("config_hash", ""), marker.get("data_fingerprint"))
+            except (OSError, ValueError):
+                status = "damaged"
+            if status != "done":
+                damaged += 1
+                continue
             runs.append(pd.read_parquet(jd / "runs.parquet"))
             events.append(pd.read_parquet(jd / "events.parquet"))
-            s = pd.read_parquet(jd / "series.parquet").drop(columns="job")  # the partition key
-            write_parquet(s, series_root / f"job={int(jd.name)}" / "part-0.parquet")
+            series[int(jd.name)] = pd.read_parquet(jd / "series.parquet").drop(columns="job")
         elif (jd / FAILURE).is_file():
-            f = json.loads((jd / FAILURE).read_text())
+            try:
+                f = json.loads((jd / FAILURE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                damaged += 1
+                continue
             failures.append(
                 {
                     "job": f["job"],
                     "error_type": f["error_type"],
                     "error": f["error"],
                     "overrides": json.dumps(f["swept"]),
-                    **f["swept"],
+                    **{k: str(v) for k, v in f["swept"].items()},
                 }
             )
+        else:
+            missing += 1
     if runs:
         write_parquet(pd.concat(runs, ignore_index=True), sweep_dir / "runs.parquet")
         write_parquet(pd.concat(events, ignore_index=True), sweep_dir / "events.parquet")
+    else:
+        for name in ("runs.parquet", "events.parquet"):
+            (sweep_dir / name).unlink(missing_ok=True)
+    _write_series(sweep_dir / "series", series)
     fail_df = pd.DataFrame(
         failures, columns=None if failures else ["job", "error_type", "error", "overrides"]
     )
     write_parquet(fail_df, sweep_dir / "failures.parquet")
     return {
-        "jobs": len(jobs),
+        "jobs": n_jobs,
         "done": len(runs),
         "failed": len(failures),
+        "missing": missing,
+        "damaged": damaged,
         "rows": int(sum(len(r) for r in runs)),
     }
 
 
+def _write_series(root: Path, parts: dict[int, pd.DataFrame]) -> None:
+    """Write the hive-partitioned ``series/job=N/part-0.parquet`` whole (a temporary folder
+    renamed into place), replacing only an earlier merge's own partitions."""
+
+    def own(p: Path) -> list[str] | None:
+        names = []
+        for d in p.iterdir():
+            if not (d.is_dir() and not d.is_symlink() and d.name.startswith("job=") and d.name[4:].isdigit()):
+                return None
+            files = [f.name for f in d.iterdir()]
+            if files != ["part-0.parquet"]:
+                return None
+            names.append(f"{d.name}/part-0.parquet")
+        return names
+
+    if not parts and not root.exists():
+        return
+    with atomic_dir(root, replace_if=own, what="series") as tmp:
+        for job, df in sorted(parts.items()):
+            (tmp / f"job={job}").mkdir(mode=0o777)
+            write_parquet(df, tmp / f"job={job}" / "part-0.parquet")
+
+
 class MergeCallback(Callback):
-    """Hydra callback: merge every job's files when a multirun ends, print the headline table."""
+    """Hydra callback: claim the sweep directory when a multirun starts; merge every job's files,
+    print the headline table and set the exit status when it ends.
+
+    The exit status is 0 only when every job of the sweep finished; a sweep with a failed,
+    missing or damaged job exits with status 1 after its merged tables are written.
+    """
+
+    def __init__(self) -> None:
+        self.lock: SweepLock | None = None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            self.lock = claim_sweep(sweep_dir, sweep_manifest(config))
+        except PathError as e:
+            print(f"conflict-sim: error: {e}", file=sys.stderr)
+            sys.exit(2)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
-        if not sweep_dir.is_dir():
-            return
-        counts = merge_sweep(sweep_dir)
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            if not sweep_dir.is_dir():
+                return
+            counts = merge_sweep(sweep_dir)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
         print(f"merged {counts['done']} of {counts['jobs']} jobs ({counts['rows']} runs) into {sweep_dir}")
         if counts["done"]:
             with pd.option_context("display.width", 140, "display.max_columns", 20):
                 print(headline_table(open_sweep(sweep_dir).runs).to_string(index=False, max_rows=40))
-        if counts["failed"]:
-            print(f"{counts['failed']} job(s) failed: see {sweep_dir / 'failures.parquet'}")
+        bad = {k: counts[k] for k in ("failed", "missing", "damaged") if counts[k]}
+        if bad:
+            what = ", ".join(f"{v} {k}" for k, v in bad.items())
+            print(
+                f"conflict-sim: error: {what} of {counts['jobs']} job(s) in {sweep_dir} "
+                f"(see {sweep_dir / 'failures.parquet'}; run the same command again to retry them)",
+                file=sys.stderr,
+            )
+            sys.exit(1)
 
 
 # ------------------------------------------------------------------------------ open
@@ -236,12 +532,20 @@ class Sweep:
     @property
     def series(self) -> pd.DataFrame:
         """Daily per-side series of every job (read on demand; can be large)."""
-        root = self.path / "series"
-        if not root.is_dir():
+        ds = self._series_dataset()
+        if ds is None:
             return pd.DataFrame()
-        df = pd.read_parquet(root)
+        df = ds.to_table().to_pandas()
         df["job"] = df["job"].astype(int)
         return df
+
+    def _series_dataset(self) -> Any:
+        import pyarrow.dataset as pads
+
+        root = self.path / "series"
+        if not root.is_dir() or not any(root.iterdir()):
+            return None
+        return pads.dataset(str(root), format="parquet", partitioning="hive")
 
     @property
     def params(self) -> list[str]:
@@ -250,42 +554,87 @@ class Sweep:
 
     @property
     def con(self) -> Any:
-        """A DuckDB connection with views ``runs``, ``events``, ``series``, ``failures``."""
+        """A DuckDB connection with views ``runs``, ``events``, ``series``, ``failures``.
+
+        The tables are registered as objects (DataFrames, and the series as an Arrow dataset),
+        never by formatting a path into SQL, so any directory name is safe.
+        """
         if self._con is None:
             import duckdb
 
             con = duckdb.connect()
-            for name in ("runs", "events", "failures"):
-                p = self.path / f"{name}.parquet"
-                if p.is_file():
-                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{p}')")
-            if (self.path / "series").is_dir():
-                con.execute(
-                    "CREATE VIEW series AS SELECT * FROM read_parquet("
-                    f"'{self.path / 'series'}/*/*.parquet', hive_partitioning=true)"
-                )
+            con.register("runs", self.runs)
+            con.register("events", self.events)
+            con.register("failures", self.failures)
+            ds = self._series_dataset()
+            if ds is not None:
+                con.register("series", ds)
             self._con = con
         return self._con
 
-    def sql(self, query: str) -> pd.DataFrame:
-        """Run a SQL query over the views and return a DataFrame."""
-        return self.con.execute(query).df()
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a SQL query over the views and return a DataFrame (``?`` placeholders bind
+        ``params``)."""
+        return self.con.execute(query, params or []).df()
 
 
 def open_sweep(path: str | os.PathLike) -> Sweep:
-    """Open a merged sweep directory (merging first if the multirun did not finish)."""
+    """Open a sweep directory, merging first when its merged tables are missing or damaged.
+
+    Raises
+    ------
+    SweepError
+        One line when ``path`` is not a sweep directory (a single run's directory, an empty or
+        foreign one), or when its files are damaged beyond what merging again repairs.
+    """
     path = Path(path)
-    if not (path / "runs.parquet").is_file() and any(path.glob("*/done.json")):
+    where = "conflict-sim sweep"
+    if not path.is_dir():
+        raise SweepError(where, "path", str(path), "an existing sweep directory (hydra.sweep.dir)")
+    if (path / "results" / "config.yaml").is_file() or (path / "config.yaml").is_file():
+        run_dir = path / "results" if (path / "results").is_dir() else path
+        raise SweepError(
+            where,
+            "path",
+            str(path),
+            f"a sweep directory; this is a single run: read it with sim.read_parquet({str(run_dir)!r})",
+        )
+    has_jobs = bool(_job_dirs(path))
+    if not has_jobs and not (path / "runs.parquet").exists():
+        raise SweepError(
+            where, "path", str(path), "a sweep directory written by conflict-sim -m (no jobs in it)"
+        )
+
+    def load() -> Sweep:
+        fails = path / "failures.parquet"
+        return Sweep(
+            path=path,
+            runs=read_parquet(path / "runs.parquet", "a merged sweep table"),
+            events=read_parquet(path / "events.parquet", "a merged sweep table"),
+            failures=read_parquet(fails, "a merged sweep table") if fails.is_file() else pd.DataFrame(),
+        )
+
+    if not (path / "runs.parquet").is_file() and has_jobs:
+        if not _can_lock(path):
+            raise SweepError(where, "path", str(path), "a finished sweep (this one is still running)")
         merge_sweep(path)
-    if not (path / "runs.parquet").is_file():
-        raise FileNotFoundError(f"{path}: no runs.parquet (is this a conflict-sim sweep dir?)")
-    fails = path / "failures.parquet"
-    return Sweep(
-        path=path,
-        runs=pd.read_parquet(path / "runs.parquet"),
-        events=pd.read_parquet(path / "events.parquet"),
-        failures=pd.read_parquet(fails) if fails.is_file() else pd.DataFrame(),
-    )
+    try:
+        return load()
+    except PathError:
+        if not has_jobs or not _can_lock(path):
+            raise
+    merge_sweep(path)  # a damaged merged table: merge again from the intact job files
+    return load()
+
+
+def _can_lock(path: Path) -> bool:
+    if not (path / LOCK).exists():
+        return True
+    lock = SweepLock(path)
+    if lock.acquire():
+        lock.release()
+        return True
+    return False
 
 
 def swept_columns(runs: pd.DataFrame) -> list[str]:

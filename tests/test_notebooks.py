@@ -45,4 +45,12 @@ def test_notebook_runs(path, monkeypatch):
     wall = time.perf_counter() - t0
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    stderr = [
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.get("name") == "stderr"
+    ]
+    assert not [t for t in stderr if "IProgress" in t or "ipywidgets" in t], stderr  # [notebooks] has it
     assert wall < 240, f"{path.name} took {wall:.0f} s; keep the small settings small"

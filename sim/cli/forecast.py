@@ -8,12 +8,14 @@ Keys are Hydra-style ``key=value``; every other ``key=value`` (``+fit=NAME``,
 ``posterior.draw=point``) is a scenario override. The particles are conditioned on every
 observation up to the cut-off by a particle filter (``sim.inference.assimilate``) and run on to
 the horizon. Writes ``fall_dates.parquet``, ``fall_summary.csv``, ``capitals_held.parquet``,
-``assimilation.csv``, ``forecast.yaml`` and ``forecast.png`` (see :mod:`sim.inference.forecast`).
+``assimilation.csv``, ``forecast.yaml`` and ``forecast.png`` into a new directory (see
+:mod:`sim.inference.forecast`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,13 +26,13 @@ from sim.scenario import ScenarioError
 
 KEYS = {
     "scenario": "scenario name (default afghanistan_2021)",
-    "replicates": "particles (default 1000)",
-    "seed": "seed of particle 0 (default 0)",
-    "cutoff": "last observed date (default: the last date of the observation table)",
+    "replicates": "particles, >= 1 (default 1000)",
+    "seed": "seed of particle 0, 0 .. 2^63 - replicates (default 0)",
+    "cutoff": "last observed date YYYY-MM-DD (default: the last date of the observation table)",
     "observations": "observation CSV or name (default scenarios/observations/SCENARIO.csv)",
     "assimilate": "condition on the observations up to the cut-off: true/false (default true)",
-    "resample": "resample when the effective sample size falls below this share (default 0.5)",
-    "out": "output dir (default outputs/forecast/<time>)",
+    "resample": "resample when the effective sample size falls below this share, 0 < r <= 1 (default 0.5)",
+    "out": "new output directory (default outputs/forecast/<time>-<pid>)",
 }
 
 
@@ -39,12 +41,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sim.inference.forecast import make_forecast
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    own, overrides = parse_args(argv, KEYS)
-    out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
+    own, overrides = parse_args(argv, KEYS, summary=__doc__.split("\n")[0])
+    out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}-{os.getpid()}"
     try:
-        assim = own.get("assimilate", "true").lower()
-        if assim not in ("true", "false", "yes", "no", "1", "0"):
-            raise ScenarioError("command line", "assimilate", own["assimilate"], "true or false")
+        assim = own.get("assimilate", "true").strip().lower()
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),
             overrides=overrides,
@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             replicates=int(own.get("replicates", 1000)),
             cutoff=own.get("cutoff"),
             observations=own.get("observations"),
-            assimilate=assim in ("true", "yes", "1"),
+            assimilate=assim in ("true", "yes", "on", "1"),
             resample=float(own.get("resample", 0.5)),
             out_dir=out,
         )

@@ -15,6 +15,7 @@ allowed, and exits with status 2 (in a multirun the job is recorded in ``failure
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,16 +27,27 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.engine import run
+from sim.engine import SERIES_CELL_LIMIT, run
+from sim.io import check_creatable, ensure_dir
 from sim.outputs import RunResult
 from sim.results import (
     config_hash,
-    job_is_done,
+    job_status,
     parse_overrides,
+    typed_swept,
     write_failure,
     write_job,
 )
 from sim.scenario import ScenarioError, compose_config, scenario_from_config, scenarios_dir
+from sim.scenario.load import (
+    DIR_RULE,
+    check_group_overrides,
+    data_fingerprint,
+    register_fits,
+    roots_of_hydra,
+    scenario_root,
+    search_roots,
+)
 from sim.scenario.schema import register_configs
 
 
@@ -82,30 +94,48 @@ def run_job(
     """Run one job: build the scenario, run its replicates, write results into ``out_dir``.
 
     In a multirun the job's tables go to ``out_dir`` as ``runs/events/series.parquet`` with the
-    swept parameters, seed and config hash on every row, and a finished job is skipped when the
-    same sweep is run again (resume). Returns None when skipped.
+    swept parameters (typed as the schema types them), seed, config hash and data fingerprint on
+    every row, and a finished job whose files are intact is skipped when the same sweep is run
+    again (resume). Returns None when skipped.
     """
     overrides = list(overrides or [])
     chash = config_hash(cfg)
-    swept = parse_overrides(overrides)
-    if multirun and job_is_done(out_dir, chash):
-        print(f"job {job_num}: already complete, skipped ({out_dir})")
-        return None
-    scen = scenario_from_config(cfg, overrides)
+    root = (
+        scenario_root(cfg, roots_of_hydra(HydraConfig.instance().cfg)) if HydraConfig.initialized() else None
+    )
+    data_fp = data_fingerprint(cfg, root)
+    if multirun:
+        status = job_status(out_dir, chash, data_fp)
+        if status == "done":
+            print(f"job {job_num}: already complete, skipped ({out_dir})")
+            return None
+        if status.startswith("damaged"):
+            print(f"job {job_num}: {status.split(': ', 1)[1]} does not match done.json; running it again")
+    scen = scenario_from_config(cfg, overrides, root=root)
+    swept = typed_swept(cfg, overrides)
     R = int(cfg.replicates)
+    T = int(scen.horizon_days)
+    record = R <= 10 and R * (T + 1) * scen.n_locations <= SERIES_CELL_LIMIT
+    if R <= 10 and not record:
+        print(
+            f"note: per-location series not recorded ({R} x {T + 1} days x {scen.n_locations:,} locations "
+            f"> {SERIES_CELL_LIMIT:,} cells); the other tables are complete"
+        )
+    if not multirun:
+        ensure_dir(out_dir, "hydra.run.dir")
     t0 = time.perf_counter()
     res = run(
         scen,
         seed=int(cfg.seed),
         replicates=R,
         backend=str(cfg.backend),
-        record_locations=R <= 10,
+        record_locations=record,
         chunk=max(16, R // 10),
         progress=_progress(R, f"job {job_num}"),
     )
     dt = time.perf_counter() - t0
     if multirun:
-        write_job(res, out_dir, swept, chash, job_num)
+        write_job(res, out_dir, swept, chash, job_num, data_fp)
         print(
             f"job {job_num} ({' '.join(overrides) or 'defaults'}): {R} replicates in "
             f"{dt:.1f} s ({R / dt:.0f}/s)"
@@ -139,6 +169,9 @@ def _app(cfg: DictConfig) -> None:
             write_failure(out, parse_overrides(overrides), job_num, e)
             print(f"job {job_num}: failed: {type(e).__name__}: {e}", file=sys.stderr)
             return
+        if isinstance(e, OSError | MemoryError):
+            print(f"conflict-sim: error: {type(e).__name__}: {e}", file=sys.stderr)
+            sys.exit(1)
         raise
     if multirun or res is None:
         return
@@ -155,39 +188,175 @@ def _app(cfg: DictConfig) -> None:
 
 
 _SWEEP_VALUE = ("range(", "choice(", "interval(", "glob(", "shuffle(", "sort(", "tag(")
+#: Hydra flags that only print something (no run): handed to Hydra as they are.
+_INFO_FLAGS = ("--hydra-help", "--version", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")
+
+
+def hydra_argv(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Split a command line into Hydra's flags (with their values) and the overrides.
+
+    Hydra's parser stops reading overrides at the first flag, so ``+sweep=reserve -m
+    hydra.sweep.dir=x`` failed; flags may stand anywhere here, and Hydra gets them first.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    actions = get_args_parser()._option_string_actions
+    flags: list[str] = []
+    words: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        opt = a.split("=", 1)[0]
+        if a.startswith("-") and opt in actions:
+            flags.append(a)
+            act = actions[opt]
+            takes = act.nargs is None and act.const is None and not isinstance(act.default, bool)
+            optional = act.nargs == "?"
+            if "=" not in a and i < len(argv):
+                if takes or (optional and act.choices and argv[i] in act.choices):
+                    flags.append(argv[i])
+                    i += 1
+        else:
+            words.append(a)
+    return flags, words
+
+
+def _flag_value(flags: list[str], *names: str) -> str | None:
+    for k, f in enumerate(flags):
+        for n in names:
+            if f == n and k + 1 < len(flags):
+                return flags[k + 1]
+            if f.startswith(n + "="):
+                return f.split("=", 1)[1]
+    return None
 
 
 def check_overrides(argv: list[str]) -> None:
-    """Compose the command line's plain overrides once before Hydra does.
+    """Check a command line before Hydra composes it; raise ScenarioError in one line.
 
-    A bad key, a value of the wrong type or a missing config-group option then gets the same
-    one-line :class:`~sim.scenario.ScenarioError` as an out-of-range value (Hydra's own report
-    runs to several lines and exits with 1). Sweep values (``a,b``, ``range(...)``), ``hydra.*``
-    keys and every command line with a Hydra flag other than ``-m`` are left to Hydra.
+    Composes the plain overrides once (a bad key, a value of the wrong type or out of range, a
+    missing config-group option get the one-line error), checks every config-group option named
+    (sweep values included) and the files they select (no ``hydra.*`` or ``_target_``), refuses
+    ``--config-path`` (use ``--config-dir``), and checks that the run or
+    sweep directory can be written. Sweep values of parameters are checked per job.
     """
-    if any(a.startswith("-") and a not in ("-m", "--multirun") for a in argv):
+    flags, words = hydra_argv(argv)
+    if any(f.split("=", 1)[0] in _INFO_FLAGS for f in flags):
         return
+    if _flag_value(flags, "--config-path", "-cp") is not None:
+        raise ScenarioError(
+            "command line", "--config-path", _flag_value(flags, "--config-path", "-cp"), DIR_RULE
+        )
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    for w in words:
+        try:
+            OverridesParser.create().parse_overrides([w])
+        except OverrideParseException:
+            raise ScenarioError(
+                "override",
+                w.split("=", 1)[0],
+                w.split("=", 1)[-1],
+                "Hydra override syntax: quote a value with special characters, e.g. "
+                "'hydra.run.dir=\"my dir/it\\'s\"' (see hydra.cc override grammar)",
+            ) from None
+    check_group_overrides(words, roots=search_roots(words))
+    multirun = any(f in ("-m", "--multirun") for f in flags)
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = [w.split("=", 1)[1] for w in words if w.split("=", 1)[0] == key]
+    target = given[-1] if given else "outputs"
+    if "${" in target:
+        target = target.split("${", 1)[0] or "."
+    check_creatable(target, key)
+    if not multirun and given and (Path(target) / "results").exists():
+        raise ScenarioError(
+            "override",
+            key,
+            given[-1],
+            "a new run directory (this one holds an earlier run's results/; nothing was changed)",
+        )
     plain = [
         a
-        for a in argv
+        for a in words
         if "=" in a
-        and not a.startswith("-")
         and not a.lstrip("+~").startswith("hydra")
         and "," not in a.split("=", 1)[1]
         and not a.split("=", 1)[1].startswith(_SWEEP_VALUE)
     ]
+    plain += [a for a in words if a.startswith("hydra.searchpath=")]
     names = [a.split("=", 1)[1] for a in plain if a.split("=", 1)[0] == "scenario"]
     rest = [a for a in plain if a.split("=", 1)[0] != "scenario"]
     compose_config(*(names[-1:] or ["afghanistan_2021"]), overrides=rest)
 
 
+def print_help() -> None:
+    """``conflict-sim --help``: usage, config groups, run settings, every parameter."""
+    from sim.cli.args import schema_help
+    from sim.scenario.load import available_scenarios, config_groups
+
+    root = scenarios_dir()
+    groups = []
+    for g in config_groups():
+        opts = sorted(p.stem for p in (root / g).glob("*.yaml"))
+        if g == "fit":
+            opts += sorted(p.stem for p in Path("outputs/fit").glob("*.yaml"))
+        prefix = "" if g == "scenario" else "+"
+        groups.append(f"  {prefix}{g}=NAME".ljust(18) + (", ".join(opts) or "(none yet)"))
+    print(
+        "\n".join(
+            [
+                "conflict-sim: run a scenario, an ensemble of replicates, or a Hydra sweep (multirun).",
+                "",
+                "usage: conflict-sim [-m] [key=value ...]      (flags may stand anywhere)",
+                "  conflict-sim scenario=afghanistan_2021 seed=7 replicates=200",
+                "  conflict-sim -m reserve.commandos=500,4000 replicates=100     # one job per value",
+                "  conflict-sim +sweep=reserve -m hydra.sweep.dir=outputs/reserve  # again to resume",
+                "",
+                f"config groups (in {root}):",
+                *groups,
+                "",
+                "run settings:",
+                "  seed=0            seed of replicate 0; replicate r uses seed + r (0 .. 2^63 - replicates)",
+                "  replicates=1      replicates of the scenario in this run or job (>= 1; memory-checked)",
+                "  backend=numba     numba | python (the plain-Python reference)",
+                f"  scenario={', '.join(available_scenarios())}",
+                "",
+                *schema_help(),
+                "",
+                "outputs: hydra.run.dir=DIR (one run), hydra.sweep.dir=DIR (-m); default under outputs/",
+                "your own scenarios: --config-dir DIR (or CONFLICT_SIM_SCENARIOS=DIR), a copy of scenarios/",
+                "Hydra: -m/--multirun, --cfg job (print the config), --info, --hydra-help,",
+                "  hydra/launcher=basic|joblib|submitit_slurm, hydra.launcher.n_jobs=N",
+                'tab completion (bash): eval "$(conflict-sim -sc install=bash)"',
+            ]
+        )
+    )
+
+
 def main() -> None:
-    """Console entry point: check the overrides, then hand over to the Hydra app."""
+    """Console entry point: check the command line, then hand over to the Hydra app."""
+    argv = sys.argv[1:]
+    flags, words = hydra_argv(argv)
+    if any(f in ("-h", "--help") for f in flags):
+        print_help()
+        sys.exit(0)
     try:
-        check_overrides(sys.argv[1:])
+        cdir = _flag_value(flags, "--config-dir", "-cd")
+        if cdir is not None:
+            d = Path(cdir).expanduser().resolve()
+            if not (d / "config.yaml").is_file():
+                raise ScenarioError("command line", "--config-dir", cdir, DIR_RULE)
+            os.environ["CONFLICT_SIM_SCENARIOS"] = str(d)
+            k = next(i for i, f in enumerate(flags) if f.split("=", 1)[0] in ("--config-dir", "-cd"))
+            flags[k : k + (1 if "=" in flags[k] else 2)] = ["--config-dir", str(d)]
+        register_fits()
+        check_overrides(argv)
     except ScenarioError as e:
         print(f"conflict-sim: error: {e}", file=sys.stderr)
         sys.exit(2)
+    sys.argv = [sys.argv[0], *flags, *words]
     _app()
 
 

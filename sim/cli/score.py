@@ -1,46 +1,58 @@
 """``conflict-sim-score``: score a forecast against an observed table of events.
 
-    conflict-sim-score outputs/fc my_observed.csv
-    conflict-sim-score outputs/fc my_observed.csv --out outputs/fc/score --brier-dates 2021-02-10,2021-02-20
+    conflict-sim-score forecast=outputs/fc observed=my_observed.csv
+    conflict-sim-score forecast=outputs/fc observed=my_observed.csv out=outputs/fc_score \\
+        brier_dates=[2021-02-10,2021-02-20]
 
 The observed table is any CSV in the observation format (``docs/calibration_howto.md``).
 Prints the summary scores beside those of reference forecasts built from what was known at the
 cut-off (no change; every remaining capital lost on the last observed day; outside-in by road
 distance from the national capital; ``sim.evaluation.reference``) and the model's skill against
 each, and writes ``scores_by_city.csv``, ``brier_by_date.csv``, ``scores_counts.csv``,
-``references.csv``, ``scores.yaml`` and ``forecast_vs_observed.png`` (default: FORECAST/score).
+``references.csv``, ``scores.yaml`` and ``forecast_vs_observed.png`` into a new directory
+(default FORECAST/score; an earlier score there is replaced, anything else is refused).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from sim.cli.args import fail, parse_args
 from sim.scenario import ScenarioError
+
+KEYS = {
+    "forecast": "forecast directory written by conflict-sim-forecast (also the first bare word)",
+    "observed": "observed table, a CSV in the observation format (also the second bare word)",
+    "out": "new output directory (default FORECAST/score)",
+    "brier_dates": "[D1,D2,...] ISO dates D of 'fallen by D' for the Brier score (default weekly)",
+    "plot": "draw forecast_vs_observed.png (default true)",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
     from sim.evaluation.scoring import score_forecast
 
-    ap = argparse.ArgumentParser(prog="conflict-sim-score", description=__doc__.split("\n")[0])
-    ap.add_argument("forecast", help="forecast directory written by conflict-sim-forecast")
-    ap.add_argument("observed", help="observed table (CSV in the observation format)")
-    ap.add_argument("--out", default=None, help="output directory (default FORECAST/score)")
-    ap.add_argument(
-        "--brier-dates", default=None, help="comma-separated ISO dates D of 'fallen by D' (default weekly)"
+    own, _ = parse_args(
+        list(sys.argv[1:] if argv is None else argv),
+        KEYS,
+        positional=("forecast", "observed"),
+        overrides_allowed=False,
+        summary=__doc__.split("\n")[0],
     )
-    ap.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
-    a = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
-    out = Path(a.out) if a.out else Path(a.forecast) / "score"
-    dates = [d.strip() for d in a.brier_dates.split(",")] if a.brier_dates else None
+    for k in ("forecast", "observed"):
+        if k not in own:
+            fail(f"{k}=... is required (see --help)")
+    out = Path(own["out"]) if "out" in own else Path(own["forecast"]) / "score"
+    dates = [d.strip() for d in own["brier_dates"].strip("[]").split(",")] if "brier_dates" in own else None
+    plot = own.get("plot", "true").lower() in ("true", "yes", "on", "1")
     try:
-        res = score_forecast(a.forecast, a.observed, out_dir=out, brier_dates=dates, plot=not a.no_plot)
-    except (ScenarioError, ValueError) as e:
+        res = score_forecast(own["forecast"], own["observed"], out_dir=out, brier_dates=dates, plot=plot)
+    except (ScenarioError, ValueError, OSError) as e:
         print(f"conflict-sim-score: error: {e}", file=sys.stderr)
         sys.exit(2)
     cols = [
@@ -53,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "covered50",
         "covered90",
     ]
-    with pd.option_context("display.max_rows", 60, "display.width", 140):
-        print(res.by_city[cols].to_string(index=False))
+    if len(res.by_city):
+        with pd.option_context("display.max_rows", 60, "display.width", 140):
+            print(res.by_city[[c for c in cols if c in res.by_city]].to_string(index=False))
     for k, v in res.summary.items():
         if k not in ("forecast", "observed", "observed_sha256", "references", "skill"):
             print(f"{k}: {v if not isinstance(v, float) else round(v, 4)}")

@@ -30,7 +30,6 @@ out-of-sample only.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,7 @@ import yaml
 from sim.evaluation.scores import brier, covered, crps_censored, crps_ensemble, prob_by, quantile, spearman
 from sim.inference.forecast import Forecast, read_forecast
 from sim.inference.observations import Observations, read_observations
-from sim.results import save_figure
+from sim.io import atomic_dir, save_figure, write_text
 from sim.scenario import ScenarioError
 
 
@@ -176,6 +175,10 @@ def score_forecast(
         days = [*range(cut + 7, H, 7), H]
     else:
         days = [(dt.date.fromisoformat(str(d)) - start).days for d in brier_dates]
+    for d, D in zip(brier_dates or [], days, strict=False):  # a date where a date belongs
+        if not 0 <= D <= H:
+            end = start + dt.timedelta(days=H)
+            raise ScenarioError("score", "brier_dates", str(d), f"dates within the forecast {start} .. {end}")
     by_city, bl, metrics = score_samples(forecast_samples(fc), truth, H, cut, days)
     brier_by_date = (
         bl.groupby("day")
@@ -227,14 +230,20 @@ def score_forecast(
     res = ScoreResult(by_city, brier_by_date, counts, summary, references=references)
     if out_dir is not None:
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        _put(out / "scores_by_city.csv", by_city.to_csv(index=False))
-        _put(out / "brier_by_date.csv", brier_by_date.to_csv(index=False))
-        _put(out / "scores_counts.csv", counts.to_csv(index=False))
-        _put(out / "references.csv", references.to_csv(index=False))
-        _put(out / "scores.yaml", yaml.safe_dump(summary, sort_keys=False))
-        if plot:
-            score_plot(res, fc, out / "forecast_vs_observed.png")
+
+        def earlier(p: Path) -> list[str] | None:  # replace only an earlier score
+            names = {f.name for f in p.iterdir()}
+            ok = "scores.yaml" in names and names <= set(SCORE_FILES)
+            return sorted(names) if ok and all((p / n).is_file() for n in names) else None
+
+        with atomic_dir(out, replace_if=earlier, what="score out") as tmp:
+            _put(tmp / "scores_by_city.csv", by_city.to_csv(index=False))
+            _put(tmp / "brier_by_date.csv", brier_by_date.to_csv(index=False))
+            _put(tmp / "scores_counts.csv", counts.to_csv(index=False))
+            _put(tmp / "references.csv", references.to_csv(index=False))
+            _put(tmp / "scores.yaml", yaml.safe_dump(summary, sort_keys=False))
+            if plot and len(by_city):
+                score_plot(res, fc, tmp / "forecast_vs_observed.png")
         res.out_dir = out
     return res
 
@@ -424,10 +433,19 @@ def _score_counts(obs: Observations, fc: Forecast, start: dt.date) -> pd.DataFra
     return pd.DataFrame(rows, columns=cols)
 
 
+#: The files a score writes (and the only ones it ever replaces).
+SCORE_FILES = (
+    "scores_by_city.csv",
+    "brier_by_date.csv",
+    "scores_counts.csv",
+    "references.csv",
+    "scores.yaml",
+    "forecast_vs_observed.png",
+)
+
+
 def _put(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 def score_plot(res: ScoreResult, fc: Forecast, path: Path) -> Path:

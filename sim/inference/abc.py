@@ -319,7 +319,8 @@ def calibrate(
     generations: int = 8,
     min_acceptance: float = 0.005,
     seed: int = 0,
-    out_dir: str | Path = "outputs/fits/calibration",
+    out_dir: str | Path = "outputs/calibration/fit",
+    name: str | None = None,
     executor: Executor | None = None,
     workers: int = 1,
     chunk: int = 16,
@@ -350,6 +351,8 @@ def calibrate(
     out_dir : str or Path
         Where the pyabc history (``abc.db``), the posterior and the figures go; a calibration
         found there (same settings) is resumed.
+    name : str, optional
+        Also write the fit ``outputs/fit/NAME.yaml`` (loaded by ``+fit=NAME``); checked up front.
     executor : Executor, optional
         Where candidates run (default: a pool of ``workers`` processes, or in this process).
     workers : int, default 1
@@ -361,9 +364,16 @@ def calibrate(
     """
     import pyabc
 
+    from sim.io import ensure_dir
+
     say = log or (lambda _s: None)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    fit_file = None
+    if name is not None:  # check where the fit goes before any simulation runs
+        from sim.paths import OUTPUTS, check_name
+
+        check_name(name, "calibrate", "name")
+        fit_file = ensure_dir(OUTPUTS / "fit", "fit directory") / f"{name}.yaml"
+    out = ensure_dir(out_dir, "calibration out")
     pri = read_priors(priors or scenario)
     obs_path = resolve_path(observations or scenario)
     obs = read_observations(obs_path)
@@ -448,13 +458,14 @@ def calibrate(
         seed=seed,
         settings=settings,
         log=say,
+        fit_file=fit_file,
     )
 
 
 def _write_text(path: Path, text: str) -> None:
-    from sim.results import atomic_write_text
+    from sim.io import write_text
 
-    atomic_write_text(path, text)
+    write_text(path, text)
 
 
 def export_fit(
@@ -468,6 +479,7 @@ def export_fit(
     seed: int = 0,
     settings: dict | None = None,
     log: Callable[[str], None] = print,
+    fit_file: Path | None = None,
 ) -> CalibrationResult:
     """Write the posterior of a pyabc history: draws, point estimate, fit config and figures.
 
@@ -510,28 +522,29 @@ def export_fit(
         wt = np.asarray(wt) / np.sum(wt)
         gens.loc[k, "ess"] = 1.0 / np.sum(wt**2)
         gens.loc[k, "acceptance_rate"] = len(wt) / max(int(gens.loc[k, "evaluations"]), 1)
-    from sim.results import atomic_write
+    from sim.io import write_with
 
-    atomic_write(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
-    atomic_write(out / "population.parquet", lambda p: population.to_parquet(p, index=False))
-    atomic_write(out / "generations.csv", lambda p: gens.to_csv(p, index=False))
-    name = out.name
+    write_with(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
+    write_with(out / "population.parquet", lambda p: population.to_parquet(p, index=False))
+    write_with(out / "generations.csv", lambda p: gens.to_csv(p, index=False))
     fit = (
         f"# @package _global_\n"
         f"# Posterior of an ABC-SMC calibration of {scenario} (sim.inference.abc), written\n"
-        f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: {len(post)} equally weighted draws, ESS\n"
-        f"# {ess:.0f} of {len(population)} particles, {int(gens['evaluations'].sum())} simulations.\n"
-        f"# Use: copy this file and posterior.parquet to scenarios/fit/ as {name}.yaml and\n"
-        f"# {name}.parquet, then conflict-sim +fit={name}; or posterior.samples=<path of the draws>.\n"
+        f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from {out}: {len(post)} equally\n"
+        f"# weighted draws, ESS {ess:.0f} of {len(population)} particles, "
+        f"{int(gens['evaluations'].sum())} simulations.\n"
+        f"# The values below are the posterior medians (posterior.draw=point runs them).\n"
         + yaml.safe_dump(
             {
-                "posterior": {"samples": f"fit/{name}.parquet", "draw": "sample"},
+                "posterior": {"samples": str((out / "posterior.parquet").resolve()), "draw": "sample"},
                 **_nest(point),
             },
             sort_keys=False,
         )
     )
     _write_text(out / "fit.yaml", fit)
+    if fit_file is not None:
+        _write_text(fit_file, fit)
     trace_plot(hist, priors, out / "trace.png")
     pair_plot(post, priors, out / "pairs.png")
     meta = {
@@ -545,7 +558,7 @@ def export_fit(
         f"calibrate: {len(gens)} generation(s), {int(gens['evaluations'].sum())} simulations, final epsilon "
         f"{gens['epsilon'].iloc[-1]:.2f}, ESS {ess:.0f} of {len(population)}; wrote {out}"
     )
-    return CalibrationResult(name, out, post, population, gens, ess, point, meta)
+    return CalibrationResult(out.name, out, post, population, gens, ess, point, meta)
 
 
 def _nest(flat: dict[str, float]) -> dict:

@@ -40,7 +40,7 @@ import yaml
 
 from sim.evaluation.scores import quantile
 from sim.inference.observations import Observations, check_data_rule, read_observations, resolve_path
-from sim.results import save_figure
+from sim.io import atomic_dir, check_new_dir, file_mode, save_figure
 from sim.scenario import ScenarioError, load_scenario, scenarios_dir
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -123,6 +123,10 @@ def make_forecast(
     from sim.world import param_table
 
     say = log or (lambda _s: None)
+    if not 0.0 < resample <= 1.0:
+        raise ValueError(f"resample must be in (0, 1], not {resample}")
+    if out_dir is not None:  # refuse an unusable output folder before the particles run
+        check_new_dir(out_dir, replace_if=_earlier_forecast, what="forecast out")
     overrides = list(overrides)
     scen = load_scenario(scenario, overrides)
     if observations is None:
@@ -297,26 +301,46 @@ def summarise_held(samples: pd.DataFrame, start: dt.date, cutoff_day: int) -> pd
     return out
 
 
+#: The files :func:`write_forecast` writes (and the only ones it ever replaces).
+FORECAST_FILES = (
+    "fall_dates.parquet",
+    "fall_summary.csv",
+    "capitals_held.parquet",
+    "capitals_held_samples.parquet",
+    "assimilation.csv",
+    "districts_samples.parquet",
+    "config.yaml",
+    "forecast.yaml",
+    "forecast.png",
+)
+
+
+def _earlier_forecast(p: Path) -> list[str] | None:
+    """The files of an earlier forecast in ``p`` (issue 15: only those are ever replaced)."""
+    names = {f.name for f in p.iterdir()}
+    ok = "forecast.yaml" in names and names <= set(FORECAST_FILES)
+    return sorted(names) if ok and all((p / n).is_file() for n in names) else None
+
+
 def write_forecast(fc: Forecast, out: Path, config_yaml: str = "") -> Path:
-    """Write a forecast's files into ``out`` (each file written whole, then renamed)."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write a forecast's files into the new directory ``out``, whole (a temporary directory
+    renamed into place). An earlier forecast there is replaced; a directory holding anything
+    else is refused (:class:`sim.paths.PathError`) and left as it was."""
 
-    def put(name: str, write: Callable[[Path], Any]) -> None:
-        tmp = out / f".{name}.tmp"
-        write(tmp)
-        os.replace(tmp, out / name)
-
-    put("fall_dates.parquet", lambda p: fc.fall_dates.to_parquet(p, index=False))
-    put("fall_summary.csv", lambda p: fc.fall_summary.to_csv(p, index=False))
-    put("capitals_held.parquet", lambda p: fc.capitals_held.to_parquet(p, index=False))
-    put("capitals_held_samples.parquet", lambda p: fc.capitals_held_samples.to_parquet(p, index=False))
-    put("assimilation.csv", lambda p: fc.assimilation.to_csv(p, index=False))
-    put("districts_samples.parquet", lambda p: fc.districts.to_parquet(p, index=False))
-    if config_yaml:
-        put("config.yaml", lambda p: p.write_text(config_yaml, encoding="utf-8"))
-    put("forecast.yaml", lambda p: p.write_text(yaml.safe_dump(fc.meta, sort_keys=False), encoding="utf-8"))
-    forecast_plot(fc, out / "forecast.png")
-    return out
+    with atomic_dir(out, replace_if=_earlier_forecast, what="forecast out") as tmp:
+        fc.fall_dates.to_parquet(tmp / "fall_dates.parquet", index=False)
+        fc.fall_summary.to_csv(tmp / "fall_summary.csv", index=False)
+        fc.capitals_held.to_parquet(tmp / "capitals_held.parquet", index=False)
+        fc.capitals_held_samples.to_parquet(tmp / "capitals_held_samples.parquet", index=False)
+        fc.assimilation.to_csv(tmp / "assimilation.csv", index=False)
+        fc.districts.to_parquet(tmp / "districts_samples.parquet", index=False)
+        if config_yaml:
+            (tmp / "config.yaml").write_text(config_yaml, encoding="utf-8")
+        (tmp / "forecast.yaml").write_text(yaml.safe_dump(fc.meta, sort_keys=False), encoding="utf-8")
+        forecast_plot(fc, tmp / "forecast.png")
+        for f in tmp.iterdir():
+            os.chmod(f, file_mode())
+    return Path(out)
 
 
 def read_forecast(path: str | Path) -> Forecast:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,6 +18,7 @@ from sim.plot._common import (
     GOV_COLOR,
     INS_COLOR,
     NEUTRAL,
+    DateLike,
     coerce_param,
     date_axis,
     new_axes,
@@ -48,6 +50,23 @@ def _na_line(ax: Axes, na_value: float | None, had_na: bool) -> None:
         )
 
 
+def _day_zero(runs: pd.DataFrame, outcome: str, start: DateLike | None) -> pd.Timestamp | None:
+    """Calendar date of day 0 for a ``*_day`` outcome: ``start``, or read off the matching
+    ``*_date`` column of the runs table (``hub_fell_day`` -> ``hub_fell_date``); None if neither."""
+    if start is not None:
+        return pd.Timestamp(start)
+    if not outcome.endswith("_day"):
+        return None
+    date_col = outcome[: -len("_day")] + "_date"
+    if date_col not in runs:
+        return None
+    ok = runs[outcome].notna() & runs[date_col].notna()
+    if not ok.any():
+        return None
+    row = runs.loc[ok].iloc[0]
+    return pd.Timestamp(row[date_col]) - pd.Timedelta(days=int(row[outcome]))
+
+
 def sweep_line(
     runs: pd.DataFrame,
     param: str,
@@ -58,6 +77,7 @@ def sweep_line(
     na_value: float | None = None,
     label: str | None = None,
     color: str = GOV_COLOR,
+    start: DateLike | None = None,
 ) -> Figure:
     """An outcome against one swept parameter: median and central interval per value.
 
@@ -70,16 +90,21 @@ def sweep_line(
         The swept parameter column, e.g. ``"reserve.commandos"``.
     outcome : str, default "capitals_fallen"
         A numeric outcome column; <NA> (e.g. ``hub_fell_day`` when the hub held) is dropped
-        unless ``na_value`` is given.
+        unless ``na_value`` is given. A ``*_day`` outcome is drawn as calendar dates when day 0
+        is known (``start``, or the matching ``*_date`` column of a runs table).
     interval : float, default 0.9
         Width of the central interval drawn around the median.
     ax : Axes, optional
     points : bool, default True
-        Draw every replicate as a jittered dot.
+        Draw every replicate as a jittered dot (censored ones as hollow dots on the censoring line).
     na_value : float, optional
-        Value for <NA> outcomes (e.g. the horizon day: a censored fall day).
+        Value for <NA> outcomes (e.g. the horizon day: a censored fall day). A median or interval
+        end that lands on it is censored ("at least this"): such a median is drawn as a hollow
+        triangle on the censoring line and never joined by the line to the real medians.
     label, color : str, optional
         Legend label and colour (to overlay several sweeps on one ``ax``).
+    start : date-like, optional
+        Calendar date of day 0, to draw a ``*_day`` outcome as dates.
 
     Returns
     -------
@@ -89,7 +114,8 @@ def sweep_line(
     x = coerce_param(runs[param])
     y = outcome_values(runs, outcome, na_value)
     had_na = bool(runs[outcome].isna().any())
-    df = pd.DataFrame({"x": x.to_numpy(), "y": y.to_numpy()}).dropna(subset=["y"])
+    censored = runs[outcome].isna().to_numpy() & (na_value is not None)
+    df = pd.DataFrame({"x": x.to_numpy(), "y": y.to_numpy(), "cens": censored}).dropna(subset=["y"])
     if len(df) == 0:
         raise ValueError(f"no finite values of {outcome!r} (pass na_value?)")
     categorical = not (
@@ -99,6 +125,16 @@ def sweep_line(
     stats = df.groupby("x", sort=True)["y"].agg(
         median="median", lo=lambda v: v.quantile(lo), hi=lambda v: v.quantile(hi), n="size"
     )
+    cens_med = (
+        np.zeros(len(stats), bool) if na_value is None else (stats["median"] >= float(na_value)).to_numpy()
+    )
+    day0 = _day_zero(runs, outcome, start)
+
+    def yv(v: Any) -> Any:  # day numbers -> dates where day 0 is known
+        if day0 is None:
+            return np.asarray(v, dtype=float)
+        return day0 + pd.to_timedelta(np.asarray(v, dtype=float), unit="D")
+
     fig, ax = new_axes(ax, (7, 4.2))
     if categorical:
         pos = pd.Series(np.arange(len(stats), dtype=float), index=stats.index)
@@ -114,34 +150,105 @@ def sweep_line(
         else:
             span = float(np.ptp(xs)) if len(xs) > 1 else 1.0
             px = df["x"].to_numpy(float) + rng.uniform(-0.012, 0.012, len(df)) * span
-        ax.plot(px, df["y"], ls="", marker=".", ms=3, color=color, alpha=0.25)
+        real = ~df["cens"].to_numpy()
+        ax.plot(px[real], yv(df["y"].to_numpy()[real]), ls="", marker=".", ms=3, color=color, alpha=0.25)
+        if (~real).any():
+            ax.plot(
+                px[~real],
+                yv(df["y"].to_numpy()[~real]),
+                ls="",
+                marker="o",
+                ms=3,
+                mfc="none",
+                mec=color,
+                alpha=0.25,
+            )
+    med = stats["median"].to_numpy(float)
+    med_line = np.where(cens_med, np.nan, med)  # NaN breaks the line: no segment to a censored point
     if categorical or len(stats) < 3:
+        ok = ~cens_med
         ax.errorbar(
-            xs,
-            stats["median"],
-            yerr=[stats["median"] - stats["lo"], stats["hi"] - stats["median"]],
-            fmt="o-",
+            np.asarray(xs)[ok],
+            yv(med[ok]),
+            yerr=None
+            if day0 is not None
+            else [med[ok] - stats["lo"].to_numpy()[ok], stats["hi"].to_numpy()[ok] - med[ok]],
+            fmt="o",
             color=color,
             capsize=4,
             lw=1.6,
             label=label or f"median, {interval:.0%} interval",
         )
+        if day0 is not None:
+            ax.vlines(
+                np.asarray(xs)[ok],
+                yv(stats["lo"].to_numpy()[ok]),
+                yv(stats["hi"].to_numpy()[ok]),
+                color=color,
+                lw=1.6,
+            )
     else:
+        ok = ~cens_med
+        # the band and the line stop where the median is censored: nothing joins a censored point
         ax.fill_between(
-            xs, stats["lo"], stats["hi"], color=color, alpha=0.2, lw=0, label=f"{interval:.0%} interval"
+            xs,
+            yv(np.where(ok, stats["lo"], np.nan)),
+            yv(np.where(ok, stats["hi"], np.nan)),
+            color=color,
+            alpha=0.2,
+            lw=0,
+            label=f"{interval:.0%} interval",
         )
-        ax.plot(xs, stats["median"], "o-", color=color, lw=2, ms=4, label=label or "median")
+        ax.vlines(
+            np.asarray(xs)[ok],
+            yv(stats["lo"].to_numpy()[ok]),
+            yv(stats["hi"].to_numpy()[ok]),
+            color=color,
+            lw=1,
+            alpha=0.6,
+        )
+        ax.plot(xs, yv(med_line), "o-", color=color, lw=2, ms=4, label=label or "median")
+    if cens_med.any():
+        ax.plot(
+            np.asarray(xs)[cens_med],
+            yv(med[cens_med]),
+            ls="",
+            marker="^",
+            ms=8,
+            mfc="white",
+            mec=color,
+            mew=1.6,
+            label="median beyond the horizon (censored)",
+        )
     if categorical:
         ax.set_xticks(xs, [str(v) for v in stats.index])
     elif pd.api.types.is_datetime64_any_dtype(df["x"]):
         date_axis(ax)
-    _na_line(ax, na_value, had_na)
+    if day0 is not None:
+        import matplotlib.dates as mdates
+
+        ax.yaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
+        ax.yaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
+        if na_value is not None and had_na:
+            ax.axhline(yv([na_value])[0], color=NEUTRAL, ls=":", lw=1)
+            ax.annotate(
+                "held to the horizon (censored)",
+                (0.0, yv([na_value])[0]),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 3),
+                textcoords="offset points",
+                fontsize=7.5,
+                color=NEUTRAL,
+            )
+    else:
+        _na_line(ax, na_value, had_na)
     ax.set_xlabel(pretty(param))
-    ax.set_ylabel(pretty(outcome))
+    ylab = pretty(outcome)
+    ylab = ylab[: -len(" day")] + " date" if day0 is not None and ylab.endswith(" day") else ylab
+    ax.set_ylabel(ylab)
     n_lo, n_hi = int(stats["n"].min()), int(stats["n"].max())
     ax.set_title(
-        f"{pretty(outcome)} against {pretty(param)} "
-        f"(n = {n_lo if n_lo == n_hi else f'{n_lo}-{n_hi}'} per value)"
+        f"{ylab} against {pretty(param)} (n = {n_lo if n_lo == n_hi else f'{n_lo}-{n_hi}'} per value)"
     )
     ax.grid(color="#e5e5e5", lw=0.6)
     ax.legend(fontsize=8, frameon=False)

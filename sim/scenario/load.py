@@ -13,6 +13,7 @@ Both end in :func:`scenario_from_config`, so they give the same :class:`Scenario
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from collections import deque
@@ -25,9 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from sim import paths as _paths
 from sim.scenario import schema
 from sim.scenario.errors import ScenarioError
 from sim.scenario.scenario import CONTROL_NAMES, GARRISON_TYPES, Event, Scenario, Table
@@ -41,12 +43,23 @@ from sim.scenario.schema import EVENT_KINDS, POLICIES, Config, iter_params, regi
 def scenarios_dir() -> Path:
     """Return the Hydra config directory.
 
-    Looked up in order: ``$CONFLICT_SIM_SCENARIOS``; ``sim/_scenarios`` inside an installed
-    wheel; ``scenarios/`` beside the package in a source checkout (editable install).
+    Looked up in order: ``$CONFLICT_SIM_SCENARIOS`` (a user's own copy of the directory, set
+    by ``conflict-sim --config-dir DIR`` too); ``sim/_scenarios`` inside an installed wheel;
+    ``scenarios/`` beside the package in a source checkout (editable install). Tables
+    (``data.dir``), observations and config groups are all read from this one directory.
     """
     env = os.environ.get("CONFLICT_SIM_SCENARIOS")
     if env:
-        return Path(env).resolve()
+        d = Path(env).expanduser().resolve()
+        if not (d / "config.yaml").is_file():
+            raise ScenarioError(
+                "CONFLICT_SIM_SCENARIOS",
+                "directory",
+                env,
+                "a scenarios directory holding config.yaml, scenario/ and data/ (a copy of the "
+                "project's scenarios/, see README 'Your own scenarios')",
+            )
+        return d
     pkg = Path(__file__).resolve().parent.parent
     for cand in (pkg / "_scenarios", pkg.parent / "scenarios"):
         if (cand / "config.yaml").is_file():
@@ -74,10 +87,12 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
     from hydra.errors import HydraException
 
     register_configs()
-    if name not in available_scenarios():
-        raise ScenarioError(
-            "scenarios/scenario/", "scenario", name, f"one of {', '.join(available_scenarios())}"
-        )
+    register_fits()
+    known = sorted({p.stem for r in search_roots(overrides) for p in (r / "scenario").glob("*.yaml")})
+    if name not in known:
+        raise ScenarioError("scenarios/scenario/", "scenario", name, f"one of {', '.join(known)}")
+    roots = search_roots(overrides)
+    check_group_overrides([f"scenario={name}", *overrides], roots=roots)
     was = GlobalHydra.instance().is_initialized()
     saved = GlobalHydra.instance().hydra if was else None
     if was:
@@ -85,7 +100,9 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
     try:
         with initialize_config_dir(config_dir=str(scenarios_dir()), version_base="1.3"):
             try:
-                cfg = compose(config_name="config", overrides=[f"scenario={name}", *overrides])
+                cfg = compose(
+                    config_name="config", overrides=[f"scenario={name}", *overrides], return_hydra_config=True
+                )
             except (HydraException, OmegaConfBaseException) as e:
                 raise _override_error(e, overrides, name) from None
             except yaml.YAMLError as e:
@@ -99,7 +116,234 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
         if was:
             GlobalHydra.instance().clear()
             GlobalHydra.instance().initialize(saved)
+    check_chosen_files(cfg, roots)
+    with open_dict(cfg):
+        del cfg["hydra"]
     return cfg
+
+
+DIR_RULE = (
+    "--config-dir DIR or CONFLICT_SIM_SCENARIOS=DIR (your own copy of the scenarios directory, "
+    "with config.yaml), or hydra.searchpath=[file://DIR] for extra scenario/, sweep/, fit/ and data/ "
+    "folders: a scenario's tables are read from the folder its YAML came from"
+)
+#: Config groups whose files may set model and run settings only (no ``hydra.*``, no ``_target_``).
+USER_GROUPS = ("scenario", "sweep", "fit")
+_FILE_RULE = (
+    "scenario, sweep and fit files set scenario and run settings only: no hydra.* key (a sweep "
+    "file may set hydra.sweeper.params) and no _target_"
+)
+#: Fit files under outputs/fit/ that failed :func:`check_group_file` (name -> error).
+_BAD_FITS: dict[str, ScenarioError] = {}
+
+
+def config_groups() -> list[str]:
+    """The config groups a user selects with ``group=option``: folders of the scenarios
+    directory holding YAML files, plus ``fit``."""
+    root = scenarios_dir()
+    found = {p.name for p in root.iterdir() if p.is_dir() and p.name != "hydra" and any(p.glob("*.yaml"))}
+    return sorted(found | set(USER_GROUPS))
+
+
+def search_roots(overrides: Sequence[str] = ()) -> list[Path]:
+    """The folders config groups are read from, in Hydra's order: the scenarios directory, then
+    the ``file://`` entries of a ``hydra.searchpath=[...]`` override. A scenario's tables
+    (``data.dir``) are read from the folder its YAML came from (:func:`scenario_root`)."""
+    roots = [scenarios_dir()]
+    for o in overrides:
+        key, _, value = o.lstrip("+~").partition("=")
+        if key != "hydra.searchpath":
+            continue
+        for item in value.strip().strip("[]").split(","):
+            item = item.strip().strip("'\"")
+            if item.startswith("file://"):
+                roots.append(Path(item[len("file://") :]).expanduser().resolve())
+    return roots
+
+
+def scenario_root(cfg: DictConfig, roots: Sequence[Path]) -> Path:
+    """The first of ``roots`` holding ``scenario/<name>.yaml`` (the file Hydra used), else the
+    scenarios directory."""
+    name = str(cfg.get("name", ""))
+    for r in roots:
+        if (Path(r) / "scenario" / f"{name}.yaml").is_file():
+            return Path(r)
+    return scenarios_dir()
+
+
+def roots_of_hydra(config: Any) -> list[Path]:
+    """``file`` config sources of a running Hydra app, in search order (the scenarios directory
+    first)."""
+    out = [scenarios_dir()]
+    for src in OmegaConf.select(config, "hydra.runtime.config_sources", default=None) or []:
+        if src.get("schema") == "file" and src.get("path"):
+            p = Path(str(src["path"])).resolve()
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def check_group_overrides(
+    overrides: Sequence[str], groups: Sequence[str] | None = None, roots: Sequence[Path] | None = None
+) -> None:
+    """Refuse a config-group option that is not a plain name (``scenario=../x``, ``+fit=/etc/x``).
+
+    Raises
+    ------
+    ScenarioError
+    """
+    from sim.paths import check_name
+
+    groups = list(groups if groups is not None else config_groups())
+    for o in overrides:
+        key, eq, value = o.partition("=")
+        key = key.lstrip("+~").split("@", 1)[0]
+        if not eq or key not in groups:
+            continue
+        for v in _sweep_values(value):
+            check_name(v, "override", key)
+            if key == "fit" and v in _BAD_FITS:
+                raise _BAD_FITS[v]
+            for r in roots or [scenarios_dir()]:
+                path = Path(r) / key / f"{v}.yaml"
+                if path.is_file():
+                    check_group_file(path, key)
+                    break
+
+
+def _sweep_values(value: str) -> list[str]:
+    """``a,b`` -> [a, b]; a plain value -> [value]; ``choice(a,b)`` -> [a, b]."""
+    v = value.strip()
+    for fn in ("choice(", "shuffle(", "sort("):
+        if v.startswith(fn) and v.endswith(")"):
+            v = v[len(fn) : -1]
+    return [x.strip().strip("'\"") for x in v.split(",") if x.strip()] or [v]
+
+
+def check_chosen_files(cfg: DictConfig, roots: Sequence[Path] | None = None) -> None:
+    """Check every scenario, sweep and fit file a composed config was built from
+    (``hydra.runtime.choices``) with :func:`check_group_file`."""
+    choices = OmegaConf.select(cfg, "hydra.runtime.choices", default=None) or {}
+    for group, option in choices.items():
+        if option is None or str(group).startswith("hydra") or group == "base_config":
+            continue
+        for r in roots or [scenarios_dir()]:
+            path = Path(r) / str(group) / f"{option}.yaml"
+            if path.is_file():
+                check_group_file(path, str(group))
+                break
+
+
+def check_group_file(path: Path, group: str) -> None:
+    """Refuse a scenario, sweep or fit file that sets ``hydra.*`` or any ``_target_``.
+
+    Such a file is a ``_global_`` delta, so a ``hydra:`` node in it would reach Hydra's own
+    settings (``hydra.callbacks`` with a ``_target_`` runs any code); only a sweep file's
+    ``hydra.sweeper.params`` (plain values) is allowed.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key and what is allowed.
+    """
+    text = path.read_text(encoding="utf-8")
+    rel = _rel(path)
+    m = re.search(r"^#\s*@package\s+(\S+)", text, flags=re.M)
+    package = m.group(1) if m else group
+    if package == "hydra" or package.startswith("hydra."):
+        raise ScenarioError(rel, "# @package", package, _FILE_RULE)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return  # Hydra reports unparsable YAML itself
+    if not isinstance(data, dict):
+        return
+    target = _find_key(data, "_target_")
+    if target is not None:
+        raise ScenarioError(rel, target[0], str(target[1]), _FILE_RULE)
+    for entry in data.get("defaults", []) or []:
+        text_entry = json_dumps(entry)
+        if "hydra" in text_entry:
+            raise ScenarioError(rel, "defaults", text_entry, _FILE_RULE)
+    if package != "_global_" or "hydra" not in data:
+        return
+    h = data["hydra"]
+    ok = (
+        group == "sweep"
+        and isinstance(h, dict)
+        and set(h) == {"sweeper"}
+        and isinstance(h["sweeper"], dict)
+        and set(h["sweeper"]) == {"params"}
+        and isinstance(h["sweeper"]["params"], dict)
+        and all(isinstance(v, str | int | float | bool) for v in h["sweeper"]["params"].values())
+    )
+    if not ok:
+        keys = sorted(_leaf_keys(h, "hydra"))
+        raise ScenarioError(rel, keys[0] if keys else "hydra", "<set>", _FILE_RULE)
+
+
+def _find_key(node: Any, key: str, prefix: str = "") -> tuple[str, Any] | None:
+    """Dotted path and value of the first ``key`` anywhere in a YAML tree, or None."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            p = f"{prefix}.{k}" if prefix else str(k)
+            if k == key:
+                return p, v
+            found = _find_key(v, key, p)
+            if found:
+                return found
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found = _find_key(v, key, f"{prefix}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _leaf_keys(node: Any, prefix: str) -> list[str]:
+    if isinstance(node, dict) and node:
+        return [k for key, v in node.items() for k in _leaf_keys(v, f"{prefix}.{key}")]
+    return [prefix]
+
+
+def json_dumps(x: Any) -> str:
+    import json
+
+    return json.dumps(x, default=str)
+
+
+def register_fits() -> None:
+    """Make every fit under ``outputs/fit/`` (written by ``conflict-sim-calibrate``) loadable as
+    ``+fit=NAME`` beside those in ``scenarios/fit/``: each file is checked with
+    :func:`check_group_file` and stored in Hydra's ConfigStore (group ``fit``, package
+    ``_global_``). A file that fails the check is not registered; selecting it gives its error.
+    """
+    from hydra.core.config_store import ConfigStore
+
+    from sim.paths import NAME_RE, OUTPUTS
+
+    fit_dir = OUTPUTS / "fit"
+    if not fit_dir.is_dir():
+        return
+    cs = ConfigStore.instance()
+    for p in sorted(fit_dir.glob("*.yaml")):
+        if not NAME_RE.fullmatch(p.stem) or ".." in p.stem or not p.is_file():
+            continue
+        try:
+            check_group_file(p, "fit")
+            node = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+            if not isinstance(node, dict):
+                raise ScenarioError(
+                    str(p), "file", "<not a mapping>", "a fit written by conflict-sim-calibrate"
+                )
+        except ScenarioError as e:
+            _BAD_FITS[p.stem] = e
+            continue
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+            _BAD_FITS[p.stem] = ScenarioError(str(p), "file", "<unreadable>", f"valid YAML ({e})")
+            continue
+        _BAD_FITS.pop(p.stem, None)
+        cs.store(group="fit", name=p.stem, node=OmegaConf.create(node), package="_global_")
 
 
 def _override_error(e: Exception, overrides: Sequence[str], name: str) -> ScenarioError:
@@ -186,10 +430,17 @@ def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ())
 
 
 _BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+#: Largest seed: seeds are stored as signed 64-bit integers.
+SEED_MAX = 2**63 - 1
 
 
-def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scenario:
-    """Validate a composed config, read its tables and build the :class:`Scenario`."""
+def scenario_from_config(
+    cfg: DictConfig, overrides: Sequence[str] = (), root: Path | None = None
+) -> Scenario:
+    """Validate a composed config, read its tables and build the :class:`Scenario`.
+
+    ``data.dir`` is read inside ``root``, by default the folder the scenario's YAML came from
+    (the scenarios directory, or a ``hydra.searchpath`` folder among ``overrides``)."""
     register_configs()
     if "hydra" in cfg:  # composed with return_hydra_config=True: the world is the rest
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
@@ -220,6 +471,15 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         ):
             raise ScenarioError("override", key, raw, "a bool (true or false)")
 
+    # Non-finite numbers (nan, inf) anywhere: a range check alone lets NaN through.
+    for path, value in _floats(obj):
+        if not math.isfinite(value):
+            meta = {p: md for p, _v, md in iter_params(obj)}.get(path)
+            if meta is not None and meta.get("nonfinite"):
+                continue
+            rng = f", {meta['lo']} <= value <= {meta['hi']} ({meta['unit']})" if meta else ""
+            raise ScenarioError(where(path), path, value, f"a finite number{rng}")
+
     # Ranges of every declared parameter.
     for path, value, meta in iter_params(obj):
         lo, hi = meta["lo"], meta["hi"]
@@ -231,8 +491,14 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         raise ScenarioError(where("backend"), "backend", obj.backend, "'numba' or 'python'")
     if obj.replicates < 1:
         raise ScenarioError(where("replicates"), "replicates", obj.replicates, "an integer >= 1")
-    if obj.seed < 0:
-        raise ScenarioError(where("seed"), "seed", obj.seed, "an integer >= 0")
+    if not 0 <= obj.seed <= SEED_MAX - (obj.replicates - 1):
+        raise ScenarioError(
+            where("seed"),
+            "seed",
+            obj.seed,
+            f"an integer 0 <= seed <= {SEED_MAX - (obj.replicates - 1)} (seed + replicates - 1 must fit "
+            "in a signed 64-bit integer)",
+        )
     if obj.model.command.policy not in POLICIES:
         raise ScenarioError(
             where("model.command.policy"),
@@ -255,12 +521,22 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
         )
 
     if obj.report.by_date:
-        _date(obj.report.by_date, where("report.by_date"), "report.by_date")
+        by = _date(obj.report.by_date, where("report.by_date"), "report.by_date")
+        last = start + dt.timedelta(days=horizon)
+        if not start <= by <= last:
+            raise ScenarioError(
+                where("report.by_date"),
+                "report.by_date",
+                obj.report.by_date,
+                f"a date within the scenario {start} .. {last} (timeline.start + horizon_days)",
+            )
 
     # Tables.
     if obj.data.kind == "synthetic":
+        from sim.resources import check_world
         from sim.scenario.synthetic import synthetic_tables
 
+        check_world(obj.synthetic.n_locations, obj.synthetic.n_units, where("synthetic.n_locations"))
         frames = synthetic_tables(obj.synthetic)
         base = "synthetic"
     elif obj.data.kind == "tables":
@@ -268,10 +544,11 @@ def scenario_from_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> Scen
             raise ScenarioError(
                 scen_file, "data.dir", obj.data.dir, "a directory of CSV tables relative to scenarios/"
             )
-        data_dir = scenarios_dir() / obj.data.dir
+        base_dir = root if root is not None else scenario_root(cfg, search_roots(overrides))
+        data_dir = _paths.resolve_inside(base_dir, obj.data.dir, where("data.dir"), "data.dir")
         if not data_dir.is_dir():
             raise ScenarioError(
-                where("data.dir"), "data.dir", obj.data.dir, f"an existing directory under {scenarios_dir()}"
+                where("data.dir"), "data.dir", obj.data.dir, f"an existing directory under {base_dir}"
             )
         frames = {t: _read_csv(data_dir, t) for t in TABLE_SPECS}
         base = f"scenarios/{obj.data.dir}"
@@ -755,6 +1032,52 @@ def _check_roads(roads: Table, locations: Table, base: str) -> None:
                 f"every capital reachable by road from "
                 f"{locations['location_id'][hub]!r} (this capital is not)",
             )
+
+
+def _floats(obj: Any, prefix: str = "") -> list[tuple[str, float]]:
+    """``(dotted_path, value)`` of every float in a config object tree (lists included)."""
+    out: list[tuple[str, float]] = []
+    if is_dataclass(obj):
+        items = [(f.name, getattr(obj, f.name)) for f in fields(obj)]
+    elif isinstance(obj, dict):
+        items = list(obj.items())
+    elif isinstance(obj, list):
+        items = [(str(i), v) for i, v in enumerate(obj)]
+    else:
+        return out
+    for k, v in items:
+        p = f"{prefix}[{k}]" if isinstance(obj, list) else f"{prefix}{'.' if prefix else ''}{k}"
+        if isinstance(v, float):
+            out.append((p, v))
+        elif is_dataclass(v) or isinstance(v, dict | list):
+            out.extend(_floats(v, p))
+    return out
+
+
+def data_fingerprint(cfg: DictConfig, root: Path | None = None) -> str:
+    """A short hash of the data a config reads: the bytes of its CSV tables (``data.kind:
+    tables``), or ``"synthetic"`` (a synthetic world is fully given by its config).
+
+    Part of a sweep's and a job's identity, so a resumed sweep notices edited tables.
+    """
+    import hashlib
+
+    kind = str(OmegaConf.select(cfg, "data.kind", default="tables"))
+    if kind != "tables":
+        return kind
+    rel = str(OmegaConf.select(cfg, "data.dir", default=""))
+    d = _paths.resolve_inside(
+        root if root is not None else scenarios_dir(),
+        rel,
+        f"scenarios/scenario/{cfg.get('name', '?')}.yaml",
+        "data.dir",
+    )
+    h = hashlib.sha256()
+    for t in sorted(TABLE_SPECS):
+        f = d / f"{t}.csv"
+        h.update(t.encode() + b"\0")
+        h.update(f.read_bytes() if f.is_file() else b"<missing>")
+    return f"tables:{h.hexdigest()[:16]}"
 
 
 def _date(value: Any, where: str, field: str) -> dt.date:

@@ -482,9 +482,17 @@ class Config:
 
 
 def register_configs() -> None:
-    """Register :class:`Config` as ``base_config`` in Hydra's ConfigStore (idempotent)."""
+    """Register :class:`Config` as ``base_config`` in Hydra's ConfigStore, and the ``pid``
+    resolver that makes run directories unique (idempotent)."""
+    import os
+
+    from omegaconf import OmegaConf
+
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
+    if not OmegaConf.has_resolver("pid"):
+        # cached: one value per process, like Hydra's ${now:...}
+        OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True)
 
 
 def iter_params(obj: Any, prefix: str = "") -> list[tuple[str, Any, dict]]:

@@ -103,3 +103,22 @@ def test_paired_capitals(ens, alt, tmp_path, save):
     assert sum("→" in t.get_text() for t in ax.texts) == 34
     fig = P.paired_capitals(ens, alt, capitals=["Kabul", "jowzjan_sheberghan"])
     assert sorted(t.get_text() for t in fig.axes[0].get_yticklabels()) == ["Kabul", "Sheberghan"]
+
+
+def test_sweep_line_censored_medians_are_not_joined_and_days_are_dates(sweep_runs, tmp_path, save):
+    import pandas as pd
+
+    df = sweep_runs.copy()
+    df.loc[df["reserve.commandos"] == "8000", "hub_fell_day"] = pd.NA  # every run held: censored median
+    start = pd.Timestamp("2021-05-01")
+    df["hub_fell_date"] = start + pd.to_timedelta(df["hub_fell_day"].astype("float64"), unit="D")
+    fig = P.sweep_line(df, "reserve.commandos", "hub_fell_day", na_value=150)
+    save(fig, tmp_path, "sweep_line_censored")
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "hub fell date"
+    med = next(ln for ln in ax.lines if ln.get_label() == "median")
+    y = pd.Series(med.get_ydata())
+    assert y.isna().iloc[-1] and not y.iloc[:-1].isna().any()  # no segment to the censored point
+    cens = next(ln for ln in ax.lines if "censored" in ln.get_label())
+    assert list(cens.get_xdata()) == [8000]
+    assert "%d %b %Y" == ax.yaxis.get_major_formatter().fmt

@@ -197,7 +197,7 @@ def test_replicates_zero():  # case 25
 
 def test_negative_seed():
     e = load_error(["seed=-1"])
-    check(e, "override", "seed", -1, "an integer >= 0")
+    check(e, "override", "seed", -1, "an integer 0 <= seed <=")
 
 
 def test_unknown_scenario_name():  # case 21
@@ -698,3 +698,105 @@ def test_override_error_says_what_is_allowed(override, allowed):
     e = load_error([override])
     assert allowed in e.allowed, str(e)
     assert "full_key" not in str(e)  # the library's multi-part text is replaced, not appended
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 15: non-finite numbers, dates outside the scenario, seeds, paths reached from a file
+# ---------------------------------------------------------------------------------------------
+NONFINITE = ["nan", "NaN", "inf", "-inf", "+inf", "Infinity"]
+
+
+@pytest.mark.parametrize("value", NONFINITE)
+@pytest.mark.parametrize(
+    "path",
+    ["model.combat.beta_ins", "reserve.commandos", "model.morale.b0", "forces.militia_loyalty_shift"],
+)
+def test_nonfinite_override_refused(path, value):
+    e = load_error([f"{path}={value}"])
+    msg = check(e, "override", path)
+    assert "allowed: a finite number" in msg and not _isfinite(e.value)
+
+
+def _isfinite(v) -> bool:
+    import math
+
+    return isinstance(v, float) and math.isfinite(v)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_nonfinite_in_yaml_refused(scen, value):
+    scen.replace_in_yaml("  pool_scale: 0.45", f"  pool_scale: {value}")
+    e = load_error()
+    check(e, YAML, "forces.pool_scale", _NO_VALUE, "a finite number")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_nonfinite_event_value_refused(value):
+    e = load_error([f"events.0.value={value}"])
+    assert "events[0].value" in str(e) or "events.0.value" in str(e)
+    assert "a finite number" in e.allowed and "\n" not in str(e)
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("report.by_date", "2021-04-30"),  # a day before the start
+        ("report.by_date", "2020-01-01"),
+        ("report.by_date", "2021-09-29"),  # a day after the horizon
+        ("report.by_date", "2031-01-01"),
+    ],
+)
+def test_dates_outside_the_scenario_refused(key, value):
+    e = load_error([f"{key}={value}"])
+    check(e, "override", key, value, "a date within the scenario 2021-05-01 .. 2021-09-28")
+
+
+def test_report_date_on_the_edges_accepted():
+    for d in ("2021-05-01", "2021-09-28"):
+        assert sim.load_scenario("afghanistan_2021", [f"report.by_date={d}"]).name == "afghanistan_2021"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["seed=9223372036854775808"],
+        ["seed=99999999999999999999"],
+        ["seed=9223372036854775807", "replicates=2"],
+    ],
+)
+def test_seed_outside_int64_refused(overrides):
+    e = load_error(overrides)
+    check(e, "override", "seed", _NO_VALUE, "seed + replicates - 1 must fit in a signed 64-bit integer")
+
+
+@pytest.mark.parametrize(
+    "value", ["../../..", "/etc", "data/../../x", "../scenarios/data/afghanistan_2021", "/"]
+)
+def test_data_dir_outside_refused(value):
+    from sim.paths import PathError
+
+    with pytest.raises(PathError) as ei:
+        sim.load_scenario("afghanistan_2021", [f"data.dir={value}"])
+    msg = str(ei.value)
+    assert msg.startswith(f"override: data.dir = {value!r} is invalid; allowed: a relative path inside")
+    assert "\n" not in msg
+
+
+def test_data_dir_symlink_escape_refused(scen, tmp_path):
+    from sim.paths import PathError
+
+    (scen.root / "data" / "elsewhere").symlink_to(scen.data)  # inside: fine
+    assert sim.load_scenario("afghanistan_2021", ["data.dir=data/elsewhere"]).n_locations > 0
+    outside = tmp_path / "outside"
+    import shutil
+
+    shutil.copytree(scen.data, outside)
+    (scen.root / "data" / "escape").symlink_to(outside)
+    with pytest.raises(PathError, match="link leading out of it"):
+        sim.load_scenario("afghanistan_2021", ["data.dir=data/escape"])
+
+
+def test_run_with_scenario_and_overrides_refused():
+    scen = sim.load_scenario("synthetic", ["synthetic.n_locations=20", "synthetic.n_units=10"])
+    with pytest.raises(ValueError, match="overrides apply to a scenario name only"):
+        sim.run(scen, overrides=["reserve.commandos=5"])
