@@ -19,6 +19,7 @@ def test_there_are_notebooks():
         "03_what_if.ipynb",
         "04_kernel_performance.ipynb",
         "05_explore.ipynb",
+        "06_forecast.ipynb",
     ]
 
 

@@ -41,6 +41,9 @@ KEY_TYPES: dict[str, str] = {
     "resample": "share",
     "assimilate": "bool",
     "particles": "int>=1",
+    "ablation": "bool",
+    "what_ifs": "bool",
+    "prior": "bool",
 }
 _SEED_MAX = 2**63 - 1
 

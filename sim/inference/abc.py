@@ -47,6 +47,10 @@ from sim.scenario import Scenario, ScenarioError, load_scenario, scenarios_dir
 from sim.scenario.values import check_param_values, param_ranges
 
 DISTS = ("uniform", "loguniform", "normal")
+#: Scaling of the proposal kernel's covariance (pyabc's MultivariateNormalTransition, Silverman's
+#: bandwidth times this): wider than Silverman's keeps the importance weights from collapsing
+#: onto a few particles when many parameters are weakly identified.
+TRANSITION_SCALING = 2.0
 
 
 # ----------------------------------------------------------------------------------- priors
@@ -373,7 +377,7 @@ def calibrate(
 
         check_name(name, "calibrate", "name")
         fit_file = ensure_dir(OUTPUTS / "fit", "fit directory") / f"{name}.yaml"
-    out = ensure_dir(out_dir, "calibration out")
+    out = ensure_dir(out_dir, "calibrate out")
     pri = read_priors(priors or scenario)
     obs_path = resolve_path(observations or scenario)
     obs = read_observations(obs_path)
@@ -425,7 +429,7 @@ def calibrate(
         Distance(plan.weights),
         population_size=int(population),
         sampler=sampler,
-        transitions=pyabc.LocalTransition(k_fraction=0.25),
+        transitions=pyabc.MultivariateNormalTransition(scaling=TRANSITION_SCALING),
         eps=pyabc.QuantileEpsilon(alpha=0.5),
     )
     db = f"sqlite:///{(out / 'abc.db').resolve()}"

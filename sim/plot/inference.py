@@ -106,7 +106,7 @@ def pair_plot(post: pd.DataFrame, priors: Sequence[Any], path: Path | None = Non
                 ax.set_yticklabels([])
     fig.suptitle(f"posterior draws ({len(post)}): marginals and pairs")
     fig.tight_layout()
-    return _save(fig, path)
+    return _save(fig, path, dpi=60)
 
 
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> np.ndarray:
@@ -117,10 +117,10 @@ def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> np.
     return np.asarray(x)[o][np.minimum(np.searchsorted(cw, np.asarray(qs)), len(x) - 1)]
 
 
-def _save(fig: Any, path: Path | None) -> Any:
+def _save(fig: Any, path: Path | None, dpi: int = 90) -> Any:
     if path is None:
         return fig
-    from sim.results import save_figure
+    from sim.io import save_figure
 
-    save_figure(fig, Path(path))
+    save_figure(fig, Path(path), dpi=dpi)
     return fig

@@ -77,7 +77,16 @@ def test_help(cmd, flag, tmp_path):
         ),
         ("conflict-sim-forecast", ["seed=-1"], "seed = '-1' is invalid; allowed: an integer 0 <= value"),
         ("conflict-sim-forecast", ["seed=99999999999999999999"], "seed = '99999999999999999999' is invalid"),
-        ("conflict-sim-forecast", ["keep=nan"], "keep = 'nan' is invalid; allowed: a number 0 < value <= 1"),
+        (
+            "conflict-sim-forecast",
+            ["resample=nan"],
+            "resample = 'nan' is invalid; allowed: a number 0 < value <= 1",
+        ),
+        (
+            "conflict-sim-forecast",
+            ["assimilate=maybe"],
+            "assimilate = 'maybe' is invalid; allowed: true or false",
+        ),
         (
             "conflict-sim-forecast",
             ["cutoff=yesterday"],
@@ -90,11 +99,11 @@ def test_help(cmd, flag, tmp_path):
         ),
         (
             "conflict-sim-calibrate",
-            ["name=../../evil", "params=[model.morale.b0]"],
+            ["name=../../evil"],
             "name = '../../evil' is invalid",
         ),
-        ("conflict-sim-calibrate", ["name=/tmp/x", "params=[model.morale.b0]"], "allowed: a plain name"),
-        ("conflict-sim-calibrate", ["trials=1e9x", "params=[model.morale.b0]"], "trials = '1e9x' is invalid"),
+        ("conflict-sim-calibrate", ["name=/tmp/x"], "allowed: a plain name"),
+        ("conflict-sim-calibrate", ["population=1e9x"], "population = '1e9x' is invalid"),
         ("conflict-sim-report", ["--bogus"], "unknown option '--bogus'"),
         ("conflict-sim-report", [], "sweep=DIR is required"),
         ("conflict-sim-score", ["forecast=x"], "observed=... is required"),
@@ -113,21 +122,18 @@ def test_bad_keys_one_line(cmd, args, phrase, tmp_path):
 
 def test_calibrate_unwritable_out_refused_before_trials(tmp_path):
     (tmp_path / "afile").write_text("x")
-    err = one_line(
-        run("conflict-sim-calibrate", *SYN, "params=[model.morale.b0]", "observations=x.csv", cwd=tmp_path)
-    )
-    assert "observations" in err
+    err = one_line(run("conflict-sim-calibrate", *SYN, "observations=x.csv", cwd=tmp_path))
+    assert "observations" in err or "priors" in err
     p = run(
         "conflict-sim-calibrate",
         "scenario=afghanistan_2021",
-        "params=[model.morale.b0]",
-        "trials=1",
-        "replicates=1",
+        "population=2",
+        "generations=1",
         f"out={tmp_path}/afile/sub",
         cwd=tmp_path,
     )
     err = one_line(p)
-    assert "calibrate out: path = " in err and "trial" not in p.stdout
+    assert "calibrate out: path = " in err and "generation" not in p.stdout
 
 
 # ------------------------------------------------------------------ report on odd directories
@@ -203,7 +209,15 @@ def test_forecast_and_score_never_overwrite_a_users_folder(tmp_path):
     mine.mkdir()
     (mine / "notes.txt").write_text("keep")
     err = one_line(
-        run("conflict-sim-forecast", *SYN, "cutoff=2021-01-10", "replicates=4", f"out={mine}", cwd=tmp_path)
+        run(
+            "conflict-sim-forecast",
+            *SYN,
+            "cutoff=2021-01-10",
+            "replicates=4",
+            "assimilate=false",
+            f"out={mine}",
+            cwd=tmp_path,
+        )
     )
     assert "forecast out: path = " in err and "nothing was changed" in err
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
@@ -214,6 +228,7 @@ def test_forecast_and_score_never_overwrite_a_users_folder(tmp_path):
             *SYN,
             "cutoff=2021-01-10",
             "replicates=4",
+            "assimilate=false",
             f"out={fc}",
             cwd=tmp_path,
             check=0,

@@ -217,7 +217,7 @@ def test_user_scenario_dir_tables_are_used(tmp_path):
         ("searchpath", ["scenario=mine", f"hydra.searchpath=[file://{overlay}]"], None),
     ):
         d = tmp_path / how
-        cli(*extra, "timeline.horizon_days=110", f"hydra.run.dir={d}", cwd=tmp_path, env=env, check=0)
+        cli(*extra, "timeline.horizon_days=40", f"hydra.run.dir={d}", cwd=tmp_path, env=env, check=0)
         outs[how] = pd.read_parquet(d / "results" / "runs.parquet")["capitals_fallen"].iloc[0]
     assert outs["env"] == outs["config-dir"] == outs["searchpath"] > outs["package"]
     err = one_line(cli("--config-dir", str(tmp_path), cwd=tmp_path))

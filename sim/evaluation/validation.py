@@ -1,0 +1,274 @@
+"""Validation against the record up to the cut-off: predictive checks, ablation, what-ifs.
+
+* :func:`predictive_check` simulates the scenario's posterior (or prior) predictive ensemble and
+  puts every used observation beside the predictive median and 50 % / 90 % intervals of the
+  model's value (:mod:`sim.inference.likelihood`'s observation operator), flagging those outside;
+* :func:`record_share` is the share of runs that reproduce the seed's record: no capital lost
+  before 6 August, Zaranj lost on 6 August (+-2 days) without a fight, Sheberghan on 7 August
+  (+-2 days), and no third capital by then;
+* :func:`ablation` repeats the key checks with each mechanism switched off (same draws, same
+  seeds), and :func:`what_ifs` the counterfactuals a user asks (same draws and seeds: common
+  random numbers);
+* :func:`write_report` writes ``docs/validation.md`` (``conflict-sim-validate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.inference.likelihood import Plan, distance, prepare_plan
+from sim.inference.observations import read_observations
+from sim.inference.posterior import replicate_params
+from sim.inference.simulate import simulate_terms
+from sim.scenario import Scenario, load_scenario
+
+#: Mechanisms switched off one at a time in the ablation (label -> overrides).
+ABLATIONS: dict[str, list[str]] = {
+    "all mechanisms (posterior)": [],
+    "no negotiated handovers": ["model.negotiation.enabled=false"],
+    "no campaign sequencing": ["model.campaign.enabled=false"],
+    "one support schedule (linear)": [
+        "model.support.logistics.tau=[]",
+        "model.support.logistics.value=[]",
+        "model.support.air.tau=[]",
+        "model.support.air.value=[]",
+        "model.support.maintenance.tau=[]",
+        "model.support.maintenance.value=[]",
+    ],
+    "no border revenue": ["model.revenue.enabled=false"],
+    "no political collapse": ["model.collapse.enabled=false"],
+}
+
+#: The what-if questions of the product (label -> overrides), each against the baseline.
+WHAT_IFS: dict[str, list[str]] = {
+    "baseline (posterior)": [],
+    "slower withdrawal (to 31 Dec 2021)": ["model.withdrawal.end=2021-12-31"],
+    "larger reserve (12,000 commandos)": ["reserve.commandos=12000"],
+    "militias held (loyalty +0.3)": ["forces.militia_loyalty_shift=0.3"],
+    "negotiations refused": ["model.negotiation.enabled=false"],
+    "air strikes kept": ["model.support.air.value=[1,1,1,1,1]"],
+}
+
+ZARANJ, SHEBERGHAN = "nimroz_zaranj", "jowzjan_sheberghan"
+ZARANJ_DAY, SHEBERGHAN_DAY = 97, 98  # 6 and 7 August 2021
+
+
+def predictive_check(
+    scenario: str = "afghanistan_2021",
+    *,
+    overrides: Sequence[str] = (),
+    observations: str | None = None,
+    replicates: int = 300,
+    seed: int = 50_000,
+    params: Any = None,
+    cutoff: str | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Plan, Scenario]:
+    """Every used observation beside the predictive distribution of the model's value.
+
+    Returns the table (``label, kind, date, observed, bound, q05 .. q95, inside50, inside90``),
+    the discrepancies ``z`` and values (replicates x terms), the plan and the scenario.
+    ``params`` as :func:`sim.run` (None: the posterior draws; a table: e.g. prior draws).
+    """
+    scen = load_scenario(scenario, list(overrides))
+    obs = read_observations(observations or scenario)
+    cut = None if cutoff is None else (dt.date.fromisoformat(cutoff) - scen.start).days
+    plan = prepare_plan(obs, scen, cut)
+    seeds = np.arange(seed, seed + replicates)
+    if params is None:
+        draws = replicate_params(scen, seeds)
+    elif isinstance(params, str):
+        draws = None
+    else:
+        draws = params.to_dict("records") if hasattr(params, "to_dict") else list(params)
+    z, v = simulate_terms(scen, plan, draws, seeds)
+    rows = []
+    nc = plan.n_counts
+    for k in range(plan.n_terms):
+        x = v[:, k]
+        q = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
+        if k < nc:
+            o = float(plan.c_obs[k])
+            b = ("", "lower", "upper")[int(plan.c_bound[k])]
+            # a lower bound (at least o) is met when some runs reach it: o <= q95; an upper bound
+            # (at most o) when some runs stay under it: o >= q05
+            lo90, hi90 = (-np.inf if b == "lower" else q[0]), (np.inf if b == "upper" else q[4])
+            lo50, hi50 = (-np.inf if b == "lower" else q[1]), (np.inf if b == "upper" else q[3])
+            kind = "count"
+        else:
+            e = k - nc
+            o = float(plan.e_day[e])
+            b = ""
+            kind = "not lost by" if plan.e_kind[e] == 1 else "lost on"
+            if plan.e_kind[e] == 1:  # held: inside when enough runs still hold it on the day
+                p_held = float(np.mean(x > o))
+                rows.append(_row(plan, k, kind, o, b, q, p_held >= 0.05, p_held >= 0.25))
+                continue
+            lo90, hi90, lo50, hi50 = q[0], q[4], q[1], q[3]
+        rows.append(_row(plan, k, kind, o, b, q, lo90 <= o <= hi90, lo50 <= o <= hi50))
+    return pd.DataFrame(rows), z, v, plan, scen
+
+
+def _row(plan: Plan, k: int, kind: str, o: float, b: str, q: np.ndarray, in90: bool, in50: bool) -> dict:
+    lab = plan.labels[k]
+    return {
+        "label": lab,
+        "date": lab.split(" ")[0],
+        "kind": kind,
+        "observed": o,
+        "bound": b,
+        "weight": float(plan.weights[k]),
+        **{f"q{int(p * 100):02d}": float(x) for p, x in zip((0.05, 0.25, 0.5, 0.75, 0.95), q, strict=True)},
+        "inside50": bool(in50),
+        "inside90": bool(in90),
+    }
+
+
+def record_share(scen: Scenario, values: np.ndarray, plan: Plan, modes: np.ndarray | None = None) -> float:
+    """Share of runs that reproduce the seed's record (see the module docstring).
+
+    ``values`` are :func:`predictive_check`'s model values; ``modes`` (runs x locations, the
+    first-loss mode) when the modes are to be checked too.
+    """
+    lost = _lost_days(scen, values, plan)
+    caps = [str(c) for c in scen.locations["location_id"][scen.capital_indices()]]
+    first = np.min([lost[c] for c in caps], axis=0)
+    z, s = lost[ZARANJ], lost[SHEBERGHAN]
+    others = np.sum([lost[c] <= SHEBERGHAN_DAY for c in caps if c not in (ZARANJ, SHEBERGHAN)], axis=0)
+    ok = (first >= ZARANJ_DAY - 1) & (np.abs(z - ZARANJ_DAY) <= 2) & (np.abs(s - SHEBERGHAN_DAY) <= 2)
+    ok &= others == 0
+    return float(ok.mean())
+
+
+def _lost_days(scen: Scenario, values: np.ndarray, plan: Plan) -> dict[str, np.ndarray]:
+    """City-lost day per capital and run, read from the event terms (last one per capital)."""
+    ids = scen.locations["location_id"]
+    out: dict[str, np.ndarray] = {}
+    for e in range(plan.n_events):
+        if plan.e_measure[e] == 0:
+            out[str(ids[plan.e_loc[e]])] = values[:, plan.n_counts + e]
+    return out
+
+
+def key_checks(
+    scen: Scenario, z: np.ndarray, v: np.ndarray, plan: Plan, ppc: pd.DataFrame
+) -> dict[str, float]:
+    """The pre-cut-off checks of the ablation and what-if tables, from one ensemble."""
+    lab = list(plan.labels)
+    lost = _lost_days(scen, v, plan)
+    caps = [str(c) for c in scen.locations["location_id"][scen.capital_indices()]]
+    first = np.min([lost[c] for c in caps if c in lost], axis=0)
+
+    def col(label: str) -> np.ndarray:
+        return v[:, lab.index(label)]
+
+    out = {
+        "D 30 Jun (obs 0.375)": float(np.median(col("2021-06-30 districts_insurgent_held"))),
+        "D 24 Jul (obs 0.537)": float(np.median(col("2021-07-24 districts_insurgent_held"))),
+        "first capital lost (day; obs 97)": float(np.median(first)),
+        "P(no capital before day 96)": float(np.mean(first >= 96)),
+        "Zaranj lost (day; obs 97)": float(np.median(lost[ZARANJ])),
+        "Sheberghan lost (day; obs 98)": float(np.median(lost[SHEBERGHAN])),
+        "P(record)": record_share(scen, v, plan),
+        "distance (median)": float(np.median(distance(z, plan.weights))),
+        "observations inside 90 %": float(ppc["inside90"].mean()),
+    }
+    return out
+
+
+def ablation(
+    scenario: str = "afghanistan_2021",
+    replicates: int = 200,
+    seed: int = 50_000,
+    log: Callable[[str], None] = print,
+) -> pd.DataFrame:
+    """The key checks with each mechanism off, on the posterior's draws and the same seeds."""
+    rows = []
+    for name, ov in ABLATIONS.items():
+        ppc, z, v, plan, scen = predictive_check(scenario, overrides=ov, replicates=replicates, seed=seed)
+        rows.append({"model": name, **key_checks(scen, z, v, plan, ppc)})
+        log(f"validate: ablation {name}: {rows[-1]}")
+    return pd.DataFrame(rows)
+
+
+def what_ifs(
+    scenario: str = "afghanistan_2021",
+    replicates: int = 200,
+    seed: int = 50_000,
+    questions: Mapping[str, list[str]] | None = None,
+    log: Callable[[str], None] = print,
+) -> pd.DataFrame:
+    """Counterfactuals against the baseline, from 1 May with the same draws and seeds."""
+    import sim
+
+    rows = []
+    base: dict[str, np.ndarray] = {}
+    for name, ov in (questions or WHAT_IFS).items():
+        scen = load_scenario(scenario, ov)
+        r = sim.run(scen, seed=seed, replicates=replicates, record_locations=False)
+        runs, summ = r.runs, r.summary
+        aug15 = (dt.date(2021, 8, 15) - scen.start).days
+        lost = summ.pivot(index="replicate", columns="location_id", values="lost_day").astype("float64")
+        by15 = (lost <= aug15).sum(axis=1).to_numpy()
+        hub = runs["hub_fell_day"].astype("float64").to_numpy()
+        first = lost.min(axis=1).to_numpy()
+        sheb = lost[SHEBERGHAN].to_numpy()
+        if not base:
+            base = {"by15": by15, "first": first}
+        H = scen.horizon_days + 1
+        rows.append(
+            {
+                "what if": name,
+                "capitals lost by 15 Aug (median)": float(np.median(by15)),
+                "paired difference (mean)": float(np.mean(by15 - base["by15"])),
+                "first capital lost (day, median)": float(np.nanmedian(np.nan_to_num(first, nan=H))),
+                "Sheberghan lost (day, median)": float(np.median(np.nan_to_num(sheb, nan=H))),
+                "P(Kabul held on 31 Aug)": float(
+                    np.mean(np.nan_to_num(hub, nan=H) > (dt.date(2021, 8, 31) - scen.start).days)
+                ),
+            }
+        )
+        log(f"validate: what-if {name}: {rows[-1]}")
+    return pd.DataFrame(rows)
+
+
+def ppc_plot(ppc: pd.DataFrame, path: Path | None = None) -> Any:
+    """Observed values against the predictive 50 % / 90 % intervals, one row per observation."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    parts = [("count", "fraction of the total"), ("lost on", "day"), ("not lost by", "day")]
+    parts = [(k, u) for k, u in parts if (ppc["kind"] == k).any()]
+    sizes = [max(2, int((ppc["kind"] == k).sum())) for k, _ in parts]
+    fig, axes = plt.subplots(
+        len(parts),
+        1,
+        figsize=(9, 0.16 * sum(sizes) + 2.5),
+        squeeze=False,
+        gridspec_kw={"height_ratios": sizes},
+    )
+    for ax, (kind, unit) in zip(axes[:, 0], parts, strict=True):
+        d = ppc[ppc["kind"] == kind].reset_index(drop=True)
+        y = np.arange(len(d))
+        ax.hlines(y, d["q05"], d["q95"], color="C0", lw=1)
+        ax.hlines(y, d["q25"], d["q75"], color="C0", lw=3)
+        ax.plot(d["q50"], y, "|", color="C0", ms=6)
+        c = np.where(d["inside90"], "k", "C3")
+        ax.scatter(d["observed"], y, c=c, marker="x", s=14, zorder=3)
+        ax.set_yticks(y, [s[:48] for s in d["label"]], fontsize=5)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{kind}: {unit} (observed x, red when outside the 90 % interval)", fontsize=8)
+    fig.suptitle("Posterior predictive check: every observation up to 7 August 2021")
+    fig.tight_layout()
+    if path is None:
+        return fig
+    from sim.io import save_figure
+
+    return save_figure(fig, Path(path), dpi=100)
