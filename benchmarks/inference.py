@@ -89,7 +89,8 @@ def main() -> None:
     if c:
         lines.append(
             f"| calibration (population {c['population']}, {c['generations']} generations, {c['workers']} "
-            f"workers) | < 30 min | {c['wall_s'] / 60:.1f} min | - | {'yes' if c['wall_s'] < 1800 else 'no'} | "
+            f"workers) | < 30 min | {c['wall_s'] / 60:.1f} min | - | "
+            f"{'yes' if c['wall_s'] < 1800 else 'no'} | "
             f"{c['simulations']} simulations, ESS {c['ess']:.0f}, final tolerance {c['final_epsilon']:.1f}, "
             f"load {c['load_after']} |"
         )
