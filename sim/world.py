@@ -1,13 +1,16 @@
 """World state: the scenario turned into arrays (struct of arrays) with a replicate axis.
 
-Three bundles travel into every kernel, each a ``NamedTuple`` so numba sees typed fields:
+Three bundles travel into every kernel:
 
-* :class:`Static` - what never changes during a run: geography, the road graph as CSR arrays, the
-  candidate-target table (the K nearest locations by road travel time, with the first hop), the
-  support schedule sigma(t) and the scripted events.
-* :class:`Params` - the model parameters as plain floats and ints.
-* :class:`State` - everything that changes, with a leading replicate axis ``R``: per location
-  (``[R, N]``), per insurgent unit (``[R, U]``), per replicate counters and the event log.
+* :class:`Static` (a ``NamedTuple``) - what never changes during a run: geography, the road
+  graph as CSR arrays, the candidate-target table (the K nearest locations by road travel time,
+  with the first hop), the three support schedules, the campaign plan and the scripted events.
+* the parameters - one record of :data:`PARAM_DTYPE` per replicate (:func:`param_table`; numba
+  reads ``P.b0`` from a Record), so an ensemble can carry posterior draws; :class:`Params` is the
+  same record as Python scalars for the plain-Python reference.
+* :class:`State` (a ``NamedTuple``) - everything that changes, with a leading replicate axis
+  ``R``: per location (``[R, N]``), per insurgent unit (``[R, U]``), per replicate counters and
+  the event log.
 
 Units: people, days, kilometres; morale and loyalty in [0, 1].
 """

@@ -5,7 +5,7 @@ Garrison morale m relaxes toward a logistic target (MODEL-NOTES step 4)::
     m <- m + alpha (target - m)
     target = logistic(b0 + b_ratio clip(log((X_eff + 1) / (T_eff + 1)), -3, 3)
                       - b_losses loss_today / X - b_isolated isolated - b_news (news_i + news_g)
-                      + b_support sigma(t) + b_supply min(supply / 30, 1))
+                      + b_support lambda(t) + b_supply min(supply / 30, 1) - b_revenue R(t))
 
 with X_eff the government's effective strength (multipliers included), T_eff the effective
 threat (insurgents present plus half of those at neighbouring locations, times the insurgents'
@@ -13,7 +13,8 @@ average effectiveness), ``isolated`` = no road to the national capital through l
 insurgents do not hold (supply then runs down one day per day unless there is an airport), and
 news = news of falls: local news decays with exp(-1/tau) per day and is raised by falls among
 the K nearest locations with weight exp(-days/lambda); national news of capital falls decays the
-same way.
+same way; lambda(t) is the logistics schedule (foreign troops and contractors: pay, supply) and
+R(t) the share of customs revenue through insurgent-held crossings (``model.revenue``; 0 off).
 
 A garrison under threat whose morale drops below ``break_threshold`` breaks (draws keyed by
 (seed, day, BREAK, location)): where there is an airport it retreats there with probability
@@ -24,7 +25,7 @@ otherwise it surrenders with probability logistic(surrender_base + surrender_aff
 - log force ratio), its personnel captured, or else deserts. A broken holdout surrenders.
 
 Militia loyalty l relaxes the same way toward clip(logistic(c0 + c_patron patron_present +
-c_support sigma - c_news news + c_capital [province capital held]) + shift, 0, 1), where shift is
+c_support lambda(t) - c_news news + c_capital [province capital held]) + shift, 0, 1), where shift is
 ``forces.militia_loyalty_shift`` (which also shifts the initial loyalty, so a "militias that
 held" counterfactual persists instead of relaxing back within weeks); below ``stand_aside`` under threat the
 militia stops fighting, and each day standing aside it switches sides with ``switch_prob``

@@ -7,7 +7,7 @@ government still holds, scoring each (MODEL-NOTES step 2)::
     U_j = w_value value_j - w_distance days_ij - w_defence D_j / S_u
           + w_concentration n_j + w_keep [j == yesterday's target]
 
-where D_j = X_eff_j (1 + air sigma(t)) (1 + f_j) is the effective defence at j (garrison +
+where D_j = X_eff_j (1 + air_support air(t)) (1 + f_j) is the effective defence at j (garrison +
 active militia, with today's foreign air support and fortification, so units avoid cities while
 air support lasts and turn to them as it ends), S_u the unit's strength and n_j the number of
 units that were heading to j yesterday (concentration of force). Candidates where the attack is
@@ -32,6 +32,11 @@ capital with no open road to the national capital (``st.iso``, yesterday's value
 U_j = w_value value_j - w_distance days_ij + w_siege + w_concentration n_j + w_keep [...] (no
 defence term: it will not be stormed), and a unit that draws it stops one hop short of it, next
 door, where it counts half in the garrison's threat (docs/model.md, step 2).
+
+Campaign sequencing (``model.campaign``, :func:`campaign_state`): targets in the focus theatres
+of today's phase score ``w_focus`` more, and before ``capitals_day`` a provincial capital is no
+objective - a hopeless or not-yet-allowed capital may only be invested (as above), and a unit
+that reaches one breaks off.
 
 Units are independent within a day (they read yesterday's targets and today's control), so the
 result does not depend on the order in which they are visited.
@@ -63,7 +68,7 @@ def location_view(
 ) -> None:
     """Fill today's per-location arrays that targeting reads (shape (N,) each):
 
-    ``deff`` = X_eff (1 + air sigma)(1 + f), ``teff`` = threat * mean insurgent quality *
+    ``deff`` = X_eff (1 + air_support air(t))(1 + f), ``teff`` = threat * mean insurgent quality *
     (1 + terrain r) (the T_eff of the siege ratio), ``defended`` and ``held`` (by insurgents).
     """
     air = S.sched[C.SCHED_AIR, t]
