@@ -457,14 +457,26 @@ def road_csr(
 
 
 # ------------------------------------------------------------------------------- builders
+@lru_cache(maxsize=4)
+def _graph_tables(scen: Scenario) -> tuple[np.ndarray, ...]:
+    """The road graph (CSR) and the candidate table of a scenario, computed once per scenario
+    (the truncated Dijkstra is most of building the static arrays; callers get copies)."""
+    loc = scen.locations
+    p = scen.config.model
+    indptr, indices, edge_days = road_csr(
+        loc.n_rows, scen.roads["src"], scen.roads["dst"], scen.roads["travel_days"]
+    )
+    k = int(p.movement.candidates)
+    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
+    return indptr, indices, edge_days, cand, cdays, cnext, chop
+
+
 def build_static(scen: Scenario) -> Static:
     """Static arrays of a scenario (computed once per scenario, shared by all replicates)."""
     loc = scen.locations
     n = loc.n_rows
     p = scen.config.model
-    indptr, indices, edge_days = road_csr(n, scen.roads["src"], scen.roads["dst"], scen.roads["travel_days"])
-    k = int(p.movement.candidates)
-    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
+    indptr, indices, edge_days, cand, cdays, cnext, chop = (a.copy() for a in _graph_tables(scen))
     caps = np.flatnonzero(loc["is_capital"])
     hub = int(caps[np.argmax(loc["value"][caps])])
     prov = np.asarray(loc["province_index"], np.int64)
