@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python benchmarks/viz.py
 
 app: $(STAMP)

@@ -1,384 +1,297 @@
-"""Render ``results.json`` (and ``profile.json`` when present) as ``RESULTS.md``."""
+# ruff: noqa: E501  (long Markdown lines are clearer unbroken)
+"""Render ``results.json`` (from ``benchmarks/run.py``) as ``RESULTS.md``; never edit that by hand."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
-TARGET_RATIO = 100.0
-TARGET_RATE_PER_CORE = 20e6
-TARGET_BW_FRACTION = 0.25
-TARGET_ONE_RUN_S = 0.020
-TARGET_ENSEMBLE_S = 10.0
-TARGET_ENSEMBLE_R = 1000
-TARGET_WARM_S = 3.0
+import math
 
 
-def _si(x: float | None, unit: str = "") -> str:
-    if x is None:
+def _si(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
         return "-"
-    for f, p in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(x) >= f:
-            return f"{x / f:.3g} {p}{unit}".rstrip()
-    return f"{x:.3g} {unit}".rstrip()
+    for div, suf in ((1e9, " G"), (1e6, " M"), (1e3, " k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suf}"
+    return f"{x:.3g}"
 
 
-def _s(x: float | None) -> str:
-    if x is None:
+def _ms(s: float | None) -> str:
+    if s is None:
         return "-"
-    if x < 1.0:
-        return f"{x * 1e3:.1f} ms"
-    return f"{x:.2f} s"
+    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
-def _size(res: dict, units: int) -> dict | None:
-    for r in res.get("throughput", []):
-        if r["units"] == units:
-            return r
-    return None
+def _by_units(rows: list[dict]) -> dict[int, dict]:
+    return {r["units"]: r for r in rows}
 
 
-def targets(res: dict) -> list[dict[str, Any]]:
-    """Each target with its figure and whether it is met (None: not measured in this run)."""
-    out = []
-    bw = res["bandwidth"]["gb_per_s"] * 1e9
-    r5 = _size(res, 100_000)
-    ratio = r5.get("ratio") if r5 else None
-    out.append(
-        {
-            "target": "numba >= 100x the Python reference at 10^5 units (side by side)",
-            "figure": f"{ratio:.1f}x" if ratio else "-",
-            "met": None if ratio is None else ratio >= TARGET_RATIO,
-        }
-    )
-    r6 = _size(res, 1_000_000)
-    rate = r6["nb_rate"] if r6 else None
-    out.append(
-        {
-            "target": ">= 20 M unit-updates/s per core at 10^6 units",
-            "figure": f"{_si(rate, 'updates/s')} (1 thread)" if rate else "-",
-            "met": None if rate is None else rate >= TARGET_RATE_PER_CORE,
-        }
-    )
-    if r6:
-        bound = bw / r6["bytes_per_unit_update"]
-        frac = r6["nb_rate"] / bound
+def _slope(pairs: list[list[float]]) -> float | None:
+    """Least-squares slope of log(seconds) against log(x): the scaling exponent."""
+    if len(pairs) < 2:
+        return None
+    xs = [math.log(p[0]) for p in pairs]
+    ys = [math.log(p[1]) for p in pairs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else None
+
+
+def targets(res: dict) -> list[tuple[str, str, bool | None]]:
+    """(target, figure, met) for each target of issue 18."""
+    out: list[tuple[str, str, bool | None]] = []
+    new = _by_units(res["throughput"]["new"])
+    bw = res["bandwidth"]
+    big = new.get(1_000_000)
+    if big and "model" in big:
+        rate = big["first"]["rate"]
+        lat_bound = bw["gather_lines_s"] / big["model"]["random_lines_per_update_sorted"]
+        ok = rate >= 15e6 and rate >= lat_bound / 3
         out.append(
-            {
-                "target": ">= 25% of the memory-bandwidth bound at 10^6 units",
-                "figure": f"{frac:.2%} of {_si(bound, 'updates/s')}",
-                "met": frac >= TARGET_BW_FRACTION,
-            }
+            (
+                ">= 15 M unit-updates/s per core at 10^6 units (first 10 days), within 3x of the latency bound",
+                f"{_si(rate)}/s (median {_si(big['first']['rate_median'])}/s); latency bound {_si(lat_bound)}/s "
+                f"({rate / lat_bound:.2f} of it); streaming bound "
+                f"{_si(bw['copy_gb_s'] * 1e9 / big['model']['stream_bytes_per_update'])}/s",
+                ok,
+            )
         )
-    else:
+    cold = res["startup"]["new"]["cold"]
+    if cold:
+        old = res["startup"].get("old", {}).get("cold")
+        ref = f" (8043d70: {old['cpu_s']:.1f} s)" if old else ""
         out.append(
-            {"target": ">= 25% of the memory-bandwidth bound at 10^6 units", "figure": "-", "met": None}
+            (
+                "cold start (empty cache: import + first 2021 run) < 20 s CPU",
+                f"{cold['cpu_s']:.1f} s CPU{ref}",
+                cold["cpu_s"] < 20,
+            )
         )
+    warm = [w["wall_s"] for w in res["startup"]["new"]["warm"]]
+    out.append(
+        (
+            "warm start (`import sim; sim.run(...)`) < 1 s wall on an idle machine",
+            f"min {min(warm):.2f} s, median {sorted(warm)[len(warm) // 2]:.2f} s (machine not idle: see load)",
+            min(warm) < 1.0,
+        )
+    )
     sc = res["scenario"]
+    if "old" in sc:
+        for key, label in (("one", "one replicate"), ("ensemble", f"{sc['new']['replicates']} replicates")):
+            r_min = sc["old"][key]["min"] / sc["new"][key]["min"]
+            r_med = sc["old"][key]["median"] / sc["new"][key]["median"]
+            out.append(
+                (
+                    f"2021 scenario, 150 days, {label}: >= 1.5x faster than 8043d70 (side by side)",
+                    f"{r_min:.2f}x (min: {_ms(sc['new'][key]['min'])} vs {_ms(sc['old'][key]['min'])}), "
+                    f"{r_med:.2f}x (median)",
+                    r_min >= 1.5 and r_med >= 1.5,
+                )
+            )
+    anchors = res.get("anchors")
     out.append(
-        {
-            "target": "2021 scenario, 150 days, one replicate < 20 ms after compilation",
-            "figure": f"{_s(sc['one_run_s'])} (sim.run; kernel alone {_s(sc['one_run_kernel_s'])})",
-            "met": sc["one_run_s"] < TARGET_ONE_RUN_S,
-        }
-    )
-    R = sc["replicates"]
-    ens = sc["ensemble_s"] * TARGET_ENSEMBLE_R / R
-    how = (
-        "measured"
-        if R == TARGET_ENSEMBLE_R
-        else f"{_s(sc['ensemble_s'])} for {R}, x{TARGET_ENSEMBLE_R / R:g}"
-    )
-    out.append(
-        {
-            "target": "2021 scenario, 1,000 replicates < 10 s on two cores",
-            "figure": f"{_s(ens)} ({how})",
-            "met": ens < TARGET_ENSEMBLE_S,
-        }
-    )
-    w = res["startup"]["warm"]
-    warm = w["import_s"] + w["first_run_s"]
-    out.append(
-        {
-            "target": "warm-cache start (import plus first run) < 3 s",
-            "figure": f"{_s(warm)} (import {_s(w['import_s'])} + run "
-            f"{_s(w['first_run_s'])}; process {_s(w['wall_s'])})",
-            "met": warm < TARGET_WARM_S,
-        }
+        (
+            "numba >= 100x idiomatic Mesa on the toy step at 10^5 units",
+            "not measured (benchmarks/anchors/ not built)" if not anchors else anchors["figure"],
+            None if not anchors else anchors["met"],
+        )
     )
     return out
 
 
-def _met(m: bool | None) -> str:
-    return "not measured" if m is None else ("**met**" if m else "**not met**")
-
-
 def targets_text(res: dict) -> str:
-    return "\n".join(f"{_met(t['met']).strip('*'):>13}  {t['target']}: {t['figure']}" for t in targets(res))
+    return "\n".join(
+        f"[{'met' if ok else 'NOT met' if ok is False else 'n/a'}] {t}: {f}" for t, f, ok in targets(res)
+    )
 
 
-def render(res: dict, profile_path: Path | None = None) -> str:
+def render(res: dict) -> str:
     m = res["machine"]
-    bw = res["bandwidth"]["gb_per_s"] * 1e9
+    bw = res["bandwidth"]
     L: list[str] = []
-    a = L.append
-    a("# Benchmark results")
-    a("")
-    a(
+    add = L.append
+    add("# Benchmark results\n")
+    add(
         "Generated by `benchmarks/run.py` (`make bench`); do not edit by hand. Raw numbers: "
-        "`benchmarks/results.json`."
+        "`benchmarks/results.json`.\n"
     )
-    a("")
-    vers = ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v)
-    a(
+    add(
         f"* date: {m['date']}; git {m['git_commit']}"
-        f"{' (sim/ with uncommitted edits)' if m['sim_dirty'] else ''}"
-        f"{'; **quick smoke run**' if res.get('quick') else ''}"
+        + (f"; side by side with {res['baseline']['commit']} (`--baseline`)" if "baseline" in res else "")
     )
-    a(f"* machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB; {m['platform']}")
-    a(f"* versions: {vers}")
-    a(
-        f"* memory bandwidth: **{bw / 1e9:.1f} GB/s** (numpy copy of "
-        f"{res['bandwidth']['mib']} MiB, best of {res['plan']['bandwidth']['repeat']}, read + "
-        f"write bytes counted)"
+    add(f"* machine: {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB; {m['platform']}")
+    add("* versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()))
+    la0, la1 = res.get("loadavg_start"), res.get("loadavg_end")
+    add(
+        f"* load average (1, 5, 15 min) at the start {[round(x, 2) for x in la0]} and end {[round(x, 2) for x in la1]} "
+        f"on {m['cores']} cores: the machine is shared, so every figure is the min and median of repeats and every "
+        "comparison is side by side in the same run"
     )
-    a(f"* total benchmark time: {res['total_s']:.0f} s")
-    if m.get("loadavg"):
-        a(
-            f"* load average (1, 5, 15 min) at the start: {m['loadavg']} on {m['cores']} cores "
-            "(the machine is shared; figures above 1 per core mean other work competed)"
+    add(
+        f"* streaming bandwidth (numpy copy, read + write bytes, one thread): **{bw['copy_gb_s']:.1f} GB/s** "
+        f"(median {bw['copy_gb_s_median']:.1f}); random-gather rate (np.take of random 8-byte elements of "
+        f"{bw['mib']} MiB, one random cache line each): **{_si(bw['gather_lines_s'])} lines/s** (median "
+        f"{_si(bw['gather_lines_s_median'])}); again after the kernel runs: {res['bandwidth_after']['copy_gb_s']:.1f} GB/s, "
+        f"{_si(res['bandwidth_after']['gather_lines_s'])} lines/s"
+    )
+    add(f"* total benchmark time: {res['total_s']:.0f} s\n")
+
+    add("## Targets (issue 18)\n")
+    add("| target | figure | status |\n|---|---|---|")
+    for t, f, ok in targets(res):
+        add(f"| {t} | {f} | {'**met**' if ok else '**not met**' if ok is False else 'n/a'} |")
+    add("")
+
+    add("## Step-kernel throughput (one replicate, one thread)\n")
+    add(
+        "Unit-updates per second = (units + locations) x days / seconds of `run_batch` from a fresh state "
+        "(synthetic worlds, one location per ten units, horizon 60 days, offensive from day 0). *first 10 d*: "
+        "days 0-9, where the target is set; *horizon*: all 60 days. Figures are from the minimum time (median "
+        "in brackets). The bounds use the bandwidth and gather rate above and the traffic counted from the "
+        "code (next section).\n"
+    )
+    olds = _by_units(res["throughput"].get("old", []))
+    add(
+        "| units | locations | first 10 d, new | first 10 d, 8043d70 | speed-up | horizon, new | horizon, 8043d70 | "
+        "streaming bound | latency bound | new / latency bound | peak RSS |"
+    )
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in res["throughput"]["new"]:
+        o = olds.get(r["units"])
+        f = r["first"]
+        hz = r.get("horizon")
+        ohz = o.get("horizon") if o else None
+        mod = r.get("model")
+        sb = bw["copy_gb_s"] * 1e9 / mod["stream_bytes_per_update"] if mod else None
+        lb = (
+            bw["gather_lines_s"] / mod["random_lines_per_update_sorted"]
+            if mod and mod["random_lines_per_update_sorted"] > 0
+            else None
         )
-    a("")
-    a("## Targets")
-    a("")
-    a("| target | figure | status |")
-    a("|---|---|---|")
-    for t in targets(res):
-        a(f"| {t['target']} | {t['figure']} | {_met(t['met'])} |")
-    a("")
-    a("## Definitions")
-    a("")
-    a(
-        "* **unit-update**: one day of one entity of the state arrays, an entity being an "
-        "insurgent unit or a location. Throughput = (units + locations) x days / seconds of "
-        "stepping (`run_batch` over days [0, d) from a fresh state; loading, world building and "
-        "compilation are not timed)."
+        cells = [
+            f"{r['units']:,}",
+            f"{r['locations']:,}",
+            f"{_si(f['rate'])}/s ({_si(f['rate_median'])})",
+            f"{_si(o['first']['rate'])}/s ({_si(o['first']['rate_median'])})" if o else "-",
+            f"{o['first']['min'] / f['min']:.2f}x" if o else "-",
+            f"{_si(hz['rate'])}/s ({_si(hz['rate_median'])})" if hz else "-",
+            f"{_si(ohz['rate'])}/s ({_si(ohz['rate_median'])})" if ohz else "-",
+            f"{_si(sb)}/s",
+            f"{_si(lb)}/s",
+            f"{f['rate'] / lb:.2f}" if lb else "-",
+            f"{r['peak_rss_mib']:.0f} MiB",
+        ]
+        add("| " + " | ".join(cells) + " |")
+    add("")
+
+    add("### Traffic per unit-update, counted from the code\n")
+    add(
+        "Streaming: the bytes each day's passes read and write per unit and per location "
+        "(`UNIT_PASSES`, `LOCATION_PASSES` in `benchmarks/run.py`). Random lines: scoring a unit's "
+        "candidate targets reads its location's candidate row (2 K x 8 bytes) and one line of each of 8 "
+        "per-location arrays per candidate (K = 24). In scenario order (8043d70) every scoring unit did this "
+        "at a random place; in (location, id) order it is done once per location scored, the units there then "
+        "read the row from cache. Scoring units and locations are counted on the state before each day.\n"
     )
-    a(
-        "* **synthetic worlds**: `synthetic.n_units=U`, `synthetic.n_locations=U/10`, "
-        "`capital_every=20`, `spacing_km=20` (the default 30 km puts a 10^5-location lattice "
-        "beyond 90 degrees latitude and the loader rejects it), horizon 60 days, offensive from "
-        "day 0. Days timed are the first d days, the busiest (every unit chooses a target)."
+    add(
+        "| units | bytes streamed | random lines (location order) | random lines (scenario order, 8043d70) "
+        "| scoring units / day (first 10 d) | locations scored / day |"
     )
-    a(
-        "* **bytes per unit-update** (streaming lower bound): every per-unit and per-location "
-        "state array read and written once a day (2 x state bytes) plus every static array "
-        "(graph, candidate table, location attributes) read once, over units + locations; "
-        "computed from the arrays themselves. The bandwidth bound is bandwidth / that figure. "
-        "Gathers of candidate rows are not counted, so the bound is optimistic."
-    )
-    a(
-        "* **threads**: parallelism is over replicates only, so **a single replicate always uses "
-        "one thread**. Two paths are timed: the `prange` kernel `run_batch_nb` under "
-        "`numba.set_num_threads(k)`, and `sim.run(..., parallel=k)`, which runs one block of "
-        "replicates per thread with its own arrays (the default). Per-core figures are "
-        "single-replicate, single-thread runs."
-    )
-    a("")
-    a("## Step-kernel throughput (one replicate, one thread)")
-    a("")
-    a(
-        "| units | locations | bytes/update | numba days | numba s | numba updates/s | "
-        "% of BW bound | Python days | Python updates/s | numba / Python | peak RSS | arrays |"
-    )
-    a("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    py_rate_ref = None
-    for r in res["throughput"]:
-        bound = bw / r["bytes_per_unit_update"]
-        if r.get("py_rate"):
-            py_rate_ref = r["py_rate"]
-            py = _si(r["py_rate"])
-            ratio = f"{r['ratio']:.1f}x (same {r['py_days']} d: numba {_si(r['nb_same_days_rate'])})"
-        elif py_rate_ref:
-            py = f"~{_si(py_rate_ref)} (extrap.)"
-            ratio = f"~{r['nb_rate'] / py_rate_ref:.1f}x (extrap.)"
-        else:
-            py, ratio = "-", "-"
-        a(
-            f"| {r['units']:,} | {r['locations']:,} | {r['bytes_per_unit_update']:.0f} | "
-            f"{r['nb_days']} | {r['nb_s']:.3f} | {_si(r['nb_rate'])} | "
-            f"{r['nb_rate'] / bound:.2%} | {r.get('py_days', 0) or '-'} | {py} | {ratio} | "
-            f"{r['peak_rss_mib']:.0f} MiB | {r['array_mib']:.1f} MiB |"
+    add("|---:|---:|---:|---:|---:|---:|")
+    for r in res["throughput"]["new"]:
+        mod = r.get("model")
+        if not mod:
+            continue
+        prof = r["day_profile"]
+        su = sum(d["scoring_units"] for d in prof) / len(prof)
+        sl = sum(d["scoring_locations"] for d in prof) / len(prof)
+        add(
+            f"| {r['units']:,} | {mod['stream_bytes_per_update']:.0f} B | {mod['random_lines_per_update_sorted']:.2f} | "
+            f"{mod['random_lines_per_update_unsorted']:.2f} | {su:,.0f} | {sl:,.0f} |"
         )
-    a("")
-    a(
-        "Python reference: `sim.ConflictModel(scen, backend='python', record_locations=False)` "
-        "stepped with `.step()`, timed on the same first days as the numba figure in the ratio "
-        "column; sizes without a measured Python figure use the per-unit-day rate of the largest "
-        "measured size (marked extrap.)."
-    )
-    a("")
-    big = [r for r in res["throughput"] if r["units"] >= 100_000]
-    if big:
-        a("### Peak memory per million units")
-        a("")
-        a(
-            "| units | peak RSS | RSS after import | (peak - import) per 10^6 units | "
-            "State + Static arrays per 10^6 units |"
+    add("")
+    big = _by_units(res["throughput"]["new"]).get(1_000_000)
+    if big and "day_profile" in big:
+        add("Units that score targets, by day, at 10^6 units (the first days are not the busiest):\n")
+        add("| day | " + " | ".join(str(d["day"]) for d in big["day_profile"]) + " |")
+        add("|---|" + "---:|" * len(big["day_profile"]))
+        add("| scoring units | " + " | ".join(f"{d['scoring_units']:,}" for d in big["day_profile"]) + " |")
+        add(
+            "| locations scored | "
+            + " | ".join(f"{d['scoring_locations']:,}" for d in big["day_profile"])
+            + " |"
         )
-        a("|---:|---:|---:|---:|---:|")
-        for r in big:
-            per = (r["peak_rss_mib"] - r["rss_after_import_mib"]) / (r["units"] / 1e6)
-            arr = r["array_mib"] / (r["units"] / 1e6)
-            a(
-                f"| {r['units']:,} | {r['peak_rss_mib']:.0f} MiB | "
-                f"{r['rss_after_import_mib']:.0f} MiB | {per:.0f} MiB | {arr:.0f} MiB |"
-            )
-        a("")
-        a(
-            "Peak RSS (`resource.getrusage`) of a worker that loads the world (pandas tables, "
-            "validation), builds the arrays and steps it; the arrays column is the state and "
-            "static arrays alone (one replicate, with one location per ten units)."
-        )
-        a("")
-    th = res["threads"]
-    a(f"## Threads and replicates (batched ensemble path, {th['scenario']})")
-    a("")
-    a("| path | threads | replicates | days | seconds | runs/s | updates/s | speed-up vs 1 thread |")
-    a("|---|---:|---:|---:|---:|---:|---:|---:|")
-    one = {
-        (row.get("path", "prange kernel"), row["replicates"]): row["s"]
-        for row in th["rows"]
-        if row["threads"] == 1
-    }
-    for row in th["rows"]:
-        path = row.get("path", "prange kernel")
-        sp = one.get((path, row["replicates"]))
-        a(
-            f"| {path} | {row['threads']} | {row['replicates']} | {row['days']} | "
-            f"{row['s']:.3f} | {row['runs_per_s']:.2f} | {_si(row['rate'])} | "
-            + (f"{sp / row['s']:.2f}x |" if sp else "- |")
-        )
-    a("")
+        add("| on the road | " + " | ".join(f"{d['on_road']:,}" for d in big["day_profile"]) + " |")
+        add("")
+
+    if res.get("scaling"):
+        s = res["scaling"]
+        add("## Scaling exponents\n")
+        add("Slope of log(kernel seconds) against log(x), one thread, other things fixed (1 = linear).\n")
+        add("| against | points (x: seconds) | exponent |\n|---|---|---:|")
+        for key, label in (
+            ("units", "units (10 days, one location per ten units)"),
+            ("locations", "locations (100,000 units, 10 days)"),
+            ("replicates", "replicates (2021 scenario, 150 days)"),
+            ("days", "days (100,000 units)"),
+        ):
+            pts = ", ".join(f"{x:,}: {_ms(t)}" for x, t in s[key])
+            e = _slope(s[key])
+            add(f"| {label} | {pts} | {e:.2f} |" if e is not None else f"| {label} | {pts} | - |")
+        add("")
+
     sc = res["scenario"]
-    a("## Whole run: 2021 scenario (after compilation)")
-    a("")
-    a("| what | seconds |")
-    a("|---|---:|")
-    a(
-        f"| `sim.run(scen, seed=0)`, {sc['days']} days, one replicate (best of "
-        f"{res['plan']['scenario']['repeat']}) | {_s(sc['one_run_s'])} |"
+    add("## Whole run: 2021 scenario (after compilation)\n")
+    add(
+        "| what | new (min / median) | 8043d70 (min / median) | speed-up (min / median) |\n|---|---:|---:|---:|"
     )
-    a(f"| kernel alone (`run_batch_serial_nb`), one replicate | {_s(sc['one_run_kernel_s'])} |")
-    a(
-        f"| `sim.run(scen, seed=0, replicates={sc['replicates']})`, {sc['threads']} threads | "
-        f"{_s(sc['ensemble_s'])} |"
+    for key, label in (
+        ("one", "`sim.run(scen, seed=0)`, 150 days, one replicate"),
+        (
+            "ensemble",
+            f"`sim.run(scen, seed=0, replicates={sc['new']['replicates']})`, {sc['new']['threads']} threads",
+        ),
+    ):
+        n = sc["new"][key]
+        o = sc.get("old", {}).get(key)
+        add(
+            f"| {label} | {_ms(n['min'])} / {_ms(n['median'])} | "
+            + (
+                f"{_ms(o['min'])} / {_ms(o['median'])} | {o['min'] / n['min']:.2f}x / {o['median'] / n['median']:.2f}x |"
+                if o
+                else "- | - |"
+            )
+        )
+    add("")
+
+    add("## Start-up (`python -c \"import sim; sim.run('afghanistan_2021', seed=0)\"`)\n")
+    add(
+        "Cold: a fresh, empty `NUMBA_CACHE_DIR` (every kernel compiles); warm: the same directory again. CPU: user + system seconds of the process.\n"
     )
-    if sc["replicates"] != TARGET_ENSEMBLE_R:
-        a(
-            f"| 1,000 replicates, extrapolated linearly (runs are independent) | "
-            f"{_s(sc['ensemble_s'] * TARGET_ENSEMBLE_R / sc['replicates'])} |"
+    add("| tree | cache | import | first run | process wall | process CPU |\n|---|---|---:|---:|---:|---:|")
+    for k, st in res["startup"].items():
+        name = "new" if k == "new" else res.get("baseline", {}).get("commit", k)
+        if st["cold"]:
+            c = st["cold"]
+            add(
+                f"| {name} | cold | {_ms(c['import_s'])} | {_ms(c['first_run_s'])} | {_ms(c['wall_s'])} | {c['cpu_s']:.1f} s |"
+            )
+        w = st["warm"]
+        best = min(w, key=lambda x: x["wall_s"])
+        med = sorted(w, key=lambda x: x["wall_s"])[len(w) // 2]
+        add(
+            f"| {name} | warm (min of {len(w)}) | {_ms(best['import_s'])} | {_ms(best['first_run_s'])} | "
+            f"{_ms(best['wall_s'])} (median {_ms(med['wall_s'])}) | {best['cpu_s']:.1f} s |"
         )
-    a("")
-    st = res["startup"]
-    a("## Start-up (`python -c \"import sim; sim.run('afghanistan_2021', seed=0)\"`)")
-    a("")
-    a("| cache | import | first run | process wall |")
-    a("|---|---:|---:|---:|")
-    if st.get("cold"):
-        c = st["cold"]
-        a(
-            f"| empty NUMBA_CACHE_DIR (cold: compiles) | {_s(c['import_s'])} | "
-            f"{_s(c['first_run_s'])} | {_s(c['wall_s'])} |"
-        )
-    w = st["warm"]
-    a(
-        f"| same dir again (warm: cached kernels) | {_s(w['import_s'])} | "
-        f"{_s(w['first_run_s'])} | {_s(w['wall_s'])} |"
+    add("")
+
+    p = res["pyref"]
+    add("## numba against the project's Python reference\n")
+    add(
+        f"The Python backend (the Mesa agents' own rules, `ConflictModel(backend='python')`) against the kernel on "
+        f"the same {p['days']} days of a {p['units']:,}-unit world: **{p['ratio']:.0f}x** ({_ms(p['python_s'])} vs "
+        f"{_ms(p['numba_s'])}). The Python backend is a reference that reads and writes the state arrays through "
+        "agent views; it is not idiomatic Mesa, so this ratio overstates the gain over a Mesa model written the usual "
+        "way (issue 18 measured an idiomatic Mesa version of a comparable step 12.6x faster than it). No idiomatic "
+        "Mesa, mesa-frames or agentpy anchor is timed here yet.\n"
     )
-    a("")
-    sw = res.get("sweep")
-    a("## Sweep throughput")
-    a("")
-    if not sw:
-        a("Not run in this (quick) run.")
-    elif not sw["ok"]:
-        a(f"`{sw['command']}` failed (rc {sw['rc']}); merging: **pending**.")
-        a("")
-        a("```")
-        a((sw.get("stderr_tail") or "").strip())
-        a("```")
-    else:
-        a(
-            f"`{sw['command']}` ({sw['jobs']} jobs x {sw['replicates']} replicates, "
-            "Hydra launcher as configured in `scenarios/config.yaml`), end to end from process "
-            "start, warm cache:"
-        )
-        a("")
-        a("| wall | runs/s | jobs/s | merged |")
-        a("|---:|---:|---:|---|")
-        msg = (sw["merge_message"] or "").split(" into ")[0]
-        mg = (
-            f"yes: {msg or ', '.join(sw['merged_outputs'])}"
-            if sw["merged"]
-            else "**pending** (no merge step produced output; only per-job results timed)"
-        )
-        a(f"| {_s(sw['wall_s'])} | {sw['runs_per_s']:.2f} | {sw['jobs_per_s']:.2f} | {mg} |")
-    a("")
-    prof = None
-    if profile_path is not None and Path(profile_path).is_file():
-        prof = json.loads(Path(profile_path).read_text())
-    a("## Why targets are missed: profile")
-    a("")
-    if prof is None:
-        a("No `benchmarks/profile.json`; run `python benchmarks/profile_step.py`.")
-    else:
-        a(
-            f"From `benchmarks/profile_step.py` ({prof['date']}, git {prof['git_commit']}, "
-            f"{prof['units']:,} units / {prof['locations']:,} locations, {prof['days']} days):"
-        )
-        a("")
-        a("| phase | seconds | share |")
-        a("|---|---:|---:|")
-        tot = sum(prof["phases"].values())
-        for k, v in sorted(prof["phases"].items(), key=lambda kv: -kv[1]):
-            a(f"| {k} | {v:.3f} | {v / tot:.1%} |")
-        a("")
-        for ln in prof.get("notes", []):
-            a(ln)
-        a("")
-    a("")
-    a(FIXES)
     return "\n".join(L) + "\n"
-
-
-FIXES = """### What was fixed, and what would fix the rest
-
-A first profile (phase timing, `perf`, an inlining experiment; `profile_step.py`) found 99.5% of a
-day in insurgent movement and the numba kernel only ~2x the Python reference. The cause was
-calling small helpers with the whole `State` / `Static` NamedTuples (about 80 arrays): numba
-increfs and decrefs every member on each call, atomically. Fixed in `sim/kernels/`: helpers in
-per-location loops take 1-D arrays and scalars; the per-location quantities targeting reads
-(defence with its multipliers, threat, defended/held) are computed once a day into arrays; each
-candidate target is scored once into a K-length buffer. The 2021 kernel went from ~110 ms to
-~10 ms per replicate with bit-identical results, and numba from 2x to several hundred times the
-Python reference.
-
-The same atomic reference counts serialise the `prange` kernel: every replicate of the batch
-increfs the same shared arrays, so two threads bounce cache lines and run no faster than one
-(table above, `prange kernel` rows). `sim.run` therefore runs one block of replicates per thread,
-each thread with its own copies of the arrays, in a GIL-free serial kernel (`sim.run threads`
-rows).
-
-Remaining gap to 20 M unit-updates/s per core at 10^6 units: the first days of a synthetic world
-are the busiest (every unit scores K = 24 candidates with two `exp` each and a counter-based
-draw); the kernel then does gathers of candidate rows for 10^6 units. Visiting units sorted by
-location (a counting sort a day, so candidate rows are reused from cache) was tried and gave only
-6% at 10^5 units (movement 16.2 -> 15.3 ms a day), so it was not kept. What would close it: fewer
-candidates re-scored per day (re-target only when the target is taken or a new threat appears,
-a model change that needs re-calibration), and a
-`prange` over units inside a replicate for the movement choice (it reads only yesterday's
-state), with per-thread buffers and no tuple arguments inside the parallel region, so one
-replicate uses both cores.
-"""

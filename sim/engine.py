@@ -4,11 +4,10 @@
 ``sim.run(scenario, seed=0, replicates=1000)``. Replicate r uses seed ``seed + r`` and equals
 ``ConflictModel(scenario, seed=seed + r)`` run alone (tests assert it). With the numba backend the
 replicates run as batched kernel calls over the replicate axis
-(:func:`sim.kernels.step.run_batch_serial_nb`), one block of replicates per core in threads that
-release the GIL, each thread with its own arrays. (The ``prange`` variant
-:func:`sim.kernels.step.run_batch_nb` gives the same numbers but does not scale here: numba's
-atomic reference counting on the shared state arrays serialises its threads; see
-``benchmarks/RESULTS.md``.) With the python backend each replicate is a Mesa model stepped by
+(:func:`sim.kernels.step.run_batch`), one block of replicates per core in threads that release
+the GIL, each thread with its own arrays. (A ``prange`` over replicates gave the same numbers but
+did not scale: numba's atomic reference counting on the shared state arrays serialised its
+threads; it is no longer compiled.) With the python backend each replicate is a Mesa model stepped by
 its agents.
 """
 
@@ -24,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from sim.kernels import codes as C
-from sim.kernels.step import N_SIDE, run_batch_serial_nb
+from sim.kernels.step import N_SIDE, run_batch
 from sim.outputs import RunResult
 from sim.resources import check_run
 from sim.scenario import Scenario, load_scenario
-from sim.world import Static, build_static, initial_state, param_table
+from sim.world import Static, build_static, initial_state, pack_state, param_table
 
 #: Above this many (replicate x day x location) cells the per-location series is not kept
 #: unless asked for (it would be the bulk of memory for large ensembles).
@@ -125,7 +124,7 @@ def run(
         shape = (R, T + 1, N) if record_locations else (0, 0, 0)
         lc, lg = np.zeros(shape, np.int8), np.zeros(shape)
         lm, li = np.zeros(shape), np.zeros(shape)
-        run_batch_serial_nb(st, S_, ptab[a : a + R], seeds[a : a + R], 0, T, side, acc, lc, lg, lm, li)
+        run_batch(st, S_, ptab[a : a + R], seeds[a : a + R], 0, T, side, acc, lc, lg, lm, li)
         return st, side, acc, lc, lg, lm, li
 
     if threads == 1:
@@ -346,7 +345,7 @@ class Ensemble:
 
         def work(k: int) -> None:
             b = self.blocks[k]
-            run_batch_serial_nb(
+            run_batch(
                 b["st"],
                 self.statics[k],
                 b["ptab"],
@@ -421,7 +420,7 @@ class Ensemble:
         State = type(self.blocks[0]["st"])
         self.blocks = [
             {
-                "st": State(*(np.ascontiguousarray(f[a:b]) for f in fields)),
+                "st": pack_state(State(*(f[a:b] for f in fields))),
                 "ptab": ptab[a:b].copy().view(np.recarray),
                 "seeds": seeds[a:b].copy(),
                 "side": np.ascontiguousarray(side[a:b]),

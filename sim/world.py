@@ -17,7 +17,6 @@ Units: people, days, kilometres; morale and loyalty in [0, 1].
 
 from __future__ import annotations
 
-import heapq
 from collections import namedtuple
 from collections.abc import Mapping
 from functools import lru_cache
@@ -28,6 +27,7 @@ from numba import njit
 from omegaconf import OmegaConf
 
 from sim.kernels import codes as C
+from sim.kernels import layout as L
 from sim.scenario import Scenario
 
 
@@ -343,6 +343,23 @@ class State(NamedTuple):
 
 
 # ------------------------------------------------------------------------------- candidates
+@njit(cache=True, inline="always")
+def _before(hd, hv, hf, a: int, b: int) -> bool:
+    """Heap entry a sorts before entry b: by (days, node, first hop), as tuples compare."""
+    if hd[a] != hd[b]:
+        return hd[a] < hd[b]
+    if hv[a] != hv[b]:
+        return hv[a] < hv[b]
+    return hf[a] < hf[b]
+
+
+@njit(cache=True, inline="always")
+def _swap(hd, hv, hf, a: int, b: int) -> None:
+    hd[a], hd[b] = hd[b], hd[a]
+    hv[a], hv[b] = hv[b], hv[a]
+    hf[a], hf[b] = hf[b], hf[a]
+
+
 @njit(cache=True)
 def candidate_table(
     indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarray, k: int, radius: float
@@ -351,6 +368,7 @@ def candidate_table(
 
     Returns ``cand, cand_days, cand_next, cand_hop_days``, each (N, K), nearest first and ties
     broken by node id, padded with -1 / inf. ``cand_next`` is the first hop on a shortest path.
+    (The priority queue is a binary heap on arrays ordered as (days, node, first hop) tuples.)
     """
     n = len(indptr) - 1
     cand = np.full((n, k), -1, np.int64)
@@ -358,18 +376,36 @@ def candidate_table(
     cnext = np.full((n, k), -1, np.int64)
     chop = np.full((n, k), np.inf)
     dist = np.full(n, np.inf)
-    first = np.full(n, -1, np.int64)
     done = np.zeros(n, np.bool_)
     touched = np.empty(n, np.int64)
+    cap = len(indices) + 1
+    hd = np.empty(cap)
+    hv = np.empty(cap, np.int64)
+    hf = np.empty(cap, np.int64)
     for src in range(n):
         nt = 0
-        heap = [(0.0, src, src)]
+        hd[0], hv[0], hf[0] = 0.0, src, src
+        size = 1
         dist[src] = 0.0
         touched[nt] = src
         nt += 1
         found = 0
-        while len(heap) > 0 and found < k:
-            d, v, f = heapq.heappop(heap)
+        while size > 0 and found < k:
+            # pop the smallest entry
+            d, v, f = hd[0], hv[0], hf[0]
+            size -= 1
+            hd[0], hv[0], hf[0] = hd[size], hv[size], hf[size]
+            p = 0
+            while True:
+                c = 2 * p + 1
+                if c >= size:
+                    break
+                if c + 1 < size and _before(hd, hv, hf, c + 1, c):
+                    c += 1
+                if not _before(hd, hv, hf, c, p):
+                    break
+                _swap(hd, hv, hf, c, p)
+                p = c
             if done[v] or d > dist[v]:
                 continue
             if d > radius:
@@ -388,9 +424,16 @@ def candidate_table(
                         touched[nt] = w
                         nt += 1
                     dist[w] = nd
-                    nf = w if v == src else f
-                    first[w] = nf
-                    heapq.heappush(heap, (nd, w, nf))
+                    # push (nd, w, first hop)
+                    q = size
+                    hd[q], hv[q], hf[q] = nd, w, (w if v == src else f)
+                    size += 1
+                    while q > 0:
+                        p = (q - 1) // 2
+                        if not _before(hd, hv, hf, q, p):
+                            break
+                        _swap(hd, hv, hf, q, p)
+                        q = p
         for j in range(found):
             f = cnext[src, j]
             for e in range(indptr[src], indptr[src + 1]):
@@ -399,7 +442,6 @@ def candidate_table(
         for j in range(nt):
             dist[touched[j]] = np.inf
             done[touched[j]] = False
-            first[touched[j]] = -1
     return cand, cdays, cnext, chop
 
 
@@ -418,14 +460,26 @@ def road_csr(
 
 
 # ------------------------------------------------------------------------------- builders
+@lru_cache(maxsize=4)
+def _graph_tables(scen: Scenario) -> tuple[np.ndarray, ...]:
+    """The road graph (CSR) and the candidate table of a scenario, computed once per scenario
+    (the truncated Dijkstra is most of building the static arrays; callers get copies)."""
+    loc = scen.locations
+    p = scen.config.model
+    indptr, indices, edge_days = road_csr(
+        loc.n_rows, scen.roads["src"], scen.roads["dst"], scen.roads["travel_days"]
+    )
+    k = int(p.movement.candidates)
+    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
+    return indptr, indices, edge_days, cand, cdays, cnext, chop
+
+
 def build_static(scen: Scenario) -> Static:
     """Static arrays of a scenario (computed once per scenario, shared by all replicates)."""
     loc = scen.locations
     n = loc.n_rows
     p = scen.config.model
-    indptr, indices, edge_days = road_csr(n, scen.roads["src"], scen.roads["dst"], scen.roads["travel_days"])
-    k = int(p.movement.candidates)
-    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
+    indptr, indices, edge_days, cand, cdays, cnext, chop = (a.copy() for a in _graph_tables(scen))
     caps = np.flatnonzero(loc["is_capital"])
     hub = int(caps[np.argmax(loc["value"][caps])])
     prov = np.asarray(loc["province_index"], np.int64)
@@ -540,7 +594,7 @@ def initial_state(
     present[:, absent_patrons(scen)] = 0
     start_gov = gov.sum(axis=1) + mil.sum(axis=1)
     start_ins = s.sum(axis=1) + pool.sum(axis=1)
-    return State(
+    fields = dict(
         ctrl=rep(ctrl0, np.int8),
         gov=gov,
         gq=rep(gq0),
@@ -593,8 +647,143 @@ def initial_state(
         log_n=np.zeros(R, np.int64),
         log_lost=np.zeros(R, np.int64),
     )
+    return pack_state(State(**fields))
+
+
+# ------------------------------------------------------------------------------- blocks
+def new_blocks(R: int, n: int, u: int, n_patrons: int, slots: int, cap: int) -> L.StateBlocks:
+    """Zeroed state blocks for R replicates (:class:`sim.kernels.layout.StateBlocks`)."""
+    blocks = {
+        name: np.zeros((R, len(names), u if name in ("uf", "ui") else n), dtype)
+        for name, (dtype, names) in L.BLOCKS.items()
+        if name not in ("rf", "ri")
+    }
+    return L.StateBlocks(
+        **blocks,
+        rf=np.zeros((R, len(L.RF_FIELDS))),
+        ri=np.zeros((R, len(L.RI_FIELDS)), np.int64),
+        r8=np.zeros((R, 1 + n_patrons), np.int8),
+        transit=np.zeros((R, slots, n)),
+        acc=np.zeros((R, C.N_ACC)),
+        log_day=np.zeros((R, cap), np.int64),
+        log_kind=np.zeros((R, cap), np.int8),
+        log_loc=np.zeros((R, cap), np.int64),
+        log_val=np.zeros((R, cap)),
+    )
+
+
+def state_of(B: L.StateBlocks) -> State:
+    """The :class:`State` whose fields are views into the blocks ``B`` (writes go through)."""
+    views: dict[str, np.ndarray] = {}
+    for name, (_dtype, names) in L.BLOCKS.items():
+        block = getattr(B, name)
+        for k, f in enumerate(names):
+            views[f] = block[:, k]
+    views["abandoned"] = B.r8[:, L.R8_ABANDONED]
+    views["patron_present"] = B.r8[:, L.R8_PATRON :]
+    for f in ("transit", "acc", "log_day", "log_kind", "log_loc", "log_val"):
+        views[f] = getattr(B, f)
+    return State(**views)
+
+
+def blocks_of(st: State) -> L.StateBlocks | None:
+    """The blocks a state's fields view (as :func:`state_of` made them), or None when the fields
+    are separate arrays (a state built by hand, by concatenation or by copying fields)."""
+    base = st.gov.base
+    if not isinstance(base, np.ndarray) or base.ndim != 3:
+        return None
+    got: dict[str, np.ndarray] = {}
+    for name, (_dtype, names) in L.BLOCKS.items():
+        block = getattr(st, names[0]).base
+        if not isinstance(block, np.ndarray) or not block.flags.c_contiguous or block.shape[1] != len(names):
+            return None
+        for k, f in enumerate(names):
+            a = getattr(st, f)
+            if a.base is not block or a.ctypes.data != block.ctypes.data + k * block.strides[1]:
+                return None
+        got[name] = block
+    r8 = st.abandoned.base
+    if (
+        not isinstance(r8, np.ndarray)
+        or not r8.flags.c_contiguous
+        or st.patron_present.base is not r8
+        or st.abandoned.ctypes.data != r8.ctypes.data
+        or st.patron_present.ctypes.data != r8.ctypes.data + L.R8_PATRON
+    ):
+        return None
+    rest = {f: getattr(st, f) for f in ("transit", "acc", "log_day", "log_kind", "log_loc", "log_val")}
+    if not all(a.flags.c_contiguous for a in rest.values()):
+        return None
+    return L.StateBlocks(**got, r8=r8, **rest)
+
+
+def pack_state(st: State) -> State:
+    """A state whose fields view blocks: ``st`` itself when they already do, else a copy."""
+    if blocks_of(st) is not None:
+        return st
+    R, n = st.gov.shape
+    B = new_blocks(R, n, st.s.shape[1], st.patron_present.shape[1], st.transit.shape[1], st.log_day.shape[1])
+    out = state_of(B)
+    for dst, src in zip(out, st, strict=True):
+        np.copyto(dst, src)
+    return out
+
+
+def geo(S: Static) -> L.Geo:
+    """The static arrays as the kernels take them (:class:`sim.kernels.layout.Geo`): the small
+    per-location attributes packed into three blocks, the large tables as they are."""
+
+    def pack(names: tuple[str, ...], dtype: type) -> np.ndarray:
+        return np.ascontiguousarray(np.stack([np.asarray(getattr(S, f), dtype) for f in names]))
+
+    def arr(a: np.ndarray, dtype: type) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype)
+
+    return L.Geo(
+        gf=pack(L.GF_FIELDS, np.float64),
+        gb=pack(L.GB_FIELDS, np.bool_),
+        gi=pack(L.GI_FIELDS, np.int64),
+        flags=np.array([getattr(S, f) for f in L.FLAG_FIELDS], np.int64),
+        indptr=arr(S.indptr, np.int64),
+        indices=arr(S.indices, np.int64),
+        edge_days=arr(S.edge_days, np.float64),
+        cand=arr(S.cand, np.int64),
+        cand_days=arr(S.cand_days, np.float64),
+        cand_next=arr(S.cand_next, np.int64),
+        cand_hop_days=arr(S.cand_hop_days, np.float64),
+        sched=arr(S.sched, np.float64),
+        phase_day=arr(S.phase_day, np.int64),
+        focus=arr(S.focus, np.float64),
+        prov_districts=arr(S.prov_districts, np.float64),
+        ev=pack(L.EV_FIELDS, np.int64).reshape(len(L.EV_FIELDS), len(S.ev_day)),
+        ev_value=arr(S.ev_value, np.float64),
+    )
 
 
 def absent_patrons(scen: Scenario) -> list[int]:
     """Patrons whose return is scripted start absent (e.g. Dostum abroad until August 2021)."""
     return sorted({e.patron for e in scen.events if e.kind == "leader_return"})
+
+
+def replicate_rows(st: State, r: int) -> L.Rows:
+    """Replicate r of a block-backed state as the phase kernels take it
+    (:class:`sim.kernels.layout.Rows`; units in id order, without the id row)."""
+    B = blocks_of(st)
+    if B is None:
+        raise ValueError("the state's fields do not view blocks (use pack_state)")
+    return L.Rows(
+        B.lf[r],
+        B.l8[r],
+        B.li[r],
+        B.uf[r],
+        B.ui[r],
+        B.rf[r],
+        B.ri[r],
+        B.r8[r],
+        B.transit[r],
+        B.acc[r],
+        B.log_day[r],
+        B.log_kind[r],
+        B.log_loc[r],
+        B.log_val[r],
+    )

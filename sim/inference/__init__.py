@@ -15,11 +15,38 @@ Command lines: ``conflict-sim-calibrate``, ``conflict-sim-forecast``
 (see ``docs/calibration_howto.md``).
 """
 
-from sim.inference.abc import CalibrationResult, Prior, calibrate, read_priors
-from sim.inference.assimilate import Assimilation, assimilate
-from sim.inference.forecast import Forecast, make_forecast, read_forecast
-from sim.inference.likelihood import Plan, prepare_plan
-from sim.inference.observations import Observations, check_data_rule, read_observations
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Imported on first use (PEP 562): ``sim.run`` reads a scenario's posterior through
+# sim.inference.posterior and must not pay for pyabc, scikit-learn and the rest here.
+_LAZY = {
+    "CalibrationResult": "sim.inference.abc",
+    "Prior": "sim.inference.abc",
+    "calibrate": "sim.inference.abc",
+    "read_priors": "sim.inference.abc",
+    "Assimilation": "sim.inference.assimilate",
+    "assimilate": "sim.inference.assimilate",
+    "Forecast": "sim.inference.forecast",
+    "make_forecast": "sim.inference.forecast",
+    "read_forecast": "sim.inference.forecast",
+    "Plan": "sim.inference.likelihood",
+    "prepare_plan": "sim.inference.likelihood",
+    "Observations": "sim.inference.observations",
+    "check_data_rule": "sim.inference.observations",
+    "read_observations": "sim.inference.observations",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Assimilation",

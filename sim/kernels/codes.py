@@ -48,7 +48,8 @@ SCRIPTED_CODES = {
     "offensive": 4,
 }
 
-# Logged events (int8): the typed event log
+# Logged events (int8): the typed event log; NO_LOCATION for events of no one location
+NO_LOCATION = -1
 LOG_DISTRICT_FELL = 0
 LOG_CAPITAL_FELL = 1
 LOG_REQUESTED = 2

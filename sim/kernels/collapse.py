@@ -21,56 +21,57 @@ falls with the news (the morale phase does the rest the next days).
 
 from __future__ import annotations
 
-from numba import njit
-
 from sim.kernels import codes as C
-from sim.kernels.common import log_event, logistic
-from sim.kernels.control import fall
+from sim.kernels import layout as L
+from sim.kernels.common import kernel, log_event_nb, logistic
+from sim.kernels.control import fall_nb
 from sim.kernels.rng import uniform
 
 
-def collapse(st, S, P, seed: int, r: int, t: int) -> None:
-    """Draw the political collapse of replicate r on day t (see the module docstring)."""
-    hub = S.hub
-    if S.collapse == 0 or st.collapsed[r] >= 0 or st.ctrl[r, hub] == C.INSURGENT:
+def collapse(X, G, P, seed: int, t: int) -> None:
+    """Draw the political collapse of the replicate on day t (see the module docstring)."""
+    hub = G.flags[L.F_HUB]
+    ctrl = X.l8[L.L8_CTRL]
+    if G.flags[L.F_COLLAPSE] == 0 or X.ri[L.RI_COLLAPSED] >= 0 or ctrl[hub] == C.INSURGENT:
         return
+    is_capital = G.gb[L.G_IS_CAPITAL]
     caps = 0.0
     lost = 0.0
-    for i in range(S.n_loc):
-        if S.is_capital[i]:
+    for i in range(len(ctrl)):
+        if is_capital[i]:
             caps += 1.0
-            if st.ctrl[r, i] == C.INSURGENT:
+            if ctrl[i] == C.INSURGENT:
                 lost += 1.0
     near = 0.0
     taken = 0.0
-    for k in range(S.cand.shape[1]):
-        j = S.cand[hub, k]
-        if j < 0 or S.cand_days[hub, k] > P.approach_days:
+    for k in range(G.cand.shape[1]):
+        j = G.cand[hub, k]
+        if j < 0 or G.cand_days[hub, k] > P.approach_days:
             break
         near += 1.0
-        if st.ctrl[r, j] == C.INSURGENT:
+        if ctrl[j] == C.INSURGENT:
             taken += 1.0
     approaches = taken / near if near > 0.0 else 0.0
     z = (
         P.k0
         + P.k_capitals * lost / caps
-        + P.k_news * st.news_g[r]
+        + P.k_news * X.rf[L.RF_NEWS_G]
         + P.k_approaches * approaches
-        - P.k_logistics * S.sched[C.SCHED_LOGISTICS, t]
+        - P.k_logistics * G.sched[C.SCHED_LOGISTICS, t]
     )
     if uniform(seed, t, C.DRAW_COLLAPSE, hub) >= logistic(z):
         return
-    st.collapsed[r] = t
-    log_event(st, r, t, C.LOG_GOVERNMENT_COLLAPSED, hub, z)
-    g = st.gov[r, hub]
-    st.acc[r, C.ACC_GOV_DESERTERS] += g
-    st.equip[r, hub] += g
-    st.gov[r, hub] = 0.0
-    if st.mstate[r, hub] == C.MIL_ACTIVE:
-        st.mstate[r, hub] = C.MIL_STOOD_ASIDE
-    fall(st, S, P, r, t, hub, C.NEGOTIATED)
-    st.news_g[r] += P.collapse_news
-    st.policy[r] = C.POLICY_NONE
+    X.ri[L.RI_COLLAPSED] = t
+    log_event_nb(X, t, C.LOG_GOVERNMENT_COLLAPSED, hub, z)
+    g = X.lf[L.L_GOV, hub]
+    X.acc[C.ACC_GOV_DESERTERS] += g
+    X.lf[L.L_EQUIP, hub] += g
+    X.lf[L.L_GOV, hub] = 0.0
+    if X.l8[L.L8_MSTATE, hub] == C.MIL_ACTIVE:
+        X.l8[L.L8_MSTATE, hub] = C.MIL_STOOD_ASIDE
+    fall_nb(X, G, P, t, hub, C.NEGOTIATED)
+    X.rf[L.RF_NEWS_G] += P.collapse_news
+    X.ri[L.RI_POLICY] = C.POLICY_NONE
 
 
-collapse_nb = njit(cache=True)(collapse)
+collapse_nb = kernel(collapse)

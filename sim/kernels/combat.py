@@ -29,7 +29,8 @@ import math
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence, morale_factor, multiplier, pool_share
+from sim.kernels import layout as L
+from sim.kernels.common import defence, kernel, morale_factor, multiplier, pool_share
 from sim.kernels.rng import normal
 
 
@@ -75,71 +76,79 @@ def noisy_loss(expected: float, present: float, noise: float, z: float) -> float
     return min(max(expected, 0.0), present)
 
 
-def presence(st, S, P, r: int) -> None:
+def presence(X, G, P, seed: int, t: int) -> None:
     """Aggregate insurgents present at each location: units that have arrived, plus the share of
     the local pool that fights today (all of it where a unit is converging on the location, else
-    ``pool_alone``; :func:`~sim.kernels.common.pool_share`)."""
-    tgt = st.tgt_count[r]
-    for i in range(S.n_loc):
-        p = st.pool[r, i] * pool_share(tgt, P.pool_alone, i)
-        st.ins[r, i] = p
-        st.ins_eff[r, i] = p * P.ins_quality0 * morale_factor(0.7)
-    for u in range(st.s.shape[1]):
-        if st.s[r, u] > 0.0 and st.ueta[r, u] == 0.0:
-            i = st.uloc[r, u]
-            st.ins[r, i] += st.s[r, u]
-            st.ins_eff[r, i] += st.s[r, u] * st.uq[r, u] * morale_factor(st.um[r, u])
+    ``pool_alone``; :func:`~sim.kernels.common.pool_share`). Units are added in storage order,
+    which within a location is unit-id order (:mod:`sim.kernels.order`)."""
+    lf = X.lf
+    tgt, pool, ins, ins_eff = lf[L.L_TGT_COUNT], lf[L.L_POOL], lf[L.L_INS], lf[L.L_INS_EFF]
+    for i in range(len(pool)):
+        p = pool[i] * pool_share(tgt, P.pool_alone, i)
+        ins[i] = p
+        ins_eff[i] = p * P.ins_quality0 * morale_factor(0.7)
+    s, uq, um, ueta, uloc = X.uf[L.U_S], X.uf[L.U_Q], X.uf[L.U_M], X.uf[L.U_ETA], X.ui[L.UI_LOC]
+    for u in range(len(s)):
+        if s[u] > 0.0 and ueta[u] == 0.0:
+            i = uloc[u]
+            ins[i] += s[u]
+            ins_eff[i] += s[u] * uq[u] * morale_factor(um[u])
 
 
-def combat(st, S, P, seed: int, r: int, t: int) -> None:
+def combat(X, G, P, seed: int, t: int) -> None:
     """Fight at every location where both sides are present; write losses into the state."""
-    air = S.sched[C.SCHED_AIR, t]
-    gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
-    holdout, tgt = st.holdout[r], st.tgt_count[r]
-    for i in range(S.n_loc):
+    air = G.sched[C.SCHED_AIR, t]
+    lf, l8, acc = X.lf, X.l8, X.acc
+    gov, gq, gm, mil, loy = lf[L.L_GOV], lf[L.L_GQ], lf[L.L_GM], lf[L.L_MIL], lf[L.L_LOY]
+    ins_a, ins_eff, pool, tgt = lf[L.L_INS], lf[L.L_INS_EFF], lf[L.L_POOL], lf[L.L_TGT_COUNT]
+    x_before, loss_x, loss_frac_i = lf[L.L_X_BEFORE], lf[L.L_LOSS_X], lf[L.L_LOSS_FRAC_I]
+    ms, holdout, ctrl = l8[L.L8_MSTATE], l8[L.L8_HOLDOUT], l8[L.L8_CTRL]
+    is_capital, rugged = G.gb[L.G_IS_CAPITAL], G.gf[L.G_RUGGEDNESS]
+    for i in range(len(gov)):
         x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
-        st.x_before[r, i] = x
-        st.loss_x[r, i] = 0.0
-        st.loss_frac_i[r, i] = 0.0
-        ins = st.ins[r, i]
-        if st.ctrl[r, i] == C.INSURGENT or x <= 0.0 or ins <= 0.0:
+        x_before[i] = x
+        loss_x[i] = 0.0
+        loss_frac_i[i] = 0.0
+        ins = ins_a[i]
+        if ctrl[i] == C.INSURGENT or x <= 0.0 or ins <= 0.0:
             continue
-        c_x = x_eff / x * multiplier(holdout, S.is_capital, P, air, i)
-        c_i = st.ins_eff[r, i] / ins * (1.0 + P.terrain * S.ruggedness[i])
+        c_x = x_eff / x * multiplier(holdout, is_capital, P, air, i)
+        c_i = ins_eff[i] / ins * (1.0 + P.terrain * rugged[i])
         x1, i1 = lanchester_day(x, ins, P.beta_ins * c_i, P.beta_gov * c_x, 1.0)
         lx = noisy_loss(x - x1, x, P.noise, normal(seed, t, C.DRAW_LOSS_GOV, i))
         li = noisy_loss(ins - i1, ins, P.noise, normal(seed, t, C.DRAW_LOSS_INS, i))
         # share government losses by effective strength
-        g_eff = st.gov[r, i] * st.gq[r, i] * morale_factor(st.gm[r, i])
+        g_eff = gov[i] * gq[i] * morale_factor(gm[i])
         if x_eff > 0.0:
             lg = lx * g_eff / x_eff
         else:
-            lg = lx * st.gov[r, i] / x
-        lg = min(lg, st.gov[r, i])
-        lm = min(lx - lg, st.mil[r, i]) if st.mstate[r, i] == C.MIL_ACTIVE else 0.0
-        st.gov[r, i] -= lg
-        if st.mstate[r, i] == C.MIL_ACTIVE:
-            st.mil[r, i] -= lm
-        st.loss_x[r, i] = lg + lm
-        st.loss_frac_i[r, i] = li / ins
-        st.ins[r, i] = ins - li
-        st.ins_eff[r, i] *= 1.0 - li / ins
-        st.acc[r, C.ACC_GOV_CASUALTIES] += lg + lm
-    # insurgent losses, proportional to strength (pool first, then units in index order)
-    for i in range(S.n_loc):
-        f = st.loss_frac_i[r, i]
+            lg = lx * gov[i] / x
+        lg = min(lg, gov[i])
+        lm = min(lx - lg, mil[i]) if ms[i] == C.MIL_ACTIVE else 0.0
+        gov[i] -= lg
+        if ms[i] == C.MIL_ACTIVE:
+            mil[i] -= lm
+        loss_x[i] = lg + lm
+        loss_frac_i[i] = li / ins
+        ins_a[i] = ins - li
+        ins_eff[i] *= 1.0 - li / ins
+        acc[C.ACC_GOV_CASUALTIES] += lg + lm
+    # insurgent losses, proportional to strength (pool first, then units in storage order)
+    for i in range(len(gov)):
+        f = loss_frac_i[i]
         if f > 0.0:
-            lp = st.pool[r, i] * pool_share(tgt, P.pool_alone, i) * f
-            st.pool[r, i] -= lp
-            st.acc[r, C.ACC_INS_CASUALTIES] += lp
-    for u in range(st.s.shape[1]):
-        if st.s[r, u] > 0.0 and st.ueta[r, u] == 0.0:
-            f = st.loss_frac_i[r, st.uloc[r, u]]
+            lp = pool[i] * pool_share(tgt, P.pool_alone, i) * f
+            pool[i] -= lp
+            acc[C.ACC_INS_CASUALTIES] += lp
+    s, ueta, uloc = X.uf[L.U_S], X.uf[L.U_ETA], X.ui[L.UI_LOC]
+    for u in range(len(s)):
+        if s[u] > 0.0 and ueta[u] == 0.0:
+            f = loss_frac_i[uloc[u]]
             if f > 0.0:
-                lu = st.s[r, u] * f
-                st.s[r, u] -= lu
-                st.acc[r, C.ACC_INS_CASUALTIES] += lu
+                lu = s[u] * f
+                s[u] -= lu
+                acc[C.ACC_INS_CASUALTIES] += lu
 
 
-presence_nb = njit(cache=True)(presence)
-combat_nb = njit(cache=True)(combat)
+presence_nb = kernel(presence)
+combat_nb = kernel(combat)

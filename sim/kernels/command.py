@@ -20,73 +20,79 @@ from __future__ import annotations
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import log_event
+from sim.kernels import layout as L
+from sim.kernels.common import kernel, log_event_nb
 
 
-def command(st, S, P, r: int, t: int) -> None:
-    """Requests, arrivals and dispatch of replicate r on day t."""
-    n = S.n_loc
-    slots = st.transit.shape[1]
+def command(X, G, P, seed: int, t: int) -> None:
+    """Requests, arrivals and dispatch of the replicate on day t."""
+    lf, acc, transit = X.lf, X.acc, X.transit
+    gov, gq, gm, req, threat = lf[L.L_GOV], lf[L.L_GQ], lf[L.L_GM], lf[L.L_REQ], lf[L.L_THREAT]
+    ctrl, req_day = X.l8[L.L8_CTRL], X.li[L.LI_REQ_DAY]
+    is_capital, value = G.gb[L.G_IS_CAPITAL], G.gf[L.G_VALUE]
+    abandoned = X.r8[L.R8_ABANDONED]
+    n = len(gov)
+    slots = transit.shape[0]
     # new requests
     for i in range(n):
-        if st.ctrl[r, i] == C.INSURGENT or st.gov[r, i] <= 0.0 or st.req[r, i] > 0.0:
+        if ctrl[i] == C.INSURGENT or gov[i] <= 0.0 or req[i] > 0.0:
             continue
-        if P.capitals_only == 1 and not S.is_capital[i]:
+        if P.capitals_only == 1 and not is_capital[i]:
             continue
-        if st.abandoned[r] == 1 and not S.is_capital[i]:
+        if abandoned == 1 and not is_capital[i]:
             continue
-        if st.threat[r, i] / st.gov[r, i] > P.request_threshold:
-            st.req[r, i] = P.request_size
-            st.req_day[r, i] = t
-            log_event(st, r, t, C.LOG_REQUESTED, i, P.request_size)
+        if threat[i] / gov[i] > P.request_threshold:
+            req[i] = P.request_size
+            req_day[i] = t
+            log_event_nb(X, t, C.LOG_REQUESTED, i, P.request_size)
     # arrivals
     slot = t % slots
     for i in range(n):
-        a = st.transit[r, slot, i]
+        a = transit[slot, i]
         if a <= 0.0:
             continue
-        st.transit[r, slot, i] = 0.0
-        if st.ctrl[r, i] == C.INSURGENT:
-            st.reserve[r] += a
+        transit[slot, i] = 0.0
+        if ctrl[i] == C.INSURGENT:
+            X.rf[L.RF_RESERVE] += a
             continue
-        tot = st.gov[r, i] + a
-        st.gq[r, i] = (st.gq[r, i] * st.gov[r, i] + P.reserve_quality * a) / tot
-        st.gm[r, i] = (st.gm[r, i] * st.gov[r, i] + 0.8 * a) / tot
-        st.gov[r, i] = tot
-        st.acc[r, C.ACC_GOV_REINFORCEMENTS] += a
-        log_event(st, r, t, C.LOG_ARRIVED, i, a)
+        tot = gov[i] + a
+        gq[i] = (gq[i] * gov[i] + P.reserve_quality * a) / tot
+        gm[i] = (gm[i] * gov[i] + 0.8 * a) / tot
+        gov[i] = tot
+        acc[C.ACC_GOV_REINFORCEMENTS] += a
+        log_event_nb(X, t, C.LOG_ARRIVED, i, a)
     # dispatch
-    if st.policy[r] == C.POLICY_NONE:
+    policy = X.ri[L.RI_POLICY]
+    if policy == C.POLICY_NONE:
         return
-    cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * S.sched[C.SCHED_MAINTENANCE, t])
+    cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * G.sched[C.SCHED_MAINTENANCE, t])
     land = (t + P.delay) % slots
-    policy, req_day = st.policy[r], st.req_day[r]
-    while cap > 0.0 and st.reserve[r] > 0.0:
+    while cap > 0.0 and X.rf[L.RF_RESERVE] > 0.0:
         best = -1
         for i in range(n):
-            if st.req[r, i] <= 0.0 or st.ctrl[r, i] == C.INSURGENT:
+            if req[i] <= 0.0 or ctrl[i] == C.INSURGENT:
                 continue
-            if best < 0 or better(policy, S.value, req_day, i, best):
+            if best < 0 or better(policy, value, req_day, i, best):
                 best = i
         if best < 0:
             break
-        amt = min(st.req[r, best], cap, st.reserve[r])
-        st.req[r, best] -= amt
+        amt = min(req[best], cap, X.rf[L.RF_RESERVE])
+        req[best] -= amt
         cap -= amt
-        st.reserve[r] -= amt
-        log_event(st, r, t, C.LOG_SENT, best, amt)
+        X.rf[L.RF_RESERVE] -= amt
+        log_event_nb(X, t, C.LOG_SENT, best, amt)
         if P.delay == 0:
-            tot = st.gov[r, best] + amt
-            st.gq[r, best] = (st.gq[r, best] * st.gov[r, best] + P.reserve_quality * amt) / tot
-            st.gm[r, best] = (st.gm[r, best] * st.gov[r, best] + 0.8 * amt) / tot
-            st.gov[r, best] = tot
-            st.acc[r, C.ACC_GOV_REINFORCEMENTS] += amt
-            log_event(st, r, t, C.LOG_ARRIVED, best, amt)
+            tot = gov[best] + amt
+            gq[best] = (gq[best] * gov[best] + P.reserve_quality * amt) / tot
+            gm[best] = (gm[best] * gov[best] + 0.8 * amt) / tot
+            gov[best] = tot
+            acc[C.ACC_GOV_REINFORCEMENTS] += amt
+            log_event_nb(X, t, C.LOG_ARRIVED, best, amt)
         else:
-            st.transit[r, land, best] += amt
+            transit[land, best] += amt
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, no_cpython_wrapper=True)
 def better(policy: int, value, req_day, i: int, j: int) -> bool:
     """Whether open request i is served before open request j under the policy."""
     if policy == C.POLICY_BY_VALUE and value[i] != value[j]:
@@ -96,4 +102,4 @@ def better(policy: int, value, req_day, i: int, j: int) -> bool:
     return i < j
 
 
-command_nb = njit(cache=True)(command)
+command_nb = kernel(command)

@@ -20,86 +20,118 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import log_event
+from sim.kernels import layout as L
+from sim.kernels.common import kernel, log_event_nb
 
 
-def update_control(st, S, P, r: int, t: int) -> None:
-    """Update control, record falls and their consequences for replicate r on day t."""
-    st.news_g[r] *= P.news_decay
-    for i in range(S.n_loc):
-        x = st.gov[r, i]
-        if st.mstate[r, i] == C.MIL_ACTIVE:
-            x += st.mil[r, i]
-        ins = st.ins[r, i]
-        old = st.ctrl[r, i]
+def update_control(X, G, P, seed: int, t: int) -> None:
+    """Update control, record falls and their consequences for the replicate on day t."""
+    X.rf[L.RF_NEWS_G] *= P.news_decay
+    lf, l8, li = X.lf, X.l8, X.li
+    gov, mil, ins_a, x_before, equip = lf[L.L_GOV], lf[L.L_MIL], lf[L.L_INS], lf[L.L_X_BEFORE], lf[L.L_EQUIP]
+    ms, holdout, ctrl, broke, fall_mode = (
+        l8[L.L8_MSTATE],
+        l8[L.L8_HOLDOUT],
+        l8[L.L8_CTRL],
+        l8[L.L8_BROKE],
+        l8[L.L8_FALL_MODE],
+    )
+    fell_day = li[L.LI_FELL_DAY]
+    for i in range(len(gov)):
+        x = gov[i]
+        if ms[i] == C.MIL_ACTIVE:
+            x += mil[i]
+        ins = ins_a[i]
+        old = ctrl[i]
         if old == C.INSURGENT:
             if x > 0.0 and ins <= 0.0:
-                st.ctrl[r, i] = C.GOVERNMENT
-                st.fell_day[r, i] = -1
-                st.fall_mode[r, i] = C.NOT_FALLEN
-                log_event(st, r, t, C.LOG_RETAKEN, i, x)
+                ctrl[i] = C.GOVERNMENT
+                fell_day[i] = -1
+                fall_mode[i] = C.NOT_FALLEN
+                log_event_nb(X, t, C.LOG_RETAKEN, i, x)
             continue
         if x <= 0.0:
-            if ins > 0.0 or st.broke[r, i] > 0:
-                if old == C.AIRPORT or st.holdout[r, i] == 1:
+            if ins > 0.0 or broke[i] > 0:
+                if old == C.AIRPORT or holdout[i] == 1:
                     mode = C.HOLDOUT_LOST
-                elif st.broke[r, i] == C.BROKE_HANDED_OVER:
+                elif broke[i] == C.BROKE_HANDED_OVER:
                     mode = C.NEGOTIATED
-                elif st.broke[r, i] > 0 and ins > 0.0:
+                elif broke[i] > 0 and ins > 0.0:
                     mode = C.SURRENDER
-                elif ins <= 0.0 or st.x_before[r, i] <= 0.0:
+                elif ins <= 0.0 or x_before[i] <= 0.0:
                     mode = C.NEGOTIATED
                 else:
                     mode = C.ASSAULT
-                    st.equip[r, i] += st.x_before[r, i] * 0.5
-                fall(st, S, P, r, t, i, mode)
+                    equip[i] += x_before[i] * 0.5
+                fall_nb(X, G, P, t, i, mode)
             continue
-        if st.holdout[r, i] == 1:
-            st.ctrl[r, i] = C.AIRPORT
+        if holdout[i] == 1:
+            ctrl[i] = C.AIRPORT
         elif ins > 0.0:
-            st.ctrl[r, i] = C.CONTESTED
+            ctrl[i] = C.CONTESTED
         else:
-            st.ctrl[r, i] = C.GOVERNMENT
-    if S.revenue_on == 1:
+            ctrl[i] = C.GOVERNMENT
+    if G.flags[L.F_REVENUE_ON] == 1:
+        revenue = G.gf[L.G_REVENUE]
         lost = 0.0
-        for i in range(S.n_loc):
-            if S.revenue[i] > 0.0 and st.ctrl[r, i] == C.INSURGENT:
-                lost += S.revenue[i]
-        st.revenue_lost[r] = lost
+        for i in range(len(gov)):
+            if revenue[i] > 0.0 and ctrl[i] == C.INSURGENT:
+                lost += revenue[i]
+        X.rf[L.RF_REVENUE_LOST] = lost
 
 
-@njit(cache=True, inline="always")
-def fall(st, S, P, r: int, t: int, i: int, mode: int) -> None:
+@njit(cache=True, no_cpython_wrapper=True)
+def fall_nb(X, G, P, t: int, i: int, mode: int) -> None:
     """Location i falls to the insurgents on day t with the given mode."""
-    st.ctrl[r, i] = C.INSURGENT
-    st.fell_day[r, i] = t
-    if st.lost_day[r, i] < 0:
-        st.lost_day[r, i] = t
-        st.lost_mode[r, i] = mode
-    st.fall_mode[r, i] = mode
-    st.holdout[r, i] = 0
-    st.req[r, i] = 0.0
-    st.acc[r, C.ACC_EQUIPMENT] += st.equip[r, i]
-    if S.is_capital[i]:
-        st.news_g[r] += P.news_capital
-        log_event(st, r, t, C.LOG_CAPITAL_FELL, i, float(mode))
+    lf, l8, li = X.lf, X.l8, X.li
+    l8[L.L8_CTRL, i] = C.INSURGENT
+    li[L.LI_FELL_DAY, i] = t
+    if li[L.LI_LOST_DAY, i] < 0:
+        li[L.LI_LOST_DAY, i] = t
+        l8[L.L8_LOST_MODE, i] = mode
+    l8[L.L8_FALL_MODE, i] = mode
+    l8[L.L8_HOLDOUT, i] = 0
+    lf[L.L_REQ, i] = 0.0
+    X.acc[C.ACC_EQUIPMENT] += lf[L.L_EQUIP, i]
+    if G.gb[L.G_IS_CAPITAL, i]:
+        X.rf[L.RF_NEWS_G] += P.news_capital
+        log_event_nb(X, t, C.LOG_CAPITAL_FELL, i, float(mode))
     else:
-        log_event(st, r, t, C.LOG_DISTRICT_FELL, i, float(mode))
-    st.news[r, i] += P.news_district
-    for k in range(S.cand.shape[1]):
-        j = S.cand[i, k]
+        log_event_nb(X, t, C.LOG_DISTRICT_FELL, i, float(mode))
+    news = lf[L.L_NEWS]
+    news[i] += P.news_district
+    for k in range(G.cand.shape[1]):
+        j = G.cand[i, k]
         if j < 0:
             break
-        st.news[r, j] += P.news_district * math.exp(-S.cand_days[i, k] / P.news_lambda)
-    freed = P.prisoners_per_prison * S.prison_scale[i]
-    if S.has_prison[i] and freed > 0.0:
-        st.pool[r, i] += freed
-        st.ins[r, i] += freed
-        st.acc[r, C.ACC_INS_PRISONERS] += freed
-        log_event(st, r, t, C.LOG_PRISONERS_FREED, i, freed)
+        news[j] += P.news_district * math.exp(-G.cand_days[i, k] / P.news_lambda)
+    freed = P.prisoners_per_prison * G.gf[L.G_PRISON_SCALE, i]
+    if G.gb[L.G_HAS_PRISON, i] and freed > 0.0:
+        lf[L.L_POOL, i] += freed
+        lf[L.L_INS, i] += freed
+        X.acc[C.ACC_INS_PRISONERS] += freed
+        log_event_nb(X, t, C.LOG_PRISONERS_FREED, i, freed)
 
 
-update_control_nb = njit(cache=True)(update_control)
+@njit(cache=True)
+def _fall_entry(X, G, P, t: int, i: int, mode: int) -> None:
+    fall_nb(X, G, P, t, i, mode)
+
+
+def fall(st, S, P, r: int, t: int, i: int, mode: int) -> None:
+    """:func:`fall_nb` on replicate r of a :class:`~sim.world.State` (for Python callers, e.g. the
+    assimilation nudges): the same compiled code, so the same numbers."""
+    from sim.world import geo, pack_state, replicate_rows
+
+    packed = pack_state(st)
+    _fall_entry(replicate_rows(packed, r), geo(S), P, t, i, mode)
+    if packed is not st:
+        for dst, src in zip(st, packed, strict=True):
+            np.copyto(dst, src)
+
+
+update_control_nb = kernel(update_control)

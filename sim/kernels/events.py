@@ -13,50 +13,54 @@ Events of day t are applied in the scenario's order (sorted by day, then kind):
 
 from __future__ import annotations
 
-from numba import njit
-
 from sim.kernels import codes as C
-from sim.kernels.common import log_event
+from sim.kernels import layout as L
+from sim.kernels.common import kernel, log_event_nb
 
 
-def apply_events(st, S, P, r: int, t: int) -> None:
-    """Apply replicate r's scripted events of day t (see module docstring)."""
-    for e in range(len(S.ev_day)):
-        if S.ev_day[e] != t:
+def apply_events(X, G, P, seed: int, t: int) -> None:
+    """Apply the replicate's scripted events of day t (see module docstring)."""
+    gov, gq, loy, req = X.lf[L.L_GOV], X.lf[L.L_GQ], X.lf[L.L_LOY], X.lf[L.L_REQ]
+    ctrl, mstate, req_day = X.l8[L.L8_CTRL], X.l8[L.L8_MSTATE], X.li[L.LI_REQ_DAY]
+    is_capital = G.gb[L.G_IS_CAPITAL]
+    prov_capital, mil_patron = G.gi[L.G_PROV_CAPITAL], G.gi[L.G_MIL_PATRON]
+    ev, ev_value = G.ev, G.ev_value
+    for e in range(ev.shape[1]):
+        if ev[L.E_DAY, e] != t:
             continue
-        kind = S.ev_kind[e]
+        kind = ev[L.E_KIND, e]
         if kind == C.EV_ABANDON:
-            frac = S.ev_value[e] if S.ev_value[e] > 0.0 else P.abandon_fraction
+            frac = ev_value[e] if ev_value[e] > 0.0 else P.abandon_fraction
             moved_total = 0.0
-            for i in range(S.n_loc):
-                if S.is_capital[i] or st.ctrl[r, i] == C.INSURGENT or st.gov[r, i] <= 0.0:
+            for i in range(len(gov)):
+                if is_capital[i] or ctrl[i] == C.INSURGENT or gov[i] <= 0.0:
                     continue
-                cap = S.prov_capital[i]
-                if st.ctrl[r, cap] == C.INSURGENT:
+                cap = prov_capital[i]
+                if ctrl[cap] == C.INSURGENT:
                     continue
-                move = st.gov[r, i] * frac
-                tot = st.gov[r, cap] + move
-                st.gq[r, cap] = (st.gq[r, cap] * st.gov[r, cap] + st.gq[r, i] * move) / tot
-                st.gov[r, cap] = tot
-                st.gov[r, i] -= move
+                move = gov[i] * frac
+                tot = gov[cap] + move
+                gq[cap] = (gq[cap] * gov[cap] + gq[i] * move) / tot
+                gov[cap] = tot
+                gov[i] -= move
                 moved_total += move
-            st.abandoned[r] = 1
-            log_event(st, r, t, C.LOG_COUNTRYSIDE_ABANDONED, -1, moved_total)
+            X.r8[L.R8_ABANDONED] = 1
+            log_event_nb(X, t, C.LOG_COUNTRYSIDE_ABANDONED, C.NO_LOCATION, moved_total)
         elif kind == C.EV_LEADER_RETURN:
-            p = S.ev_patron[e]
-            st.patron_present[r, p] = 1
-            for i in range(S.n_loc):
-                if S.mil_patron[i] == p and st.mstate[r, i] != C.MIL_SWITCHED:
-                    st.loy[r, i] = min(1.0, st.loy[r, i] + S.ev_value[e])
-            log_event(st, r, t, C.LOG_LEADER_RETURNED, -1, float(p))
+            p = ev[L.E_PATRON, e]
+            X.r8[L.R8_PATRON + p] = 1
+            for i in range(len(gov)):
+                if mil_patron[i] == p and mstate[i] != C.MIL_SWITCHED:
+                    loy[i] = min(1.0, loy[i] + ev_value[e])
+            log_event_nb(X, t, C.LOG_LEADER_RETURNED, C.NO_LOCATION, float(p))
         elif kind == C.EV_REQUEST:
-            i = S.ev_loc[e]
-            if st.req[r, i] <= 0.0:
-                st.req_day[r, i] = t
-            st.req[r, i] = max(st.req[r, i], S.ev_value[e])
-            log_event(st, r, t, C.LOG_REQUESTED, i, S.ev_value[e])
+            i = ev[L.E_LOC, e]
+            if req[i] <= 0.0:
+                req_day[i] = t
+            req[i] = max(req[i], ev_value[e])
+            log_event_nb(X, t, C.LOG_REQUESTED, i, ev_value[e])
         elif kind == C.EV_POLICY:
-            st.policy[r] = S.ev_code[e]
+            X.ri[L.RI_POLICY] = ev[L.E_CODE, e]
 
 
-apply_events_nb = njit(cache=True)(apply_events)
+apply_events_nb = kernel(apply_events)

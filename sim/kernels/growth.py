@@ -10,37 +10,42 @@ there today raises its quality by ``capture_gain`` per 1,000 personnel's worth, 
 
 from __future__ import annotations
 
-from numba import njit
-
 from sim.kernels import codes as C
+from sim.kernels import layout as L
+from sim.kernels.common import kernel
 
 
-def growth(st, S, P, r: int) -> None:
-    """Recruit, absorb pools into units, and hand out captured equipment (replicate r)."""
-    boost = 1.0 + P.g_revenue * st.revenue_lost[r] if S.revenue_on == 1 else 1.0
-    for i in range(S.n_loc):
-        if st.ctrl[r, i] != C.INSURGENT:
+def growth(X, G, P, seed: int, t: int) -> None:
+    """Recruit, absorb pools into units, and hand out captured equipment (the replicate)."""
+    boost = 1.0 + P.g_revenue * X.rf[L.RF_REVENUE_LOST] if G.flags[L.F_REVENUE_ON] == 1 else 1.0
+    pool, equip, acc = X.lf[L.L_POOL], X.lf[L.L_EQUIP], X.acc
+    ctrl = X.l8[L.L8_CTRL]
+    population, affinity = G.gf[L.G_POPULATION], G.gf[L.G_AFFINITY]
+    for i in range(len(pool)):
+        if ctrl[i] != C.INSURGENT:
             continue
-        base = S.population[i] * S.affinity[i]
+        base = population[i] * affinity[i]
         cap = P.saturation * base
         if cap <= 0.0:
             continue
-        rec = P.rho * boost * base * max(0.0, 1.0 - st.pool[r, i] / cap)
-        st.pool[r, i] += rec
-        st.acc[r, C.ACC_INS_RECRUITS] += rec
-    for u in range(st.s.shape[1]):
-        if st.s[r, u] <= 0.0 or st.ueta[r, u] > 0.0:
+        rec = P.rho * boost * base * max(0.0, 1.0 - pool[i] / cap)
+        pool[i] += rec
+        acc[C.ACC_INS_RECRUITS] += rec
+    # units absorb in storage order, which within a location is unit-id order
+    s, uq, ueta, uloc = X.uf[L.U_S], X.uf[L.U_Q], X.uf[L.U_ETA], X.ui[L.UI_LOC]
+    for u in range(len(s)):
+        if s[u] <= 0.0 or ueta[u] > 0.0:
             continue
-        i = st.uloc[r, u]
-        if st.ctrl[r, i] != C.INSURGENT:
+        i = uloc[u]
+        if ctrl[i] != C.INSURGENT:
             continue
-        take = st.pool[r, i] * P.absorb
-        st.pool[r, i] -= take
-        st.s[r, u] += take
-        if st.equip[r, i] > 0.0:
-            st.uq[r, u] = min(st.uq[r, u] + P.capture_gain * st.equip[r, i] / 1000.0, P.max_ins_quality)
-    for i in range(S.n_loc):
-        st.equip[r, i] = 0.0
+        take = pool[i] * P.absorb
+        pool[i] -= take
+        s[u] += take
+        if equip[i] > 0.0:
+            uq[u] = min(uq[u] + P.capture_gain * equip[i] / 1000.0, P.max_ins_quality)
+    for i in range(len(pool)):
+        equip[i] = 0.0
 
 
-growth_nb = njit(cache=True)(growth)
+growth_nb = kernel(growth)

@@ -37,39 +37,46 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence, log_event, logistic, multiplier
+from sim.kernels import layout as L
+from sim.kernels.common import defence, kernel, log_event_nb, logistic, multiplier
 from sim.kernels.rng import uniform
 
 
-def isolation(st, S, r: int) -> None:
+def isolation(X, G, P, seed: int, t: int) -> None:
     """Mark locations with no open road to the national capital (BFS over non-insurgent nodes).
 
-    ``st.iso[r, i]`` becomes 0 where location i is connected to ``S.hub`` through locations
-    the insurgents do not hold, else 1 (everything is isolated once the hub has fallen).
+    ``iso[i]`` becomes 0 where location i is connected to the hub through locations the
+    insurgents do not hold, else 1 (everything is isolated once the hub has fallen).
     """
-    n = S.n_loc
+    iso, ctrl = X.l8[L.L8_ISO], X.l8[L.L8_CTRL]
+    indptr, indices = G.indptr, G.indices
+    n = len(iso)
     for i in range(n):
-        st.iso[r, i] = 1
-    hub = S.hub
-    if st.ctrl[r, hub] == C.INSURGENT:
+        iso[i] = 1
+    hub = G.flags[L.F_HUB]
+    if ctrl[hub] == C.INSURGENT:
         return
-    queue = [hub]
-    st.iso[r, hub] = 0
+    queue = np.empty(n, np.int64)
+    queue[0] = hub
+    tail = 1
+    iso[hub] = 0
     head = 0
-    while head < len(queue):
+    while head < tail:
         v = queue[head]
         head += 1
-        for e in range(S.indptr[v], S.indptr[v + 1]):
-            w = S.indices[e]
-            if st.iso[r, w] == 1 and st.ctrl[r, w] != C.INSURGENT:
-                st.iso[r, w] = 0
-                queue.append(w)
+        for e in range(indptr[v], indptr[v + 1]):
+            w = indices[e]
+            if iso[w] == 1 and ctrl[w] != C.INSURGENT:
+                iso[w] = 0
+                queue[tail] = w
+                tail += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, no_cpython_wrapper=True)
 def retreat_probability(P, stormed: bool) -> float:
     """Chance that a broken garrison with an airport withdraws there and holds out.
 
@@ -81,129 +88,152 @@ def retreat_probability(P, stormed: bool) -> float:
     return P.retreat_prob if stormed else P.retreat_prob * (1.0 - P.retreat_besieged)
 
 
-def garrison_morale(st, S, P, seed: int, r: int, t: int) -> None:
+def garrison_morale(X, G, P, seed: int, t: int) -> None:
     """Update threat, supply and morale of every garrison; break those below threshold."""
-    air = S.sched[C.SCHED_AIR, t]
-    lam = S.sched[C.SCHED_LOGISTICS, t]
-    rev = P.b_revenue * st.revenue_lost[r] if S.revenue_on == 1 else 0.0
-    gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
-    holdout = st.holdout[r]
+    air = G.sched[C.SCHED_AIR, t]
+    lam = G.sched[C.SCHED_LOGISTICS, t]
+    rev = P.b_revenue * X.rf[L.RF_REVENUE_LOST] if G.flags[L.F_REVENUE_ON] == 1 else 0.0
+    news_g = X.rf[L.RF_NEWS_G]
+    lf, l8, acc = X.lf, X.l8, X.acc
+    gov, gq, gm, mil, loy = lf[L.L_GOV], lf[L.L_GQ], lf[L.L_GM], lf[L.L_MIL], lf[L.L_LOY]
+    ins, ins_eff, threat, news = lf[L.L_INS], lf[L.L_INS_EFF], lf[L.L_THREAT], lf[L.L_NEWS]
+    supply, loss_x, x_before, equip = lf[L.L_SUPPLY], lf[L.L_LOSS_X], lf[L.L_X_BEFORE], lf[L.L_EQUIP]
+    ms, holdout, ctrl, iso, broke = (
+        l8[L.L8_MSTATE],
+        l8[L.L8_HOLDOUT],
+        l8[L.L8_CTRL],
+        l8[L.L8_ISO],
+        l8[L.L8_BROKE],
+    )
+    lost_day, lost_mode = X.li[L.LI_LOST_DAY], l8[L.L8_LOST_MODE]
+    is_capital, has_airport = G.gb[L.G_IS_CAPITAL], G.gb[L.G_HAS_AIRPORT]
+    rugged, affinity = G.gf[L.G_RUGGEDNESS], G.gf[L.G_AFFINITY]
+    indptr, indices = G.indptr, G.indices
+    n = len(gov)
     # threat: insurgents present + half those at neighbouring locations
-    for i in range(S.n_loc):
-        th = st.ins[r, i]
-        for e in range(S.indptr[i], S.indptr[i + 1]):
-            th += 0.5 * st.ins[r, S.indices[e]]
-        st.threat[r, i] = th
-    for i in range(S.n_loc):
-        st.news[r, i] *= P.news_decay
-        st.broke[r, i] = C.BROKE_NONE
-        if st.ctrl[r, i] == C.INSURGENT or st.gov[r, i] <= 0.0:
+    for i in range(n):
+        th = ins[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            th += 0.5 * ins[indices[e]]
+        threat[i] = th
+    for i in range(n):
+        news[i] *= P.news_decay
+        broke[i] = C.BROKE_NONE
+        if ctrl[i] == C.INSURGENT or gov[i] <= 0.0:
             continue
         # supply
-        if st.iso[r, i] == 1 and not S.has_airport[i]:
-            st.supply[r, i] = max(st.supply[r, i] - 1.0, 0.0)
+        if iso[i] == 1 and not has_airport[i]:
+            supply[i] = max(supply[i] - 1.0, 0.0)
         else:
-            st.supply[r, i] = min(st.supply[r, i] + 2.0, 60.0)
+            supply[i] = min(supply[i] + 2.0, 60.0)
         _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
-        x_eff *= multiplier(holdout, S.is_capital, P, air, i)
-        ins_q = st.ins_eff[r, i] / st.ins[r, i] if st.ins[r, i] > 0.0 else P.ins_quality0
-        t_eff = st.threat[r, i] * ins_q * (1.0 + P.terrain * S.ruggedness[i])
+        x_eff *= multiplier(holdout, is_capital, P, air, i)
+        ins_q = ins_eff[i] / ins[i] if ins[i] > 0.0 else P.ins_quality0
+        t_eff = threat[i] * ins_q * (1.0 + P.terrain * rugged[i])
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
-        lost = st.loss_x[r, i] / max(st.x_before[r, i], 1.0)
+        lost = loss_x[i] / max(x_before[i], 1.0)
         z = (
             P.b0
             + P.b_ratio * ratio
             - P.b_losses * lost
-            - P.b_isolated * st.iso[r, i]
-            - P.b_news * (st.news[r, i] + st.news_g[r])
+            - P.b_isolated * iso[i]
+            - P.b_news * (news[i] + news_g)
             + P.b_support * lam
-            + P.b_supply * min(st.supply[r, i] / 30.0, 1.0)
+            + P.b_supply * min(supply[i] / 30.0, 1.0)
             - rev
         )
-        st.gm[r, i] += P.m_alpha * (logistic(z) - st.gm[r, i])
-        if st.threat[r, i] <= 0.0 or st.gm[r, i] >= P.break_threshold:
+        gm[i] += P.m_alpha * (logistic(z) - gm[i])
+        if threat[i] <= 0.0 or gm[i] >= P.break_threshold:
             continue
         # breaking
-        g = st.gov[r, i]
-        if st.holdout[r, i] == 1:
-            st.acc[r, C.ACC_GOV_CAPTURED] += g
-            st.equip[r, i] += g
-            st.gov[r, i] = 0.0
-            st.broke[r, i] = C.BROKE_SURRENDERED
+        g = gov[i]
+        if holdout[i] == 1:
+            acc[C.ACC_GOV_CAPTURED] += g
+            equip[i] += g
+            gov[i] = 0.0
+            broke[i] = C.BROKE_SURRENDERED
             continue
         u1 = uniform(seed, t, C.DRAW_BREAK, i)
-        if S.has_airport[i] and u1 < retreat_probability(P, st.ins[r, i] > 0.0):
+        if has_airport[i] and u1 < retreat_probability(P, ins[i] > 0.0):
             keep = g * P.retreat_keep
-            st.acc[r, C.ACC_GOV_DESERTERS] += g - keep
-            st.gov[r, i] = keep
-            st.holdout[r, i] = 1
-            st.gm[r, i] = P.holdout_morale
-            st.broke[r, i] = C.BROKE_RETREATED
-            if st.lost_day[r, i] < 0:
-                st.lost_day[r, i] = t
-                st.lost_mode[r, i] = C.LOST_AIRPORT
-            log_event(st, r, t, C.LOG_RETREATED_TO_AIRPORT, i, keep)
+            acc[C.ACC_GOV_DESERTERS] += g - keep
+            gov[i] = keep
+            holdout[i] = 1
+            gm[i] = P.holdout_morale
+            broke[i] = C.BROKE_RETREATED
+            if lost_day[i] < 0:
+                lost_day[i] = t
+                lost_mode[i] = C.LOST_AIRPORT
+            log_event_nb(X, t, C.LOG_RETREATED_TO_AIRPORT, i, keep)
             continue
         u2 = uniform(seed, t, C.DRAW_BREAK_MODE, i)
-        p_surr = logistic(P.surrender_base + P.surrender_affinity * (S.affinity[i] - 0.5) - ratio)
+        p_surr = logistic(P.surrender_base + P.surrender_affinity * (affinity[i] - 0.5) - ratio)
         if u2 < p_surr:
-            st.acc[r, C.ACC_GOV_CAPTURED] += g
-            st.equip[r, i] += g
-            st.broke[r, i] = C.BROKE_SURRENDERED
+            acc[C.ACC_GOV_CAPTURED] += g
+            equip[i] += g
+            broke[i] = C.BROKE_SURRENDERED
         else:
-            st.acc[r, C.ACC_GOV_DESERTERS] += g
-            st.equip[r, i] += 0.5 * g  # deserters leave much of their equipment behind
-            st.broke[r, i] = C.BROKE_DESERTED
-        st.gov[r, i] = 0.0
+            acc[C.ACC_GOV_DESERTERS] += g
+            equip[i] += 0.5 * g  # deserters leave much of their equipment behind
+            broke[i] = C.BROKE_DESERTED
+        gov[i] = 0.0
 
 
-def militia_loyalty(st, S, P, seed: int, r: int, t: int) -> None:
+def militia_loyalty(X, G, P, seed: int, t: int) -> None:
     """Loyalty dynamics of every militia: stand aside below threshold, possibly switch."""
-    lam = S.sched[C.SCHED_LOGISTICS, t]
-    for i in range(S.n_loc):
-        ms = st.mstate[r, i]
-        if ms == C.MIL_NONE or ms == C.MIL_SWITCHED or st.mil[r, i] <= 0.0:
+    lam = G.sched[C.SCHED_LOGISTICS, t]
+    news_g = X.rf[L.RF_NEWS_G]
+    lf, acc = X.lf, X.acc
+    mil, loy, pool, news, threat = lf[L.L_MIL], lf[L.L_LOY], lf[L.L_POOL], lf[L.L_NEWS], lf[L.L_THREAT]
+    mstate, ctrl = X.l8[L.L8_MSTATE], X.l8[L.L8_CTRL]
+    mil_patron, prov_capital = G.gi[L.G_MIL_PATRON], G.gi[L.G_PROV_CAPITAL]
+    for i in range(len(mil)):
+        ms = mstate[i]
+        if ms == C.MIL_NONE or ms == C.MIL_SWITCHED or mil[i] <= 0.0:
             continue
-        p = S.mil_patron[i]
-        present = 1.0 if p >= 0 and st.patron_present[r, p] == 1 else 0.0
-        cap_held = 1.0 if st.ctrl[r, S.prov_capital[i]] != C.INSURGENT else 0.0
+        p = mil_patron[i]
+        present = 1.0 if p >= 0 and X.r8[L.R8_PATRON + p] == 1 else 0.0
+        cap_held = 1.0 if ctrl[prov_capital[i]] != C.INSURGENT else 0.0
         z = (
             P.c0
             + P.c_patron * present
             + P.c_support * lam
-            - P.c_news * (st.news[r, i] + st.news_g[r])
+            - P.c_news * (news[i] + news_g)
             + P.c_capital * cap_held
         )
         target = min(max(logistic(z) + P.mil_loyalty_shift, 0.0), 1.0)
-        st.loy[r, i] += P.l_alpha * (target - st.loy[r, i])
+        loy[i] += P.l_alpha * (target - loy[i])
         if ms == C.MIL_ACTIVE:
-            if st.loy[r, i] < P.stand_aside and st.threat[r, i] > 0.0:
-                st.mstate[r, i] = C.MIL_STOOD_ASIDE
-                log_event(st, r, t, C.LOG_MILITIA_STOOD_ASIDE, i, st.mil[r, i])
+            if loy[i] < P.stand_aside and threat[i] > 0.0:
+                mstate[i] = C.MIL_STOOD_ASIDE
+                log_event_nb(X, t, C.LOG_MILITIA_STOOD_ASIDE, i, mil[i])
         elif ms == C.MIL_STOOD_ASIDE:
-            if st.loy[r, i] >= P.stand_aside:
-                st.mstate[r, i] = C.MIL_ACTIVE
-            elif st.threat[r, i] > 0.0 and uniform(seed, t, C.DRAW_MILITIA, i) < P.switch_prob:
-                m = st.mil[r, i]
-                st.mstate[r, i] = C.MIL_SWITCHED
-                st.pool[r, i] += m
-                st.mil[r, i] = 0.0
-                st.acc[r, C.ACC_GOV_DESERTERS] += m
-                st.acc[r, C.ACC_INS_SWITCHED] += m
-                log_event(st, r, t, C.LOG_MILITIA_SWITCHED, i, m)
+            if loy[i] >= P.stand_aside:
+                mstate[i] = C.MIL_ACTIVE
+            elif threat[i] > 0.0 and uniform(seed, t, C.DRAW_MILITIA, i) < P.switch_prob:
+                m = mil[i]
+                mstate[i] = C.MIL_SWITCHED
+                pool[i] += m
+                mil[i] = 0.0
+                acc[C.ACC_GOV_DESERTERS] += m
+                acc[C.ACC_INS_SWITCHED] += m
+                log_event_nb(X, t, C.LOG_MILITIA_SWITCHED, i, m)
 
 
-def insurgent_morale(st, S, P, r: int) -> None:
+def insurgent_morale(X, G, P, seed: int, t: int) -> None:
     """Insurgent unit morale from its own losses and the national news of capital falls."""
-    for u in range(st.s.shape[1]):
-        if st.s[r, u] <= 0.0:
+    s, um, ueta, uloc = X.uf[L.U_S], X.uf[L.U_M], X.uf[L.U_ETA], X.ui[L.UI_LOC]
+    loss_frac_i = X.lf[L.L_LOSS_FRAC_I]
+    news_g = X.rf[L.RF_NEWS_G]
+    for u in range(len(s)):
+        if s[u] <= 0.0:
             continue
-        lost = st.loss_frac_i[r, st.uloc[r, u]] if st.ueta[r, u] == 0.0 else 0.0
-        z = P.i_b0 - P.i_b_losses * lost + P.i_b_news * st.news_g[r]
-        st.um[r, u] += P.i_alpha * (logistic(z) - st.um[r, u])
+        lost = loss_frac_i[uloc[u]] if ueta[u] == 0.0 else 0.0
+        z = P.i_b0 - P.i_b_losses * lost + P.i_b_news * news_g
+        um[u] += P.i_alpha * (logistic(z) - um[u])
 
 
-isolation_nb = njit(cache=True)(isolation)
-garrison_morale_nb = njit(cache=True)(garrison_morale)
-militia_loyalty_nb = njit(cache=True)(militia_loyalty)
-insurgent_morale_nb = njit(cache=True)(insurgent_morale)
+isolation_nb = kernel(isolation)
+garrison_morale_nb = kernel(garrison_morale)
+militia_loyalty_nb = kernel(militia_loyalty)
+insurgent_morale_nb = kernel(insurgent_morale)

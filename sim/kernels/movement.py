@@ -43,11 +43,14 @@ result does not depend on the order in which they are visited.
 
 Implementation: the per-location quantities every unit reads (effective defence with its
 multipliers, the threat as the garrison sees it, whether a location is defended or held) are
-computed once a day into arrays (:func:`location_view`), and the unit loop
-(:func:`move_all`) works on plain 1-D arrays, scoring each candidate once into a small buffer.
-This keeps numba from reference-counting the whole state tuple on every helper call, which made
-an earlier version two orders of magnitude slower. The per-agent reference
-(:meth:`sim.agents.InsurgentUnit.move`) computes the same numbers in the same order.
+computed once a day into arrays (the location view of :func:`move_units`). Units are stored in
+(location, unit id) order (:mod:`sim.kernels.order`), so the units that score targets from one
+location come one after another: the location's part of every candidate's score (value and
+distance, defence, concentration and focus, which candidates are held, too far, blocked or may
+be besieged) is computed once, when the first of them scores (:func:`candidate_row`), and the
+unit loop (:func:`move_all`) adds the unit's own part, with the same arithmetic in the same order
+as the per-agent reference (:meth:`sim.agents.InsurgentUnit.move`). A unit's draws are keyed by
+its id, not its storage slot, so the order changes no result.
 """
 
 from __future__ import annotations
@@ -58,30 +61,9 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence, morale_factor, multiplier
+from sim.kernels import layout as L
+from sim.kernels.common import defence, kernel, morale_factor, multiplier
 from sim.kernels.rng import uniform
-
-
-@njit(cache=True)
-def location_view(
-    st, S, P, r: int, t: int, deff: np.ndarray, teff: np.ndarray, defended: np.ndarray, held: np.ndarray
-) -> None:
-    """Fill today's per-location arrays that targeting reads (shape (N,) each):
-
-    ``deff`` = X_eff (1 + air_support air(t))(1 + f), ``teff`` = threat * mean insurgent quality *
-    (1 + terrain r) (the T_eff of the siege ratio), ``defended`` and ``held`` (by insurgents).
-    """
-    air = S.sched[C.SCHED_AIR, t]
-    gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
-    holdout, ins, ins_eff, threat, ctrl = st.holdout[r], st.ins[r], st.ins_eff[r], st.threat[r], st.ctrl[r]
-    for j in range(S.n_loc):
-        _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, j)
-        x_eff *= multiplier(holdout, S.is_capital, P, air, j)
-        deff[j] = x_eff
-        ins_q = ins_eff[j] / ins[j] if ins[j] > 0.0 else P.ins_quality0
-        teff[j] = threat[j] * ins_q * (1.0 + P.terrain * S.ruggedness[j])
-        held[j] = ctrl[j] == C.INSURGENT
-        defended[j] = not held[j] and (gov[j] > 0.0 or (ms[j] == C.MIL_ACTIVE and mil[j] > 0.0))
 
 
 @njit(cache=True)
@@ -101,67 +83,87 @@ def campaign_state(campaign: int, phase_day, focus, capitals_day: float, t: int,
     return 1 if t >= capitals_day else 0
 
 
-def move_units(st, S, P, seed: int, r: int, t: int) -> None:
-    """Advance every insurgent unit of replicate r by one day (see module docstring)."""
-    n_u = st.s.shape[1]
-    # yesterday's targets -> concentration counts
-    for i in range(S.n_loc):
-        st.tgt_count[r, i] = 0.0
-    for u in range(n_u):
-        if st.s[r, u] > 0.0 and st.utgt[r, u] >= 0:
-            st.tgt_count[r, st.utgt[r, u]] += 1.0
-    if t < S.offensive_day:
+def move_units(X, G, P, seed: int, t: int) -> None:
+    """Advance every insurgent unit of the replicate by one day (see module docstring)."""
+    lf, l8 = X.lf, X.l8
+    # yesterday's targets of live units -> concentration counts
+    tgt, s, utgt = lf[L.L_TGT_COUNT], X.uf[L.U_S], X.ui[L.UI_TGT]
+    for i in range(len(tgt)):
+        tgt[i] = 0.0
+    for u in range(len(s)):
+        if s[u] > 0.0 and utgt[u] >= 0:
+            tgt[utgt[u]] += 1.0
+    if t < G.flags[L.F_OFFENSIVE_DAY]:
         return
-    n = S.n_loc
+    # the location view: today's per-location quantities targeting reads (shape (N,) each):
+    # deff = X_eff (1 + air_support air(t))(1 + f), teff = threat * mean insurgent quality * (1 + terrain
+    # r) (the T_eff of the siege ratio), defended, and held (by the insurgents)
+    n = lf.shape[1]
     deff = np.empty(n)
     teff = np.empty(n)
     defended = np.empty(n, np.bool_)
     held = np.empty(n, np.bool_)
-    location_view(st, S, P, r, t, deff, teff, defended, held)
-    focus_now = np.zeros(S.focus.shape[1])
-    cap_ok = campaign_state(S.campaign, S.phase_day, S.focus, P.capitals_day, t, focus_now)
-    move_all(
-        st.s[r],
-        st.uq[r],
-        st.um[r],
-        st.uloc[r],
-        st.unext[r],
-        st.ueta[r],
-        st.utgt[r],
-        st.tgt_count[r],
-        st.ins[r],
-        deff,
-        teff,
-        defended,
-        held,
-        st.iso[r],
-        S.is_capital,
-        S.value,
-        S.cand,
-        S.cand_days,
-        S.cand_next,
-        S.cand_hop_days,
-        S.indptr,
-        S.indices,
-        S.edge_days,
-        S.theatre,
-        focus_now,
-        cap_ok,
-        P,
-        seed,
-        t,
-    )
+    air = G.sched[C.SCHED_AIR, t]
+    gov, gq, gm, mil, loy = lf[L.L_GOV], lf[L.L_GQ], lf[L.L_GM], lf[L.L_MIL], lf[L.L_LOY]
+    ins, ins_eff, threat = lf[L.L_INS], lf[L.L_INS_EFF], lf[L.L_THREAT]
+    ms, holdout, ctrl = l8[L.L8_MSTATE], l8[L.L8_HOLDOUT], l8[L.L8_CTRL]
+    is_capital, rugged = G.gb[L.G_IS_CAPITAL], G.gf[L.G_RUGGEDNESS]
+    for j in range(n):
+        _x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, j)
+        x_eff *= multiplier(holdout, is_capital, P, air, j)
+        deff[j] = x_eff
+        ins_q = ins_eff[j] / ins[j] if ins[j] > 0.0 else P.ins_quality0
+        teff[j] = threat[j] * ins_q * (1.0 + P.terrain * rugged[j])
+        held[j] = ctrl[j] == C.INSURGENT
+        defended[j] = not held[j] and (gov[j] > 0.0 or (ms[j] == C.MIL_ACTIVE and mil[j] > 0.0))
+    focus_now = np.zeros(G.focus.shape[1])
+    cap_ok = campaign_state(G.flags[L.F_CAMPAIGN], G.phase_day, G.focus, P.capitals_day, t, focus_now)
+    move_all(X.uf, X.ui, tgt, ins, deff, teff, defended, held, l8[L.L8_ISO], G, focus_now, cap_ok, P, seed, t)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
+def candidate_row(
+    here: int, tgt_count, deff, teff, held, iso, G, focus_now, cap_ok: int, P, row_f, row_i
+) -> int:
+    """The location's part of the score of each candidate target of ``here`` (today's values).
+
+    Fills, for candidate k: ``row_i[0, k]`` the location j, ``row_i[1, k]`` its kind (0 out of
+    the question: held or beyond the radius; 1 a target; 2 a target that may be invested when an
+    attack is hopeless; +4 when a provincial capital is not yet an objective), and ``row_f[:, k]``
+    = (w_value value_j - w_distance days, w_concentration n_j + w_focus focus, w_defence D_j,
+    D_j + 1, T_eff_j, n_j). Returns the number of candidates (the row stops at the first -1).
+    """
+    cand, cand_days = G.cand, G.cand_days
+    is_capital, value, theatre = G.gb[L.G_IS_CAPITAL], G.gf[L.G_VALUE], G.gi[L.G_THEATRE]
+    nk = 0
+    for k in range(cand.shape[1]):
+        j = cand[here, k]
+        if j < 0:
+            break
+        nk += 1
+        row_i[0, k] = j
+        if held[j] or cand_days[here, k] > P.radius_days:
+            row_i[1, k] = 0
+            continue
+        kind = 1
+        if P.besiege != 0 and is_capital[j] and iso[j] != 0:
+            kind = 2
+        if cap_ok == 0 and is_capital[j]:
+            kind += 4
+        row_i[1, k] = kind
+        row_f[0, k] = P.w_value * value[j] - P.w_distance * cand_days[here, k]
+        row_f[1, k] = P.w_concentration * tgt_count[j] + P.w_focus * focus_now[theatre[j]]
+        row_f[2, k] = P.w_defence * deff[j]
+        row_f[3, k] = deff[j] + 1.0
+        row_f[4, k] = teff[j]
+        row_f[5, k] = tgt_count[j]
+    return nk
+
+
+@njit(cache=True, no_cpython_wrapper=True)
 def move_all(
-    s,
-    uq,
-    um,
-    uloc,
-    unext,
-    ueta,
-    utgt,
+    uf,
+    ui,
     tgt_count,
     ins,
     deff,
@@ -169,31 +171,34 @@ def move_all(
     defended,
     held,
     iso,
-    is_capital,
-    value,
-    cand,
-    cand_days,
-    cand_next,
-    cand_hop_days,
-    indptr,
-    indices,
-    edge_days,
-    theatre,
+    G,
     focus_now,
     cap_ok: int,
     P,
     seed: int,
     t: int,
 ) -> None:
-    """The unit loop of one replicate-day over plain arrays (see :func:`move_units`).
+    """The unit loop of one replicate-day (see :func:`move_units`).
 
-    ``focus_now`` (n_theatres,) is 1 for the focus theatres of today's campaign phase and
-    ``cap_ok`` is 0 while provincial capitals are not yet objectives (:func:`campaign_state`).
+    ``uf``, ``ui`` are the unit blocks (:mod:`sim.kernels.layout`: strength, quality, morale,
+    eta; location, next node, target, id); ``tgt_count``, ``ins``, ``iso`` the state's rows and
+    ``deff``, ``teff``, ``defended``, ``held`` today's location view (:func:`move_units`). ``focus_now``
+    (n_theatres,) is 1 for the focus theatres of today's campaign phase and ``cap_ok`` is 0 while
+    provincial capitals are not yet objectives (:func:`campaign_state`).
     """
+    s, uq, um, ueta = uf[L.U_S], uf[L.U_Q], uf[L.U_M], uf[L.U_ETA]
+    uloc, unext, utgt, uid = ui[L.UI_LOC], ui[L.UI_NEXT], ui[L.UI_TGT], ui[L.UI_ID]
+    cand, cand_next, cand_hop_days = G.cand, G.cand_next, G.cand_hop_days
+    indptr, indices, edge_days = G.indptr, G.indices, G.edge_days
+    is_capital = G.gb[L.G_IS_CAPITAL]
     k_max = cand.shape[1]
     score = np.empty(k_max)
     ok = np.empty(k_max, np.bool_)
     siege = np.empty(k_max, np.bool_)
+    row_f = np.empty((6, k_max))
+    row_i = np.empty((2, k_max), np.int64)
+    row_of = -1  # the location whose candidate row is in row_f, row_i
+    nk = 0
     for u in range(len(s)):
         if s[u] <= 0.0:
             continue
@@ -243,29 +248,31 @@ def move_all(
             continue
         if um[u] < P.i_min_attack:
             continue
+        if here != row_of:
+            nk = candidate_row(here, tgt_count, deff, teff, held, iso, G, focus_now, cap_ok, P, row_f, row_i)
+            row_of = here
         # score every candidate once: U_j, or excluded (held, too far, hopeless unless it is
         # an isolated capital to besiege)
         best = -np.inf
-        for k in range(k_max):
-            j = cand[here, k]
+        for k in range(nk):
             ok[k] = False
             siege[k] = False
-            if j < 0:
-                break
-            if held[j] or cand_days[here, k] > P.radius_days:
+            kind = row_i[1, k]
+            if kind == 0:
                 continue
-            n_conv = tgt_count[j] + (0.0 if utgt[u] == j else 1.0)
-            hopeless = (deff[j] + 1.0) / (max(teff[j], own * n_conv) + 1.0) > P.withdraw_ratio
-            if hopeless or (cap_ok == 0 and is_capital[j]):
-                if P.besiege == 0 or not is_capital[j] or iso[j] == 0:
+            j = row_i[0, k]
+            n_conv = row_f[5, k] + (0.0 if utgt[u] == j else 1.0)
+            hopeless = row_f[3, k] / (max(row_f[4, k], own * n_conv) + 1.0) > P.withdraw_ratio
+            if hopeless or kind >= 4:
+                if (kind & 3) != 2:
                     continue
                 siege[k] = True
-            sc = P.w_value * value[j] - P.w_distance * cand_days[here, k]
+            sc = row_f[0, k]
             if siege[k]:
                 sc += P.w_siege
             else:
-                sc -= P.w_defence * deff[j] / max(s[u], 1.0)
-            sc += P.w_concentration * tgt_count[j] + P.w_focus * focus_now[theatre[j]]
+                sc -= row_f[2, k] / max(s[u], 1.0)
+            sc += row_f[1, k]
             if utgt[u] == j:
                 sc += P.w_keep
             score[k] = sc
@@ -276,22 +283,18 @@ def move_all(
             utgt[u] = -1
             continue
         total = 0.0
-        for k in range(k_max):
-            if cand[here, k] < 0:
-                break
+        for k in range(nk):
             if ok[k]:
                 score[k] = math.exp((score[k] - best) / P.temperature)  # now the weight
                 total += score[k]
-        x = uniform(seed, t, C.DRAW_TARGET, u) * total
+        x = uniform(seed, t, C.DRAW_TARGET, uid[u]) * total
         acc = 0.0
         target = -1
         besieging = False
-        for k in range(k_max):
-            if cand[here, k] < 0:
-                break
+        for k in range(nk):
             if ok[k]:
                 acc += score[k]
-                target = cand[here, k]
+                target = row_i[0, k]
                 besieging = siege[k]
                 if x < acc:
                     break
@@ -325,4 +328,4 @@ def move_all(
             unext[u] = nxt
 
 
-move_units_nb = njit(cache=True)(move_units)
+move_units_nb = kernel(move_units)

@@ -30,51 +30,64 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from sim.kernels import codes as C
-from sim.kernels.common import defence, log_event, logistic, multiplier
+from sim.kernels import layout as L
+from sim.kernels.common import defence, kernel, log_event_nb, logistic, multiplier
 from sim.kernels.rng import uniform
 
 
-def negotiate(st, S, P, seed: int, r: int, t: int) -> None:
-    """Negotiated handovers of replicate r on day t (see the module docstring)."""
-    if S.negotiate == 0:
+def negotiate(X, G, P, seed: int, t: int) -> None:
+    """Negotiated handovers of the replicate on day t (see the module docstring)."""
+    if G.flags[L.F_NEGOTIATE] == 0:
         return
-    n = S.n_loc
-    air = S.sched[C.SCHED_AIR, t]
-    lam = S.sched[C.SCHED_LOGISTICS, t]
-    held = np.zeros(len(S.prov_districts))
+    air = G.sched[C.SCHED_AIR, t]
+    lam = G.sched[C.SCHED_LOGISTICS, t]
+    lf, l8, acc = X.lf, X.l8, X.acc
+    gov, gq, gm, mil, loy = lf[L.L_GOV], lf[L.L_GQ], lf[L.L_GM], lf[L.L_MIL], lf[L.L_LOY]
+    ins, ins_eff, threat, news = lf[L.L_INS], lf[L.L_INS_EFF], lf[L.L_THREAT], lf[L.L_NEWS]
+    supply, equip = lf[L.L_SUPPLY], lf[L.L_EQUIP]
+    ms, holdout, ctrl, iso, broke = (
+        l8[L.L8_MSTATE],
+        l8[L.L8_HOLDOUT],
+        l8[L.L8_CTRL],
+        l8[L.L8_ISO],
+        l8[L.L8_BROKE],
+    )
+    is_capital, rugged, affinity = G.gb[L.G_IS_CAPITAL], G.gf[L.G_RUGGEDNESS], G.gf[L.G_AFFINITY]
+    province, mil_patron, prov_districts = G.gi[L.G_PROVINCE], G.gi[L.G_MIL_PATRON], G.prov_districts
+    news_g = X.rf[L.RF_NEWS_G]
+    n = len(gov)
+    held = np.zeros(len(prov_districts))
     for i in range(n):
-        if not S.is_capital[i] and st.ctrl[r, i] == C.INSURGENT:
-            held[S.province[i]] += 1.0
-    capitals_ok = S.campaign == 0 or t >= P.capitals_day
-    rev = P.n_revenue * st.revenue_lost[r]
-    gov, gq, gm, mil, loy, ms = st.gov[r], st.gq[r], st.gm[r], st.mil[r], st.loy[r], st.mstate[r]
+        if not is_capital[i] and ctrl[i] == C.INSURGENT:
+            held[province[i]] += 1.0
+    capitals_ok = G.flags[L.F_CAMPAIGN] == 0 or t >= P.capitals_day
+    rev = P.n_revenue * X.rf[L.RF_REVENUE_LOST]
     for i in range(n):
-        if st.ctrl[r, i] == C.INSURGENT or st.holdout[r, i] == 1 or st.broke[r, i] != C.BROKE_NONE:
+        if ctrl[i] == C.INSURGENT or holdout[i] == 1 or broke[i] != C.BROKE_NONE:
             continue
-        if st.threat[r, i] <= 0.0 or (S.is_capital[i] and not capitals_ok):
+        if threat[i] <= 0.0 or (is_capital[i] and not capitals_ok):
             continue
         x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
         if x <= 0.0:
             continue
-        x_eff *= multiplier(st.holdout[r], S.is_capital, P, air, i)
-        ins_q = st.ins_eff[r, i] / st.ins[r, i] if st.ins[r, i] > 0.0 else P.ins_quality0
-        t_eff = st.threat[r, i] * ins_q * (1.0 + P.terrain * S.ruggedness[i])
+        x_eff *= multiplier(holdout, is_capital, P, air, i)
+        ins_q = ins_eff[i] / ins[i] if ins[i] > 0.0 else P.ins_quality0
+        t_eff = threat[i] * ins_q * (1.0 + P.terrain * rugged[i])
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
-        q = S.province[i]
-        lost = held[q] / S.prov_districts[q] if S.prov_districts[q] > 0.0 else 0.0
-        p = S.mil_patron[i]
-        patron = 1.0 if p >= 0 and st.patron_present[r, p] == 1 else 0.0
+        q = province[i]
+        lost = held[q] / prov_districts[q] if prov_districts[q] > 0.0 else 0.0
+        p = mil_patron[i]
+        patron = 1.0 if p >= 0 and X.r8[L.R8_PATRON + p] == 1 else 0.0
         z = (
             P.n0
-            + (P.n_capital if S.is_capital[i] else 0.0)
-            + P.n_isolated * st.iso[r, i]
+            + (P.n_capital if is_capital[i] else 0.0)
+            + P.n_isolated * iso[i]
             + P.n_province * lost
-            + P.n_news * (st.news[r, i] + st.news_g[r])
-            + P.n_affinity * (S.affinity[i] - 0.5)
-            - P.n_supply * min(st.supply[r, i] / 30.0, 1.0)
+            + P.n_news * (news[i] + news_g)
+            + P.n_affinity * (affinity[i] - 0.5)
+            - P.n_supply * min(supply[i] / 30.0, 1.0)
             - P.n_logistics * lam
             - P.n_patron * patron
             - P.n_ratio * ratio
@@ -82,15 +95,15 @@ def negotiate(st, S, P, seed: int, r: int, t: int) -> None:
         )
         if uniform(seed, t, C.DRAW_NEGOTIATE, i) >= logistic(z):
             continue
-        g = st.gov[r, i]
-        st.acc[r, C.ACC_GOV_DESERTERS] += g
-        st.equip[r, i] += g
-        st.gov[r, i] = 0.0
-        if st.mstate[r, i] == C.MIL_ACTIVE:
-            st.mstate[r, i] = C.MIL_STOOD_ASIDE
-            log_event(st, r, t, C.LOG_MILITIA_STOOD_ASIDE, i, st.mil[r, i])
-        st.broke[r, i] = C.BROKE_HANDED_OVER
-        log_event(st, r, t, C.LOG_HANDOVER_AGREED, i, g)
+        g = gov[i]
+        acc[C.ACC_GOV_DESERTERS] += g
+        equip[i] += g
+        gov[i] = 0.0
+        if ms[i] == C.MIL_ACTIVE:
+            ms[i] = C.MIL_STOOD_ASIDE
+            log_event_nb(X, t, C.LOG_MILITIA_STOOD_ASIDE, i, mil[i])
+        broke[i] = C.BROKE_HANDED_OVER
+        log_event_nb(X, t, C.LOG_HANDOVER_AGREED, i, g)
 
 
-negotiate_nb = njit(cache=True)(negotiate)
+negotiate_nb = kernel(negotiate)

@@ -8,20 +8,48 @@ synthetic world (phase kernels on a prepared state) or on the schedule arithmeti
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import sim
 from sim.kernels import codes as C
+from sim.kernels import layout as L
 from sim.kernels.collapse import collapse_nb
 from sim.kernels.common import logistic
 from sim.kernels.control import update_control_nb
 from sim.kernels.movement import campaign_state
 from sim.kernels.negotiation import negotiate_nb
 from sim.kernels.rng import uniform
-from sim.kernels.step import step_day_nb
-from sim.world import build_params, build_static, initial_state, replace_params
+from sim.kernels.step import run_batch
+from sim.world import build_params, build_static, geo, initial_state, param_table, replace_params
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from twins import call_phase, working_rows
+
+
+def view(X):
+    """Named views of one replicate's rows (the fields the tests read)."""
+    return SimpleNamespace(
+        gov=X.lf[L.L_GOV],
+        mil=X.lf[L.L_MIL],
+        threat=X.lf[L.L_THREAT],
+        ctrl=X.l8[L.L8_CTRL],
+        holdout=X.l8[L.L8_HOLDOUT],
+        mstate=X.l8[L.L8_MSTATE],
+        iso=X.l8[L.L8_ISO],
+        broke=X.l8[L.L8_BROKE],
+        fall_mode=X.l8[L.L8_FALL_MODE],
+        acc=X.acc,
+        revenue_lost=X.rf[L.RF_REVENUE_LOST],
+        news_g=X.rf[L.RF_NEWS_G],
+        collapsed=X.ri[L.RI_COLLAPSED],
+        policy=X.ri[L.RI_POLICY],
+    )
+
 
 ON = [
     "synthetic.n_locations=80",
@@ -37,26 +65,34 @@ ON = [
 def world():
     scen = sim.load_scenario("synthetic", ON)
     S, P = build_static(scen), build_params(scen)
-    st = initial_state(scen, 1)
-    for t in range(12):  # a mid-run state with threats and fights
-        step_day_nb(st, S, P, 4, 0, t)
-    return scen, S, P, st
+    ptab = param_table(scen, 1)
+    st = initial_state(scen, 1, ptab=ptab)
+    z = np.zeros((0, 0, 0))
+    run_batch(st, S, ptab, np.array([4]), 0, 12, z, z, np.zeros((0, 0, 0), np.int8), z, z, z)
+    return scen, S, P, working_rows(st)  # a mid-run state with threats and fights
 
 
-def _copy(st):
-    return type(st)(*(a.copy() for a in st))
+def _copy(X):
+    return type(X)(*(a.copy() for a in X))
 
 
-def _eligible(st, S, P, t):
+def _run(phase, X, S, P, seed, t, G=None):
+    X = _copy(X)
+    call_phase(phase, X, geo(S) if G is None else G, P, seed, t)
+    return X
+
+
+def _eligible(X, S, P, t):
+    v = view(X)
     capitals_ok = t >= P.capitals_day
     ok = []
     for i in range(S.n_loc):
-        x = st.gov[0, i] + (st.mil[0, i] if st.mstate[0, i] == C.MIL_ACTIVE else 0.0)
+        x = v.gov[i] + (v.mil[i] if v.mstate[i] == C.MIL_ACTIVE else 0.0)
         if (
-            st.ctrl[0, i] != C.INSURGENT
-            and st.holdout[0, i] == 0
-            and st.broke[0, i] == 0
-            and st.threat[0, i] > 0
+            v.ctrl[i] != C.INSURGENT
+            and v.holdout[i] == 0
+            and v.broke[i] == 0
+            and v.threat[i] > 0
             and x > 0
             and (capitals_ok or not S.is_capital[i])
         ):
@@ -65,52 +101,49 @@ def _eligible(st, S, P, t):
 
 
 def test_handovers_follow_the_hazard(world):
-    _scen, S, P, st0 = world
+    _scen, S, P, X0 = world
     t = 12
-    elig = _eligible(st0, S, P, t)
+    v0 = view(X0)
+    elig = _eligible(X0, S, P, t)
     assert len(elig) >= 5
     # certain: every eligible location is handed over, its garrison sent home, none other
-    st = _copy(st0)
-    negotiate_nb(st, S, replace_params(P, n0=30.0), 1, 0, t)
-    handed = np.flatnonzero(st.broke[0] == C.BROKE_HANDED_OVER)
+    X = _run(negotiate_nb, X0, S, replace_params(P, n0=30.0), 1, t)
+    v = view(X)
+    handed = np.flatnonzero(v.broke == C.BROKE_HANDED_OVER)
     assert sorted(handed.tolist()) == sorted(elig)
-    assert (st.gov[0, handed] == 0).all()
-    dese = st.acc[0, C.ACC_GOV_DESERTERS] - st0.acc[0, C.ACC_GOV_DESERTERS]
-    assert dese == pytest.approx(st0.gov[0, handed].sum())
-    update_control_nb(st, S, P, 0, t)
-    assert (st.ctrl[0, handed] == C.INSURGENT).all() and (st.fall_mode[0, handed] == C.NEGOTIATED).all()
+    assert (v.gov[handed] == 0).all()
+    dese = v.acc[C.ACC_GOV_DESERTERS] - v0.acc[C.ACC_GOV_DESERTERS]
+    assert dese == pytest.approx(v0.gov[handed].sum())
+    call_phase(update_control_nb, X, geo(S), P, 1, t)
+    assert (v.ctrl[handed] == C.INSURGENT).all() and (v.fall_mode[handed] == C.NEGOTIATED).all()
     # impossible: none
-    st = _copy(st0)
-    negotiate_nb(st, S, replace_params(P, n0=-30.0), 1, 0, t)
-    assert not (st.broke[0] == C.BROKE_HANDED_OVER).any()
+    X = _run(negotiate_nb, X0, S, replace_params(P, n0=-30.0), 1, t)
+    assert not (view(X).broke == C.BROKE_HANDED_OVER).any()
     # in between: location i goes exactly when its draw is below logistic(z), z by hand
     P2 = replace_params(P, n0=-1.0, n_ratio=0.0, n_news=0.0, n_supply=0.0, n_logistics=0.0, n_patron=0.0)
-    st = _copy(st0)
-    negotiate_nb(st, S, P2, 7, 0, t)
+    X = _run(negotiate_nb, X0, S, P2, 7, t)
     lost = np.zeros(len(S.prov_districts))
     for i in range(S.n_loc):
-        if not S.is_capital[i] and st0.ctrl[0, i] == C.INSURGENT:
+        if not S.is_capital[i] and v0.ctrl[i] == C.INSURGENT:
             lost[S.province[i]] += 1
     for i in elig:
         q = S.province[i]
         z = (
             P2.n0
             + (P2.n_capital if S.is_capital[i] else 0.0)
-            + P2.n_isolated * st0.iso[0, i]
+            + P2.n_isolated * v0.iso[i]
             + P2.n_province * (lost[q] / S.prov_districts[q] if S.prov_districts[q] else 0.0)
             + P2.n_affinity * (S.affinity[i] - 0.5)
-            + P2.n_revenue * st0.revenue_lost[0]
+            + P2.n_revenue * v0.revenue_lost
         )
         expect = uniform(7, t, C.DRAW_NEGOTIATE, i) < logistic(z)
-        assert (st.broke[0, i] == C.BROKE_HANDED_OVER) == expect, i
+        assert (view(X).broke[i] == C.BROKE_HANDED_OVER) == expect, i
 
 
 def test_capitals_are_not_negotiated_before_they_are_objectives(world):
-    _scen, S, P, st0 = world
-    t = 12
-    st = _copy(st0)
-    negotiate_nb(st, S, replace_params(P, n0=30.0, capitals_day=100.0), 1, 0, t)
-    assert not (st.broke[0, S.is_capital] == C.BROKE_HANDED_OVER).any()
+    _scen, S, P, X0 = world
+    X = _run(negotiate_nb, X0, S, replace_params(P, n0=30.0, capitals_day=100.0), 1, 12)
+    assert not (view(X).broke[S.is_capital] == C.BROKE_HANDED_OVER).any()
 
 
 def test_campaign_state_phases_and_capitals_day():
@@ -161,23 +194,20 @@ def test_curves_are_validated():
 
 
 def test_revenue_lost_is_the_share_of_seized_crossings(world):
-    _scen, S, P, st0 = world
-    st = _copy(st0)
+    _scen, S, P, X0 = world
     S2 = S._replace(revenue=np.where(np.arange(S.n_loc) % 7 == 0, 0.05, 0.0))
-    update_control_nb(st, S2, P, 0, 12)
-    held = st.ctrl[0] == C.INSURGENT
-    assert st.revenue_lost[0] == pytest.approx(S2.revenue[held].sum())
+    X = _run(update_control_nb, X0, S2, P, 0, 12)
+    held = view(X).ctrl == C.INSURGENT
+    assert view(X).revenue_lost == pytest.approx(S2.revenue[held].sum())
 
 
 def test_collapse_certain_and_impossible(world):
-    _scen, S, P, st0 = world
+    _scen, S, P, X0 = world
     hub = S.hub
-    st = _copy(st0)
-    collapse_nb(st, S, replace_params(P, k0=-40.0), 1, 0, 12)
-    assert st.collapsed[0] == -1 and st.ctrl[0, hub] != C.INSURGENT
-    st = _copy(st0)
-    news = st.news_g[0]
-    collapse_nb(st, S, replace_params(P, k0=40.0), 1, 0, 12)
-    assert st.collapsed[0] == 12 and st.ctrl[0, hub] == C.INSURGENT
-    assert st.fall_mode[0, hub] == C.NEGOTIATED and st.policy[0] == C.POLICY_NONE
-    assert st.news_g[0] == pytest.approx(news + P.news_capital + P.collapse_news)
+    v = view(_run(collapse_nb, X0, S, replace_params(P, k0=-40.0), 1, 12))
+    assert v.collapsed == -1 and v.ctrl[hub] != C.INSURGENT
+    news = view(X0).news_g
+    v = view(_run(collapse_nb, X0, S, replace_params(P, k0=40.0), 1, 12))
+    assert v.collapsed == 12 and v.ctrl[hub] == C.INSURGENT
+    assert v.fall_mode[hub] == C.NEGOTIATED and v.policy == C.POLICY_NONE
+    assert v.news_g == pytest.approx(news + P.news_capital + P.collapse_news)

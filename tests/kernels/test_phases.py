@@ -1,71 +1,120 @@
-"""Every phase kernel equals its plain-Python twin (same source, not jitted) on a mid-run state."""
+"""Every phase kernel equals its plain-Python twin (same source, run in the interpreter) on a
+mid-run state; the unit order (location, id) changes no result."""
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sim
 from sim.kernels import collapse, combat, command, control, events, growth, morale, movement, negotiation
-from sim.kernels.step import step_day_nb
-from sim.world import build_params, build_static, initial_state, param_table
+from sim.kernels import layout as L
+from sim.kernels.order import sort_units
+from sim.kernels.step import run_batch, step_day_nb
+from sim.world import blocks_of, build_static, geo, initial_state, param_table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from twins import call_phase, pure, working_rows
 
 PHASES = [
-    ("events", events.apply_events, events.apply_events_nb, "SPrt"),
-    ("movement", movement.move_units, movement.move_units_nb, "SPsrt"),
-    ("presence", combat.presence, combat.presence_nb, "SPr"),
-    ("combat", combat.combat, combat.combat_nb, "SPsrt"),
-    ("isolation", morale.isolation, morale.isolation_nb, "Sr"),
-    ("garrison_morale", morale.garrison_morale, morale.garrison_morale_nb, "SPsrt"),
-    ("militia", morale.militia_loyalty, morale.militia_loyalty_nb, "SPsrt"),
-    ("negotiation", negotiation.negotiate, negotiation.negotiate_nb, "SPsrt"),
-    ("insurgent_morale", morale.insurgent_morale, morale.insurgent_morale_nb, "SPr"),
-    ("control", control.update_control, control.update_control_nb, "SPrt"),
-    ("collapse", collapse.collapse, collapse.collapse_nb, "SPsrt"),
-    ("command", command.command, command.command_nb, "SPrt"),
-    ("growth", growth.growth, growth.growth_nb, "SPr"),
+    ("events", events.apply_events_nb),
+    ("movement", movement.move_units_nb),
+    ("presence", combat.presence_nb),
+    ("combat", combat.combat_nb),
+    ("isolation", morale.isolation_nb),
+    ("garrison_morale", morale.garrison_morale_nb),
+    ("militia", morale.militia_loyalty_nb),
+    ("negotiation", negotiation.negotiate_nb),
+    ("insurgent_morale", morale.insurgent_morale_nb),
+    ("control", control.update_control_nb),
+    ("collapse", collapse.collapse_nb),
+    ("command", command.command_nb),
+    ("growth", growth.growth_nb),
 ]
 
 
 @pytest.fixture(scope="module")
 def mid_run():
     scen = sim.load_scenario("afghanistan_2021")
-    S, P = build_static(scen), build_params(scen)
-    st = initial_state(scen, 1)
-    for t in range(70):
-        step_day_nb(st, S, P, 3, 0, t)
-    return S, P, st
+    S = build_static(scen)
+    ptab = param_table(scen, 1)
+    st = initial_state(scen, 1, ptab=ptab)
+    run_batch(st, S, ptab, np.array([3]), 0, 70, *_no_outputs())
+    return geo(S), ptab[0], st
 
 
-def _copy(st):
-    return type(st)(*(a.copy() for a in st))
+def _no_outputs():
+    z = np.zeros((0, 0, 0))
+    return z, z, np.zeros((0, 0, 0), np.int8), z, z, z
 
 
-@pytest.mark.parametrize("name,plain,jitted,sig", PHASES, ids=[p[0] for p in PHASES])
+@pytest.mark.parametrize("name,jitted", PHASES, ids=[p[0] for p in PHASES])
 @pytest.mark.parametrize("t", [70, 98])
-def test_phase_equals_plain_twin(mid_run, name, plain, jitted, sig, t):
-    S, P, st0 = mid_run
-    args = {"S": S, "P": P, "s": 3, "r": 0, "t": t}
-    a, b = _copy(st0), _copy(st0)
-    jitted(a, *[args[c] for c in sig])
-    plain(b, *[args[c] for c in sig])
+def test_phase_equals_plain_twin(mid_run, name, jitted, t):
+    G, P, st = mid_run
+    a, b = working_rows(st), working_rows(st)
+    call_phase(jitted, a, G, P, 3, t)
+    pure(jitted)(b, G, P, 3, t)
     for field, x, y in zip(a._fields, a, b, strict=True):
         np.testing.assert_array_equal(x, y, err_msg=f"{name}: {field}")
 
 
-def test_prange_batch_equals_serial_batch():
-    from sim.kernels import codes as C
-    from sim.kernels.step import N_SIDE, run_batch_nb, run_batch_serial_nb
+def test_movement_does_not_depend_on_unit_order(mid_run):
+    """Units move independently within a day and draw by id: any storage order gives the
+    same units (compared by id)."""
+    G, P, st = mid_run
+    a = working_rows(st)
+    perm = np.random.default_rng(0).permutation(a.uf.shape[1])
+    b = a._replace(uf=np.ascontiguousarray(a.uf[:, perm]), ui=np.ascontiguousarray(a.ui[:, perm]))
+    call_phase(movement.move_units_nb, a, G, P, 3, 75)
+    call_phase(movement.move_units_nb, b, G, P, 3, 75)
+    ia, ib = np.argsort(a.ui[L.UI_ID]), np.argsort(b.ui[L.UI_ID])
+    np.testing.assert_array_equal(a.uf[:, ia], b.uf[:, ib])
+    np.testing.assert_array_equal(a.ui[:, ia], b.ui[:, ib])
+    np.testing.assert_array_equal(a.lf, b.lf)
 
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sort_puts_units_in_location_then_id_order(seed):
+    rng = np.random.default_rng(seed)
+    U, n = 500, 30
+    uf = np.vstack([rng.uniform(0, 1, (3, U)), np.where(rng.uniform(size=U) < 0.3, 0.5, 0.0)])
+    ui = np.vstack([rng.integers(0, n, U), rng.integers(0, n, U), rng.integers(-1, n, U), rng.permutation(U)])
+    # sorted by (key, id) except that a few units moved: the sort's input
+    key = np.where(uf[L.U_ETA] == 0.0, ui[L.UI_LOC], ui[L.UI_NEXT])
+    order = np.lexsort((ui[L.UI_ID], key))
+    uf, ui = np.ascontiguousarray(uf[:, order]), np.ascontiguousarray(ui[:, order])
+    ui[L.UI_LOC, ::7] = rng.integers(0, n, len(ui[L.UI_LOC, ::7]))
+    uf[L.U_ETA, ::7] = 0.0
+    out_f, out_i, count = np.empty_like(uf), np.empty_like(ui), np.empty(n + 1, np.int64)
+    assert pure(sort_units)(uf, ui, out_f, out_i, count)
+    key = np.where(out_f[L.U_ETA] == 0.0, out_i[L.UI_LOC], out_i[L.UI_NEXT])
+    assert (np.diff(key) >= 0).all()
+    same = np.diff(key) == 0
+    assert (np.diff(out_i[L.UI_ID])[same] > 0).all()
+    back = np.argsort(out_i[L.UI_ID])
+    np.testing.assert_array_equal(out_f[:, back], uf[:, np.argsort(ui[L.UI_ID])])
+    np.testing.assert_array_equal(out_i[:, back], ui[:, np.argsort(ui[L.UI_ID])])
+    assert not pure(sort_units)(out_f, out_i, uf, ui, count)  # in order already: nothing to do
+
+
+def test_batch_of_replicates_equals_lone_steps():
+    """Replicates of one batch call equal day-by-day steps of each alone (step_day_nb), also
+    for a state whose fields are separate arrays (packed for the call and copied back)."""
     scen = sim.load_scenario("afghanistan_2021")
     S = build_static(scen)
-    outs = []
-    for kernel in (run_batch_nb, run_batch_serial_nb):
-        R, T = 3, 60
-        st = initial_state(scen, R)
-        side, acc = np.zeros((R, T + 1, N_SIDE)), np.zeros((R, T + 1, C.N_ACC))
-        z = np.zeros((0, 0, 0))
-        ptab = param_table(scen, R)
-        kernel(st, S, ptab, np.arange(R), 0, T, side, acc, np.zeros((0, 0, 0), np.int8), z, z, z)
-        outs.append((st, side, acc))
-    for x, y in zip(outs[0][0], outs[1][0], strict=True):
-        np.testing.assert_array_equal(x, y)
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    R, T = 3, 40
+    ptab = param_table(scen, R)
+    st = initial_state(scen, R, ptab=ptab)
+    run_batch(st, S, ptab, np.arange(R), 0, T, *_no_outputs())
+    for r in range(R):
+        one = initial_state(scen, 1, ptab=ptab[r : r + 1])
+        one = type(one)(*(a.copy() for a in one))  # separate arrays, not block views
+        assert blocks_of(one) is None
+        for t in range(T):
+            step_day_nb(one, S, ptab[r], r, 0, t)
+        for f in st._fields:
+            if f != "acc":
+                np.testing.assert_array_equal(getattr(st, f)[r], getattr(one, f)[0], err_msg=f)
+        np.testing.assert_allclose(st.acc[r], one.acc[0], rtol=1e-12)

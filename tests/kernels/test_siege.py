@@ -4,8 +4,10 @@ capital too strong to storm is invested from next door."""
 
 import numpy as np
 import pytest
+from numba import njit
 
 import sim
+from sim.kernels import layout as L
 from sim.kernels.movement import move_all
 from sim.world import build_params, candidate_table, replace_params, road_csr
 
@@ -45,6 +47,11 @@ def test_militia_shift_persists():
     assert shifted.state.loy[0, rows].mean() > base.state.loy[0, rows].mean() + 0.15
 
 
+@njit
+def _move_all(uf, ui, tgt, ins, deff, teff, defended, held, iso, G, focus_now, cap_ok, P, seed, t):
+    move_all(uf, ui, tgt, ins, deff, teff, defended, held, iso, G, focus_now, cap_ok, P, seed, t)
+
+
 def _line_world(besiege: bool, isolated: int):
     """A road 0 - 1 - 2 - 3 (0.2 days a link); the insurgents hold 0, 1 and 2, one unit of 300
     stands at 0, and 3 is a capital whose 5,000 defenders make an attack hopeless."""
@@ -52,45 +59,50 @@ def _line_world(besiege: bool, isolated: int):
     indptr, indices, edge_days = road_csr(n, np.array([0, 1, 2]), np.array([1, 2, 3]), np.full(3, 0.2))
     cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, 3, 10.0)
     P = replace_params(build_params(sim.load_scenario("afghanistan_2021")), besiege=int(besiege))
-    unit = dict(
-        s=np.array([300.0]),
-        uq=np.array([0.7]),
-        um=np.array([0.8]),
-        uloc=np.array([0]),
-        unext=np.array([0]),
-        ueta=np.array([0.0]),
-        utgt=np.array([-1]),
+    # strength, quality, morale, eta; location, next node, target, id
+    uf = np.array([[300.0], [0.7], [0.8], [0.0]])
+    ui = np.array([[0], [0], [-1], [0]])
+    gf = np.zeros((len(L.GF_FIELDS), n))
+    gf[L.G_VALUE] = [0.2, 0.2, 0.2, 0.7]
+    gb = np.zeros((len(L.GB_FIELDS), n), np.bool_)
+    gb[L.G_IS_CAPITAL] = [False, False, False, True]
+    G = L.Geo(
+        gf=gf,
+        gb=gb,
+        gi=np.zeros((len(L.GI_FIELDS), n), np.int64),
+        flags=np.zeros(len(L.FLAG_FIELDS), np.int64),
+        indptr=indptr,
+        indices=indices,
+        edge_days=edge_days,
+        cand=cand,
+        cand_days=cdays,
+        cand_next=cnext,
+        cand_hop_days=chop,
+        sched=np.zeros((3, 60)),
+        phase_day=np.zeros(0, np.int64),
+        focus=np.zeros((0, 1)),
+        prov_districts=np.zeros(1),
+        ev=np.zeros((len(L.EV_FIELDS), 0), np.int64),
+        ev_value=np.zeros(0),
     )
-    arrays = dict(
-        tgt_count=np.zeros(n),
-        ins=np.array([300.0, 0, 0, 0]),
-        deff=np.array([0.0, 0, 0, 20_000.0]),
-        teff=np.zeros(n),
-        defended=np.array([False, False, False, True]),
-        held=np.array([True, True, True, False]),
-        iso=np.array([0, 0, 0, isolated], np.int8),
-        is_capital=np.array([False, False, False, True]),
-        value=np.array([0.2, 0.2, 0.2, 0.7]),
-    )
-    theatre, focus_now = np.zeros(n, np.int64), np.zeros(1)
-    move_all(
-        *unit.values(),
-        *arrays.values(),
-        cand,
-        cdays,
-        cnext,
-        chop,
-        indptr,
-        indices,
-        edge_days,
-        theatre,
-        focus_now,
+    _move_all(
+        uf,
+        ui,
+        np.zeros(n),  # tgt_count
+        np.array([300.0, 0, 0, 0]),  # ins
+        np.array([0.0, 0, 0, 20_000.0]),  # deff
+        np.zeros(n),  # teff
+        np.array([False, False, False, True]),  # defended
+        np.array([True, True, True, False]),  # held
+        np.array([0, 0, 0, isolated], np.int8),  # iso
+        G,
+        np.zeros(1),  # focus_now
         1,
         P,
         0,
         50,
     )
-    return unit
+    return {"utgt": ui[L.UI_TGT], "uloc": ui[L.UI_LOC], "ueta": uf[L.U_ETA]}
 
 
 @pytest.mark.parametrize(
