@@ -20,8 +20,7 @@ What goes in, and with which weight and observation error (``sd``):
   weight 0.5 (a crossing post can fall before or after the district centre);
 * the seed article: Zaranj lost on 6 August without a fight, Sheberghan on 7 August with the
   garrison withdrawing to the airport (sd 1 day); every provincial capital held on 5 August, and
-  every other one on 7 August (the seed names these two as the first two): one fact seen for 34
-  (and 32) capitals, so each of these rows weighs 1/34 with sd 3 days.
+  every other one on 7 August (the seed names these two as the first two), each with sd 3 days.
 """
 
 from __future__ import annotations
@@ -214,9 +213,10 @@ def build() -> list[dict[str, str]]:
                 note=f"{r['crossing']} seized (the district centre at the crossing, +- 5 days)",
             )
         )
-    # "no capital lost before Zaranj" is one fact seen for every capital: each row weighs
-    # 1 / (number of capitals), and a capital lost a day early is a third of an sd off
-    w_each = round(1.0 / len(capitals), 4)
+    # "no capital lost before Zaranj" is a fact about each capital: each row weighs 1, and a
+    # capital lost a day early is a third of an sd off (sd 3 days: reports date a fall to the day,
+    # the model's days are coarser)
+    w_each = 1
     for lid, name in sorted(capitals):
         out.append(
             row(
