@@ -42,6 +42,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.io import atomic_dir, ensure_dir, file_mode, read_parquet, save_figure, write_json, write_parquet
 from sim.outputs import RunResult
 from sim.paths import PathError
+from sim.scenario.errors import ScenarioError
 
 __all__ = [
     "MergeCallback",
@@ -229,8 +230,18 @@ def sweep_jobs(config: DictConfig) -> list[list[str]]:
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     params = OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}
+    task = list(OmegaConf.select(config, "hydra.overrides.task", default=[]) or [])
+    if not OmegaConf.is_dict(params) and not isinstance(params, dict):
+        # a design sweeper (``hydra/sweeper=explore``: params is a list of ranges): its jobs are
+        # the design's points (raises ScenarioError for a bad design)
+        from sim.explore.sweeper import design_of
+
+        settings = OmegaConf.to_container(config.hydra.sweeper, resolve=True)
+        assert isinstance(settings, dict)
+        design = design_of(config, task, {str(k): v for k, v in settings.items()})
+        return [[*task, *pt] for pt in design.all_overrides()]
     args = [f"{k}={v}" for k, v in params.items()]
-    args += list(OmegaConf.select(config, "hydra.overrides.task", default=[]) or [])
+    args += task
     parsed = OverridesParser.create().parse_overrides(args)
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
@@ -490,7 +501,7 @@ class MergeCallback(Callback):
         sweep_dir = Path(str(config.hydra.sweep.dir))
         try:
             self.lock = claim_sweep(sweep_dir, sweep_manifest(config))
-        except PathError as e:
+        except (PathError, ScenarioError) as e:
             print(f"conflict-sim: error: {e}", file=sys.stderr)
             sys.exit(2)
 

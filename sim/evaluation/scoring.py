@@ -58,13 +58,20 @@ class ScoreResult:
 
 
 def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
-    """One row per observed capital: location_id, name, kind, day, y, c, complete."""
+    """One row per observed capital: location_id, name, kind, day, y, c, complete.
+
+    Event rows whose ``quantity`` names something other than a capital (``border crossing``) are
+    left to the likelihood; these scores are about the capitals of the forecast.
+    """
     start = dt.date.fromisoformat(fc.meta["start"])
     H = int(fc.meta["horizon_day"])
     cities = fc.fall_dates[["location_id", "name"]].drop_duplicates()
     ids = cities["location_id"].astype(str).to_numpy()
     names = cities["name"].astype(str).to_numpy()
     t = obs.table[obs.table["kind"].isin(["fell", "not_fallen_by"])].copy()
+    if "quantity" in t:  # other places (border crossings) enter the likelihood, not these scores
+        q = t["quantity"].fillna("").astype(str).str.strip()
+        t = t[q.isin(["", "capital"])]
     rows: dict[str, dict[str, Any]] = {}
     for r in t.itertuples(index=False):
         measure = getattr(r, "measure", "lost") or "lost"

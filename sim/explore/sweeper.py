@@ -44,24 +44,13 @@ class SweepPlan:
         )
 
 
-def plan_sweep(config: DictConfig, plain: list[str], settings: dict[str, Any]) -> SweepPlan:
-    """Sample the design of a sweep, write it into the sweep directory, list each job's overrides.
-
-    Parameters
-    ----------
-    config : DictConfig
-        The composed multirun config (with ``hydra``), whose typed fields give the ranges.
-    plain : list of str
-        The command line's plain overrides (``replicates=20``, ``scenario=synthetic``); every job
-        gets them, followed by its point's parameter values.
-    settings : dict
-        The sweeper's settings (:class:`ExploreSweeperConf` fields).
+def design_of(config: DictConfig, plain: list[str], settings: dict[str, Any]) -> Design:
+    """The design a sweep's settings ask for (sampled, not written); see :func:`plan_sweep`.
 
     Raises
     ------
     ScenarioError
-        For a bad parameter or design setting, a parameter also set on the command line, or a
-        sweep directory that holds a different design or a sweep that is not a design.
+        For a bad parameter or design setting, or a parameter also set on the command line.
     """
     ranges = config_ranges(config)
     specs = parse_params(list(settings.get("params") or []), ranges)
@@ -82,6 +71,29 @@ def plan_sweep(config: DictConfig, plain: list[str], settings: dict[str, Any]) -
         second_order=bool(settings.get("second_order", True)),
         levels=int(settings.get("levels", 4)),
     )
+    return design
+
+
+def plan_sweep(config: DictConfig, plain: list[str], settings: dict[str, Any]) -> SweepPlan:
+    """Sample the design of a sweep, write it into the sweep directory, list each job's overrides.
+
+    Parameters
+    ----------
+    config : DictConfig
+        The composed multirun config (with ``hydra``), whose typed fields give the ranges.
+    plain : list of str
+        The command line's plain overrides (``replicates=20``, ``scenario=synthetic``); every job
+        gets them, followed by its point's parameter values.
+    settings : dict
+        The sweeper's settings (:class:`ExploreSweeperConf` fields).
+
+    Raises
+    ------
+    ScenarioError
+        For a bad parameter or design setting, a parameter also set on the command line, or a
+        sweep directory that holds a different design or a sweep that is not a design.
+    """
+    design = design_of(config, plain, settings)
     sweep_dir = Path(str(config.hydra.sweep.dir))
     resumed = _check_dir(sweep_dir, design)
     extra = {

@@ -29,7 +29,11 @@ def lhs_sweep(tmp_path_factory):
         "outcomes=[capitals_fallen,gov_casualties]",
         "discover=gov_casualties>100",
         "min_prob=0.5",
+        check=False,
     )
+    # the good points are analysed; the failed ones are recorded and the exit status says so
+    assert p.returncode == 1, p.stderr[-3000:]
+    assert "failed of 10 job(s)" in p.stderr and "run the same command again to retry them" in p.stderr
     return out, p
 
 
