@@ -449,6 +449,14 @@ def calibrate(
     try:
         if generations - done > 0:
             abc.run(max_nr_populations=generations - done, min_acceptance_rate=min_acceptance)
+    except AssertionError as e:
+        # pyabc refuses a generation whose importance weights are not finite (a proposal density
+        # that underflowed to 0 in a narrow posterior); the history keeps every complete one
+        hist = abc.load(db, 1)
+        say(
+            f"calibrate: warning: generation {int(hist.max_t) + 1} stopped ({' '.join(str(e).split())}); "
+            f"the posterior is generation {int(hist.max_t)}"
+        )
     finally:
         if own_pool is not None:
             own_pool.shutdown()

@@ -59,10 +59,17 @@ def _map_drawn(p: Page, selector: str = ".sandbox-map img") -> None:
     assert size[0] > 300 and size[1] > 300, size
 
 
-def _summary(**params) -> str:
+def _summary(seed: int = 0, **params) -> str:
     from sim.viz.panels import run_summary
 
-    return run_summary(sim.ConflictModel("afghanistan_2021", seed=0, **params).run())
+    return run_summary(sim.ConflictModel("afghanistan_2021", seed=seed, **params).run())
+
+
+#: A fixed seed whose posterior draw and chance let the reserve matter: on some draws the first
+#: capital is lost before any reserve could arrive (the centre collapses, or a capital is handed
+#: over by a deal), and 20,000 commandos change nothing there. The direction over 100 paired
+#: replicates is tested in tests/test_plausibility.py.
+LEVER_SEED = 5
 
 
 def test_page_renders_the_map_and_step_advances_the_day(server, browser_context, shots):
@@ -83,11 +90,16 @@ def test_page_renders_the_map_and_step_advances_the_day(server, browser_context,
 
 
 def test_more_commandos_delay_the_first_fall(server, browser_context, shots):
-    base, more = _summary(), _summary(reserve_commandos=20_000)
+    base, more = _summary(LEVER_SEED), _summary(LEVER_SEED, reserve_commandos=20_000)
     first = re.compile(r"first capital fell (\d\d \w\w\w 2021)")
     assert first.search(base) and first.search(more)
     assert sim.load_scenario("afghanistan_2021").config.reserve.commandos < 20_000
     p = Page(browser_context, server.url)
+    _map_drawn(p)
+    box = p.page.locator(".lever-seed input").first
+    box.fill(str(LEVER_SEED))
+    box.press("Enter")
+    p.wait_text(".run-summary", rf"^Seed {LEVER_SEED},")
     _map_drawn(p)
     p.page.locator(".run-to-end").click()
     assert p.wait_text(".run-summary", re.escape(base)) == base
