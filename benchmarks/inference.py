@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CAL = {"population": 400, "generations": 10, "seed": 2021, "workers": 2}
+CAL = {"population": 400, "generations": 9, "seed": 2021, "workers": 2}
 
 
 def _load() -> float:

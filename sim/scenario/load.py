@@ -131,7 +131,23 @@ DIR_RULE = (
 USER_GROUPS = ("scenario", "sweep", "fit")
 _FILE_RULE = (
     "scenario, sweep and fit files set scenario and run settings only: no hydra.* key (a sweep "
-    "file may set hydra.sweeper.params) and no _target_"
+    "file may set hydra.sweeper.params, an explore preset the explore sweeper's settings) and no _target_"
+)
+#: An explore preset (``scenarios/explore/``) may pick the explore sweeper and set its settings.
+EXPLORE_DEFAULT = {"override /hydra/sweeper": "explore"}
+EXPLORE_SETTINGS = frozenset(
+    (
+        "design",
+        "n",
+        "params",
+        "seed",
+        "second_order",
+        "levels",
+        "max_batch_size",
+        "outcomes",
+        "discover",
+        "min_prob",
+    )
 )
 #: Fit files under outputs/fit/ that failed :func:`check_group_file` (name -> error).
 _BAD_FITS: dict[str, ScenarioError] = {}
@@ -263,12 +279,25 @@ def check_group_file(path: Path, group: str) -> None:
         raise ScenarioError(rel, target[0], str(target[1]), _FILE_RULE)
     for entry in data.get("defaults", []) or []:
         text_entry = json_dumps(entry)
-        if "hydra" in text_entry:
+        if "hydra" in text_entry and not (group == "explore" and entry == EXPLORE_DEFAULT):
             raise ScenarioError(rel, "defaults", text_entry, _FILE_RULE)
     if package != "_global_" or "hydra" not in data:
         return
     h = data["hydra"]
+    plain = str | int | float | bool
     ok = (
+        group == "explore"  # a design preset: the explore sweeper's settings, plain values only
+        and isinstance(h, dict)
+        and set(h) == {"sweeper"}
+        and isinstance(h["sweeper"], dict)
+        and set(h["sweeper"]) <= EXPLORE_SETTINGS
+        and all(
+            v is None
+            or isinstance(v, plain)
+            or (isinstance(v, list) and all(isinstance(x, plain) for x in v))
+            for v in h["sweeper"].values()
+        )
+    ) or (
         group == "sweep"
         and isinstance(h, dict)
         and set(h) == {"sweeper"}

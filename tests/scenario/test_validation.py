@@ -237,7 +237,7 @@ def test_withdrawal_end_before_start_in_yaml(scen):  # case 5 (file)
 
 
 def test_out_of_range_parameter_in_yaml(scen):
-    scen.replace_in_yaml("present_fraction: 0.85", "present_fraction: 1.4")
+    scen.replace_in_yaml("present_fraction: 0.741467", "present_fraction: 1.4")
     check(load_error(), YAML, "forces.present_fraction", 1.4, "0.05 <= value <= 1.0", "fraction")
 
 
@@ -691,7 +691,7 @@ def test_error_is_a_value_error_with_one_line_message():
         ("model.movement.besiege_isolated=maybe", "a bool (true or false)"),
         ("model.movement.besiege_isolated=2", "a bool (true or false)"),
         ("+sweep=nosuch", "one of demo, militia, reserve, withdrawal (in scenarios/sweep/)"),
-        ("+fit=nosuch", "the name of a YAML file in scenarios/fit/"),
+        ("+fit=nosuch", "one of afghanistan_2021_posterior (in scenarios/fit/)"),
     ],
 )
 def test_override_error_says_what_is_allowed(override, allowed):
@@ -725,7 +725,7 @@ def _isfinite(v) -> bool:
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
 def test_nonfinite_in_yaml_refused(scen, value):
-    scen.replace_in_yaml("  pool_scale: 0.45", f"  pool_scale: {value}")
+    scen.replace_in_yaml("  pool_scale: 0.616091", f"  pool_scale: {value}")
     e = load_error()
     check(e, YAML, "forces.pool_scale", _NO_VALUE, "a finite number")
 
