@@ -35,6 +35,7 @@ KEY_TYPES: dict[str, str] = {
     "population": "int>=1",
     "generations": "int>=1",
     "workers": "int>=1",
+    "islands": "int>=1",
     "chunk": "int>=1",
     "draws": "int>=1",
     "min_acceptance": "share",

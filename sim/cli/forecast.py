@@ -3,6 +3,7 @@
     conflict-sim-forecast scenario=afghanistan_2021 replicates=1000 out=outputs/fc
     conflict-sim-forecast scenario=afghanistan_2021 cutoff=2021-06-30 out=outputs/fc_june
     conflict-sim-forecast scenario=afghanistan_2021 assimilate=false out=outputs/fc_prior
+    conflict-sim-forecast scenario=afghanistan_2021 islands=8 dask=tcp://scheduler:8786   # a cluster
 
 Keys are Hydra-style ``key=value``; every other ``key=value`` (``+fit=NAME``,
 ``posterior.draw=point``) is a scenario override. The particles are conditioned on every
@@ -18,6 +19,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import Executor
 
 import pandas as pd
 
@@ -32,6 +34,9 @@ KEYS = {
     "observations": "observation CSV or name (default scenarios/observations/SCENARIO.csv)",
     "assimilate": "condition on the observations up to the cut-off: true/false (default true)",
     "resample": "resample when the effective sample size falls below this share, 0 < r <= 1 (default 0.5)",
+    "islands": "independent particle filters the particles are split into, >= 1 (default 1)",
+    "workers": "local worker processes that run the islands (default 1: in this process)",
+    "dask": "address of a Dask scheduler to run the islands on (tcp://HOST:8786)",
     "out": "new output directory (default outputs/forecast/<time>-<pid>)",
 }
 
@@ -43,7 +48,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     own, overrides = parse_args(argv, KEYS, summary=__doc__.split("\n")[0])
     out = own.get("out") or f"outputs/forecast/{dt.datetime.now():%Y-%m-%d_%H-%M-%S}-{os.getpid()}"
+    executor: Executor | None = None
     try:
+        islands = int(own.get("islands", 1))
+        workers = int(own.get("workers", 1))
+        if workers < 1:
+            raise ScenarioError("forecast", "workers", workers, "an integer >= 1")
+        if own.get("dask"):
+            from distributed import Client
+
+            executor = Client(own["dask"]).get_executor()
+        elif workers > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
         assim = own.get("assimilate", "true").strip().lower()
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),
@@ -55,10 +74,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             assimilate=assim in ("true", "yes", "on", "1"),
             resample=float(own.get("resample", 0.5)),
             out_dir=out,
+            islands=islands,
+            executor=executor,
         )
-    except (ScenarioError, ValueError) as e:
+    except (ScenarioError, ValueError, OSError) as e:
         print(f"conflict-sim-forecast: error: {e}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        if executor is not None:
+            executor.shutdown()
     s = fc.fall_summary
     cols = ["name", "p_lost", "q05_date", "q50_date", "q95_date"]
     with pd.option_context("display.max_rows", 60, "display.width", 120):

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,16 @@ def make_forecast(
     parallel: bool | int = True,
     backend: str = "numba",
     log: Callable[[str], None] | None = print,
+    islands: int = 1,
+    executor: Executor | None = None,
 ) -> Forecast:
     """Assimilate the observations up to the cut-off, then run the particles to the horizon.
+
+    With ``islands=K`` the particles are split into K independent particle filters (an island
+    particle model, Verge, Dubarry, Del Moral and Moulines 2015, *Statistics and Computing* 25:
+    pooled with equal weights), each a task for ``executor`` - local processes or a Dask cluster
+    (``Client.get_executor()``), so a forecast spans machines. Particle r keeps seed ``seed + r``
+    whatever K, and the result depends on K, never on the executor or its number of workers.
 
     Parameters
     ----------
@@ -115,13 +124,11 @@ def make_forecast(
         The kernels, or the agents' reference rules (slow; the forecasts are equal).
     log : callable, optional
         Progress lines go here.
+    islands : int, default 1
+        Independent particle filters the particles are split into (1: one filter).
+    executor : concurrent.futures.Executor, optional
+        Runs the islands (default: one after the other in this process).
     """
-    from sim.engine import Ensemble, replicate_draws
-    from sim.inference.assimilate import _key, systematic
-    from sim.inference.assimilate import assimilate as run_filter
-    from sim.inference.likelihood import prepare_plan
-    from sim.world import param_table
-
     say = log or (lambda _s: None)
     if not 0.0 < resample <= 1.0:
         raise ValueError(f"resample must be in (0, 1], not {resample}")
@@ -155,43 +162,52 @@ def make_forecast(
         )
     if replicates < 1:
         raise ScenarioError("forecast", "replicates", replicates, "an integer >= 1")
+    if not 1 <= islands <= replicates:
+        raise ScenarioError("forecast", "islands", islands, f"an integer in 1 .. replicates ({replicates})")
+    if assimilate and obs is None:
+        raise ScenarioError("forecast", "observations", "<none>", "an observation table to assimilate")
     say(
         f"forecast: {scenario} {' '.join(overrides)} - {replicates} particles from seed {seed}, "
         f"cut-off {cutoff_date} (day {cutoff_day}), horizon {scen.date_of(H)} (day {H})"
     )
+    sizes = [replicates // islands + (1 if k < replicates % islands else 0) for k in range(islands)]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
+    past = obs.until(cutoff_date) if (assimilate and obs is not None) else None
+    task = dict(
+        scenario=scenario,
+        overrides=tuple(overrides),
+        observations=past,
+        cutoff_day=cutoff_day,
+        assimilate=assimilate,
+        resample=resample,
+        params=params,
+        parallel=parallel,
+        backend=backend,
+    )
+    if executor is None:
+        parts = [
+            run_island(seed=seed, first=int(a), particles=n, **task)
+            for a, n in zip(starts, sizes, strict=True)
+        ]
+    else:
+        futures = [
+            executor.submit(run_island, seed=seed, first=int(a), particles=n, **task)
+            for a, n in zip(starts, sizes, strict=True)
+        ]
+        parts = [f.result() for f in futures]
+    summ = pd.concat([p.summary for p in parts], ignore_index=True)
+    sides = pd.concat([p.sides for p in parts], ignore_index=True)
     report = pd.DataFrame()
     if assimilate:
-        if obs is None:
-            raise ScenarioError("forecast", "observations", "<none>", "an observation table to assimilate")
-        plan = prepare_plan(obs.until(cutoff_date), scen, cutoff_day)
-        a = run_filter(
-            scen,
-            plan,
-            replicates,
-            seed=seed,
-            params=params,
-            resample=resample,
-            parallel=parallel,
-            backend=backend,
-        )
-        ens, report = a.ensemble, a.report
-        if not np.allclose(a.weights, 1.0 / replicates):  # equal weights from here on
-            parents = systematic(a.weights, np.random.default_rng(_key(seed, cutoff_day, 0)).random())
-            ens.resample(
-                parents, np.array([_key(seed, cutoff_day, r + 1) for r in range(replicates)], np.int64)
-            )
+        reports = [p.report.assign(island=k) if islands > 1 else p.report for k, p in enumerate(parts)]
+        report = pd.concat(reports, ignore_index=True)
         say(
-            f"forecast: assimilated {plan.n_terms} observation terms on {len(report)} dates: ESS "
-            f"{report['ess'].min():.0f}..{report['ess'].max():.0f} of {replicates}, "
-            f"{int(report['resampled'].sum())} resamplings, {a.nudged} nudges"
+            f"forecast: assimilated {parts[0].n_terms} observation terms on {len(parts[0].report)} dates"
+            f"{f' in {islands} islands' if islands > 1 else ''}: ESS "
+            f"{report['ess'].min():.0f}..{report['ess'].max():.0f} of {max(sizes)}, "
+            f"{int(report['resampled'].sum())} resamplings, {sum(p.nudged for p in parts)} nudges"
         )
-    else:
-        seeds = np.arange(seed, seed + replicates, dtype=np.int64)
-        draws = replicate_draws(scen, seeds, params)
-        ens = Ensemble(scen, param_table(scen, replicates, draws), seeds, parallel=parallel, backend=backend)
-    ens.advance(H)
-    res = ens.result()
-    summ = res.summary
+    res = parts[0]
     fall = (
         summ[
             [
@@ -210,11 +226,11 @@ def make_forecast(
         .reset_index(drop=True)
     )
     fall_summary = summarise_falls(fall, scen.start, H, cutoff_day)
-    samples = res.sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
+    samples = sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
     held = summarise_held(samples, scen.start, cutoff_day)
     n_caps = len(scen.capital_indices())
     n_dist = scen.n_locations - n_caps
-    sd = res.sides
+    sd = sides
     districts = pd.DataFrame(
         {
             "replicate": sd["replicate"].to_numpy(),
@@ -236,6 +252,7 @@ def make_forecast(
             else "none: the ensemble from the scenario start"
         ),
         "resample": float(resample),
+        "islands": int(islands),
         "observations": (obs.path if obs is not None else None),
         "observations_sha256": (obs.sha256 if obs is not None else None),
         "start": scen.start.isoformat(),
@@ -252,6 +269,80 @@ def make_forecast(
         fc.out_dir = write_forecast(fc, Path(out_dir), config_yaml=res.config_yaml)
         say(f"forecast: wrote {fc.out_dir}")
     return fc
+
+
+@dataclass
+class IslandResult:
+    """One island's particles run to the horizon (replicates numbered from its first particle)."""
+
+    summary: pd.DataFrame
+    sides: pd.DataFrame
+    report: pd.DataFrame
+    config_yaml: str
+    nudged: int = 0
+    n_terms: int = 0
+
+
+def run_island(
+    *,
+    scenario: str,
+    overrides: Sequence[str],
+    observations: Observations | None,
+    cutoff_day: int,
+    seed: int,
+    first: int,
+    particles: int,
+    assimilate: bool,
+    resample: float,
+    params: Any,
+    parallel: bool | int,
+    backend: str,
+) -> IslandResult:
+    """Particles ``first .. first + particles - 1`` of a forecast (seeds ``seed + first + r``):
+    filtered on ``observations`` up to ``cutoff_day`` when ``assimilate``, resampled to equal
+    weights there, run to the horizon. A module-level function, so an executor on another
+    machine can run it (the scenario is loaded there by name)."""
+    from sim.engine import Ensemble, replicate_draws
+    from sim.inference.assimilate import _key, systematic
+    from sim.inference.assimilate import assimilate as run_filter
+    from sim.inference.likelihood import prepare_plan
+    from sim.world import param_table
+
+    scen = load_scenario(scenario, list(overrides))
+    s0 = seed + first
+    if isinstance(params, pd.DataFrame):  # a table gives particle r its row r
+        params = params.iloc[first : first + particles].reset_index(drop=True)
+    elif params is not None and not isinstance(params, str):
+        params = list(params)[first : first + particles]
+    report = pd.DataFrame()
+    nudged = n_terms = 0
+    if assimilate:
+        assert observations is not None
+        plan = prepare_plan(observations, scen, cutoff_day)
+        a = run_filter(
+            scen,
+            plan,
+            particles,
+            seed=s0,
+            params=params,
+            resample=resample,
+            parallel=parallel,
+            backend=backend,
+        )
+        ens, report, nudged, n_terms = a.ensemble, a.report, a.nudged, plan.n_terms
+        if not np.allclose(a.weights, 1.0 / particles):  # equal weights from here on
+            parents = systematic(a.weights, np.random.default_rng(_key(s0, cutoff_day, 0)).random())
+            ens.resample(parents, np.array([_key(s0, cutoff_day, r + 1) for r in range(particles)], np.int64))
+    else:
+        seeds = np.arange(s0, s0 + particles, dtype=np.int64)
+        draws = replicate_draws(scen, seeds, params)
+        ens = Ensemble(scen, param_table(scen, particles, draws), seeds, parallel=parallel, backend=backend)
+    ens.advance(int(scen.horizon_days))
+    res = ens.result()
+    summ, sides = res.summary.copy(), res.sides.copy()
+    summ["replicate"] += first
+    sides["replicate"] += first
+    return IslandResult(summ, sides, report, res.config_yaml, nudged, n_terms)
 
 
 def summarise_falls(fall: pd.DataFrame, start: dt.date, horizon: int, cutoff_day: int) -> pd.DataFrame:

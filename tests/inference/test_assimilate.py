@@ -119,3 +119,55 @@ def test_threads_and_backends_give_the_same_particles(scen):
         pd.testing.assert_frame_equal(runs[0].report, other.report)
     nudges = runs[0].ensemble.result().events
     assert (nudges["event"] == C.LOG_LABELS[C.LOG_NUDGED]).sum() == runs[0].nudged
+
+
+def test_islands_give_the_same_forecast_on_any_executor(scen):
+    """An island forecast (independent filters over slices of the particles) is the same run
+    inline, in local processes and on a Dask cluster; every island keeps the hard events."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from distributed import Client, LocalCluster
+
+    past = _truth(scen, 0, CUT)
+    kw = dict(
+        overrides=WORLD,
+        seed=100,
+        replicates=24,
+        cutoff=scen.date_of(CUT),
+        observations=past,
+        params=_prior(24),
+        parallel=1,
+        log=None,
+    )
+    one = make_forecast(scen.name, **kw)
+    assert one.meta["islands"] == 1 and "island" not in one.assimilation
+    inline = make_forecast(scen.name, islands=3, **kw)
+    with ProcessPoolExecutor(2, mp_context=mp.get_context("spawn")) as pool:
+        procs = make_forecast(scen.name, islands=3, executor=pool, **kw)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        dask = make_forecast(scen.name, islands=3, executor=client.get_executor(), **kw)
+    for other in (procs, dask):
+        pd.testing.assert_frame_equal(inline.fall_dates, other.fall_dates)
+        pd.testing.assert_frame_equal(inline.assimilation, other.assimilation)
+        pd.testing.assert_frame_equal(inline.districts, other.districts)
+    assert sorted(inline.fall_dates["replicate"].unique()) == list(range(24))
+    assert set(inline.assimilation["island"]) == {0, 1, 2}
+    # particle r starts with seed 100 + r whatever the islands: without a filter, islands change nothing
+    free = [make_forecast(scen.name, assimilate=False, islands=k, **kw) for k in (1, 3)]
+    pd.testing.assert_frame_equal(free[0].fall_dates, free[1].fall_dates)
+    seeds = free[1].fall_dates.drop_duplicates("replicate").set_index("replicate")["seed"]
+    assert (seeds.to_numpy() == 100 + seeds.index.to_numpy()).all()
+    # the hard events observed hold in every particle of every island (and in the single filter)
+    plan = prepare_plan(past, scen, CUT)
+    ids = np.asarray(scen.locations["location_id"])
+    for k in range(plan.n_events):
+        if plan.e_kind[k] != 0:
+            continue
+        lid, day = ids[int(plan.e_loc[k])], int(plan.e_day[k])
+        for fc in (one, inline):
+            d = fc.fall_dates.loc[fc.fall_dates["location_id"] == lid, "lost_day"]
+            assert (d == day).all(), (lid, day, d.unique())
