@@ -45,11 +45,16 @@ def replicate_params(scenario: Scenario, seeds: np.ndarray) -> list[dict] | None
     """Parameter values of each replicate drawn from the scenario's posterior, or None.
 
     None (every replicate takes the scenario's own values) when the scenario names no
-    ``posterior.samples`` or sets ``posterior.draw: point``.
+    ``posterior.samples`` or sets ``posterior.draw: point``. A parameter the user set by an
+    override (``model.morale.b0=1.2``, a design point of ``conflict-sim-explore``) is not drawn:
+    it keeps the value set, and the other calibrated parameters are drawn as usual.
     """
     post = scenario.config.get("posterior", None)
     if post is None or not scenario.posterior_file or str(post.draw) == "point":
         return None
     df = read_samples(scenario.posterior_file, scenario.posterior_sha256)
+    df = df[[c for c in df.columns if c not in scenario.pinned]]
+    if df.shape[1] == 0:
+        return None
     rows = df.to_dict("records")
     return [rows[draw_index(int(s), len(rows))] for s in seeds]

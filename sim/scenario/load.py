@@ -17,7 +17,7 @@ import math
 import os
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -464,12 +464,14 @@ SEED_MAX = 2**63 - 1
 
 
 def scenario_from_config(
-    cfg: DictConfig, overrides: Sequence[str] = (), root: Path | None = None
+    cfg: DictConfig, overrides: Sequence[str] = (), root: Path | None = None, pinned: Iterable[str] = ()
 ) -> Scenario:
     """Validate a composed config, read its tables and build the :class:`Scenario`.
 
     ``data.dir`` is read inside ``root``, by default the folder the scenario's YAML came from
-    (the scenarios directory, or a ``hydra.searchpath`` folder among ``overrides``)."""
+    (the scenarios directory, or a ``hydra.searchpath`` folder among ``overrides``). The keys of
+    ``overrides`` (plus ``pinned``) become :attr:`Scenario.pinned`: a value the user sets wins
+    over the posterior's draws of it."""
     register_configs()
     if "hydra" in cfg:  # composed with return_hydra_config=True: the world is the rest
         cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
@@ -781,6 +783,7 @@ def scenario_from_config(
         campaign=campaign,
         posterior_file=posterior_file,
         posterior_sha256=posterior_sha,
+        pinned=frozenset(pinned) | {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o},
     )
 
 

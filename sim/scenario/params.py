@@ -200,4 +200,4 @@ def scenario_with_params(
     for o in ovr:
         key = o.split("=", 1)[0]
         OmegaConf.update(cfg, key, OmegaConf.select(composed, key), merge=False)
-    return scenario_from_config(cfg, ovr)
+    return scenario_from_config(cfg, ovr, pinned=scenario.pinned)
