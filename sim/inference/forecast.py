@@ -207,7 +207,7 @@ def make_forecast(
             f"{report['ess'].min():.0f}..{report['ess'].max():.0f} of {max(sizes)}, "
             f"{int(report['resampled'].sum())} resamplings, {sum(p.nudged for p in parts)} nudges"
         )
-    res = parts[0]
+    config_yaml = parts[0].config_yaml  # the same scenario config in every island
     fall = (
         summ[
             [
@@ -266,7 +266,7 @@ def make_forecast(
     }
     fc = Forecast(meta, fall, fall_summary, held, samples, report, districts)
     if out_dir is not None:
-        fc.out_dir = write_forecast(fc, Path(out_dir), config_yaml=res.config_yaml)
+        fc.out_dir = write_forecast(fc, Path(out_dir), config_yaml=config_yaml)
         say(f"forecast: wrote {fc.out_dir}")
     return fc
 
