@@ -407,7 +407,8 @@ class Garrison(_AtLocation):
             - P.n_ratio * ratio
             + P.n_revenue * float(m.state.revenue_lost[0])
         )
-        if uniform_py(m.seed, t, C.DRAW_NEGOTIATE, i) >= logistic(z):
+        odds = logistic(z) * m.command.tempo(int(S.theatre[i]))
+        if uniform_py(m.seed, t, C.DRAW_NEGOTIATE, i) >= odds:
             return
         g = self.personnel
         m.account(C.ACC_GOV_DESERTERS, g)
@@ -594,17 +595,24 @@ class InsurgentUnit(mesa.Agent):
             self.location_row = self.next_row
         here = self.location_row
         loc = m.locations[here]
+        # outside the campaign's focus: press on only on a share outside_tempo of days
+        hold = m.command.tempo(int(S.theatre[here])) < 1.0 and (
+            uniform_py(m.seed, t, C.DRAW_TEMPO, self.row) >= P.outside_tempo
+        )
         if loc.is_defended():
             if (
                 self.morale >= P.i_min_attack
                 and loc.siege_ratio(self.effective(here), float(S.sched[C.SCHED_AIR, t])) <= P.withdraw_ratio
                 and not self.blocked(here)
+                and not hold
             ):
                 return  # stay and fight
             self.withdraw(here, budget)
             return
         if self.morale < P.i_min_attack:
             return
+        if hold:
+            return  # invest from where it is today
         self.target, siege = self.choose_target(t, here)
         if self.target < 0:
             return
@@ -774,6 +782,13 @@ class GovernmentCommand(mesa.Agent):
     def focus(self, theatre: int) -> float:
         """1 when ``theatre`` is a focus of today's campaign phase, else 0."""
         return self._focus[theatre]
+
+    def tempo(self, theatre: int) -> float:
+        """Offensive tempo in ``theatre`` today: ``campaign.outside_tempo`` outside the focus
+        theatres of a phase that names some, else 1."""
+        if sum(self._focus) > 0.0 and self._focus[theatre] == 0.0:
+            return float(self.model.params.outside_tempo)
+        return 1.0
 
     # ----- reference rules
     def apply_events(self, t: int) -> None:

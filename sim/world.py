@@ -181,6 +181,7 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     # campaign sequencing
     ("w_focus", "model.campaign.w_focus", float),
     ("capitals_day", "model.campaign.capitals_day", float),
+    ("outside_tempo", "model.campaign.outside_tempo", float),
     # border crossings and revenue
     ("b_revenue", "model.revenue.b_revenue", float),
     ("g_revenue", "model.revenue.g_revenue", float),

@@ -43,10 +43,16 @@ def _assert_same_run(a, b, tol=1e-9):
     np.testing.assert_array_equal(a._loc_ctrl, b._loc_ctrl)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_backends_agree_on_2021_for_120_days(afg, seed):
-    py = sim.ConflictModel(afg, backend="python", seed=seed).run(120)
-    nb = sim.ConflictModel(afg, backend="numba", seed=seed).run(120)
+@pytest.mark.parametrize("seed,tempo", [(0, None), (1, None), (2, 0.3)])
+def test_backends_agree_on_2021_for_120_days(afg, seed, tempo):
+    # tempo: the economy-of-force rule on (off in the shipped scenario)
+    scen = (
+        afg
+        if tempo is None
+        else sim.load_scenario("afghanistan_2021", [f"model.campaign.outside_tempo={tempo}"])
+    )
+    py = sim.ConflictModel(scen, backend="python", seed=seed).run(120)
+    nb = sim.ConflictModel(scen, backend="numba", seed=seed).run(120)
     assert py.day == nb.day == 120
     _assert_same_run(py, nb)
     assert int(nb.state.log_n[0]) > 50  # plenty happened

@@ -178,8 +178,11 @@ def build_report(
             "## Ablation: each mechanism off",
             "",
             "The posterior's draws and the same seeds, with one mechanism switched off at a time (no "
-            "recalibration): what each contributes to the pre-cut-off checks. D = share of district "
-            "centres held by the insurgents; days count from 1 May 2021.",
+            "recalibration): what each contributes to the pre-cut-off checks. One row is the other "
+            "way round: the economy-of-force rule, off in the shipped scenario, switched on with its "
+            "own calibrated posterior (`+fit=afghanistan_2021_economy_of_force`; why it is not "
+            "shipped: docs/calibration.md). D = share of district centres held by the insurgents; "
+            "days count from 1 May 2021.",
             "",
             _md(ab),
             "",

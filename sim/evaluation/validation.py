@@ -33,6 +33,8 @@ ABLATIONS: dict[str, list[str]] = {
     "all mechanisms (posterior)": [],
     "no negotiated handovers": ["model.negotiation.enabled=false"],
     "no campaign sequencing": ["model.campaign.enabled=false"],
+    # off in the shipped scenario: this row is the variant with it on, with its own posterior
+    "economy of force on (its own posterior)": ["+fit=afghanistan_2021_economy_of_force"],
     "one support schedule (linear)": [
         "model.support.logistics.tau=[]",
         "model.support.logistics.value=[]",

@@ -94,6 +94,7 @@ DRAW_BREAK_MODE = 7
 DRAW_MILITIA = 8
 DRAW_NEGOTIATE = 9
 DRAW_COLLAPSE = 10
+DRAW_TEMPO = 11  # campaign tempo outside the focus theatres (movement)
 
 # How a garrison broke today (int8 ``broke``)
 BROKE_NONE = 0

@@ -190,7 +190,8 @@ def move_all(
     uloc, unext, utgt, uid = ui[L.UI_LOC], ui[L.UI_NEXT], ui[L.UI_TGT], ui[L.UI_ID]
     cand, cand_next, cand_hop_days = G.cand, G.cand_next, G.cand_hop_days
     indptr, indices, edge_days = G.indptr, G.indices, G.edge_days
-    is_capital = G.gb[L.G_IS_CAPITAL]
+    is_capital, theatre = G.gb[L.G_IS_CAPITAL], G.gi[L.G_THEATRE]
+    slow_outside = P.outside_tempo < 1.0 and focus_now.sum() > 0.0
     k_max = cand.shape[1]
     score = np.empty(k_max)
     ok = np.empty(k_max, np.bool_)
@@ -212,10 +213,17 @@ def move_all(
             uloc[u] = unext[u]
         here = uloc[u]
         own = s[u] * uq[u] * morale_factor(um[u])
+        # outside the campaign's focus a unit presses on only on a share outside_tempo of days;
+        # on the others it holds: it invests a defended place from next door, or stays put
+        hold = (
+            slow_outside
+            and focus_now[theatre[here]] == 0.0
+            and uniform(seed, t, C.DRAW_TEMPO, uid[u]) >= P.outside_tempo
+        )
         if defended[here]:
             n_conv = tgt_count[here] + (0.0 if utgt[u] == here else 1.0)
             ratio = (deff[here] + 1.0) / (max(teff[here], own * n_conv) + 1.0)
-            blocked = cap_ok == 0 and is_capital[here]
+            blocked = (cap_ok == 0 and is_capital[here]) or hold
             if um[u] >= P.i_min_attack and ratio <= P.withdraw_ratio and not blocked:
                 continue  # stay and fight
             # break off: the adjacent insurgent-held location with the most insurgents,
@@ -248,6 +256,8 @@ def move_all(
             continue
         if um[u] < P.i_min_attack:
             continue
+        if hold:
+            continue  # outside the campaign's focus: hold today
         if here != row_of:
             nk = candidate_row(here, tgt_count, deff, teff, held, iso, G, focus_now, cap_ok, P, row_f, row_i)
             row_of = here

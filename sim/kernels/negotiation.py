@@ -20,9 +20,10 @@ with L_p the share of the province's district centres held by the insurgents (ye
 control), lambda(t) the logistics schedule, X_eff and T_eff as in the morale phase (air support
 and fortification included), and R(t) the share of customs revenue through insurgent-held
 crossings. Provincial capitals are negotiated over only once they are campaign objectives
-(``campaign.capitals_day``). A handover sends the garrison home (deserters; its equipment is
-captured), makes an active militia stand aside, and leaves the location to fall in the control
-phase with mode ``negotiated`` (a fall without a fight).
+(``campaign.capitals_day``); outside the focus theatres of a campaign phase that names some, the
+probability is ``campaign.outside_tempo`` times ``logistic(z)``. A handover sends the garrison
+home (deserters; its equipment is captured), makes an active militia stand aside, and leaves the
+location to fall in the control phase with mode ``negotiated`` (a fall without a fight).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 from sim.kernels import codes as C
 from sim.kernels import layout as L
 from sim.kernels.common import defence, kernel, log_event_nb, logistic, multiplier
+from sim.kernels.movement import campaign_state
 from sim.kernels.rng import uniform
 
 
@@ -63,6 +65,10 @@ def negotiate(X, G, P, seed: int, t: int) -> None:
         if not is_capital[i] and ctrl[i] == C.INSURGENT:
             held[province[i]] += 1.0
     capitals_ok = G.flags[L.F_CAMPAIGN] == 0 or t >= P.capitals_day
+    focus_now = np.zeros(G.focus.shape[1])
+    campaign_state(G.flags[L.F_CAMPAIGN], G.phase_day, G.focus, P.capitals_day, t, focus_now)
+    slow_outside = focus_now.sum() > 0.0
+    theatre = G.gi[L.G_THEATRE]
     rev = P.n_revenue * X.rf[L.RF_REVENUE_LOST]
     for i in range(n):
         if ctrl[i] == C.INSURGENT or holdout[i] == 1 or broke[i] != C.BROKE_NONE:
@@ -93,7 +99,10 @@ def negotiate(X, G, P, seed: int, t: int) -> None:
             - P.n_ratio * ratio
             + rev
         )
-        if uniform(seed, t, C.DRAW_NEGOTIATE, i) >= logistic(z):
+        odds = logistic(z)
+        if slow_outside and focus_now[theatre[i]] == 0.0:
+            odds *= P.outside_tempo
+        if uniform(seed, t, C.DRAW_NEGOTIATE, i) >= odds:
             continue
         g = gov[i]
         acc[C.ACC_GOV_DESERTERS] += g

@@ -293,12 +293,18 @@ class CampaignParams:
     Theatre priorities change over time (``phases``): a target in a focus theatre of the current
     phase scores ``w_focus`` more. Provincial capitals become objectives only from
     ``capitals_day`` (days from the scenario start): before it they are invested (besieged)
-    but neither stormed nor negotiated over.
+    but neither stormed nor negotiated over. While a phase names focus theatres, the theatres
+    outside it run at ``outside_tempo`` of a normal day: a unit there takes a new step toward a
+    target with that probability a day (else it holds where it is), and a handover there happens
+    with ``outside_tempo`` times its odds (economy of force; 1 = no effect).
     """
 
     enabled: bool = False
     w_focus: float = param(1.0, "utility", 0.0, 100.0, "bonus for targets in a focus theatre")
     capitals_day: float = param(0.0, "days", 0.0, 3650.0, "day from which capitals are objectives")
+    outside_tempo: float = param(
+        1.0, "share of a day", 0.0, 1.0, "offensive tempo outside the focus theatres of a phase"
+    )
     phases: list[CampaignPhase] = field(default_factory=list)
 
 

@@ -135,3 +135,11 @@ def test_shipped_priors_are_valid_and_give_reasons():
     pri = read_priors("afghanistan_2021")
     assert len(pri) >= 10
     assert all(len(p.reason) > 20 for p in pri)
+
+
+def test_variant_priors_are_the_2021_priors_plus_two():
+    base = read_priors("afghanistan_2021")
+    eof = read_priors("afghanistan_2021_economy_of_force")
+    extra = ["model.campaign.outside_tempo", "model.negotiation.ratio"]
+    assert sorted(p.path for p in eof if p.path not in [b.path for b in base]) == sorted(extra)
+    assert [p for p in eof if p.path not in extra] == base

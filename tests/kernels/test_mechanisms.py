@@ -157,6 +157,66 @@ def test_campaign_state_phases_and_capitals_day():
     assert campaign_state(0, phase_day, focus, 20.0, 5, f) == 1 and f.tolist() == [0.0, 0.0, 0.0]
 
 
+def _focused(S):
+    """The static arrays with two theatres (alternate locations) and one campaign phase from
+    day 0 whose only focus is theatre 0."""
+    focus = np.array([[1.0, 0.0]])
+    theatre = (np.arange(S.n_loc) % 2).astype(np.int64)
+    return S._replace(theatre=theatre, phase_day=np.array([0], np.int64), focus=focus)
+
+
+def test_handovers_outside_the_focus_run_at_the_campaigns_tempo(world):
+    _scen, S, P, X0 = world
+    t = 12
+    S2 = _focused(S)
+    elig = _eligible(X0, S, P, t)
+    inside = [i for i in elig if S2.theatre[i] == 0]
+    outside = [i for i in elig if S2.theatre[i] != 0]
+    assert inside and outside
+    # a certain handover: tempo 0 stops every one outside the focus, none inside
+    X = _run(negotiate_nb, X0, S2, replace_params(P, n0=30.0, outside_tempo=0.0), 1, t)
+    handed = np.flatnonzero(view(X).broke == C.BROKE_HANDED_OVER).tolist()
+    assert sorted(handed) == sorted(inside)
+    # tempo 1: no effect
+    X = _run(negotiate_nb, X0, S2, replace_params(P, n0=30.0, outside_tempo=1.0), 1, t)
+    assert sorted(np.flatnonzero(view(X).broke == C.BROKE_HANDED_OVER).tolist()) == sorted(elig)
+    # in between: outside the focus a location goes when its draw is below tempo * logistic(z)
+    X = _run(negotiate_nb, X0, S2, replace_params(P, n0=30.0, outside_tempo=0.4), 5, t)
+    for i in outside:
+        expect = uniform(5, t, C.DRAW_NEGOTIATE, i) < 0.4
+        assert (view(X).broke[i] == C.BROKE_HANDED_OVER) == expect, i
+    # a phase with no focus theatre slows nothing
+    none = S2._replace(focus=np.zeros_like(S2.focus))
+    X = _run(negotiate_nb, X0, none, replace_params(P, n0=30.0, outside_tempo=0.0), 1, t)
+    assert sorted(np.flatnonzero(view(X).broke == C.BROKE_HANDED_OVER).tolist()) == sorted(elig)
+
+
+def test_units_outside_the_focus_hold_at_tempo_zero(world):
+    from sim.kernels.movement import move_units_nb
+
+    _scen, S, P, X0 = world
+    t = 12
+    S2 = _focused(S)
+    loc0, s0 = X0.ui[L.UI_LOC], X0.uf[L.U_S]
+    ready = (s0 > 0) & (X0.uf[L.U_ETA] <= 0) & (X0.uf[L.U_M] >= P.i_min_attack)
+    X1 = _run(move_units_nb, X0, S2, replace_params(P, outside_tempo=1.0), 3, t)
+    X0t = _run(move_units_nb, X0, S2, replace_params(P, outside_tempo=0.0), 3, t)
+    active_mil = (X0.l8[L.L8_MSTATE] == C.MIL_ACTIVE) & (X0.lf[L.L_MIL] > 0)
+    defended = (X0.l8[L.L8_CTRL] != C.INSURGENT) & ((X0.lf[L.L_GOV] > 0) | active_mil)
+    held_back = ready & (S2.theatre[loc0] != 0) & ~defended[loc0]  # would choose a target today
+    assert held_back.sum() >= 5
+    # at tempo 0 they keep their place and their target; at tempo 1 some of them move
+    np.testing.assert_array_equal(X0t.ui[L.UI_LOC][held_back], loc0[held_back])
+    np.testing.assert_array_equal(X0t.ui[L.UI_TGT][held_back], X0.ui[L.UI_TGT][held_back])
+    np.testing.assert_array_equal(X0t.uf[L.U_ETA][held_back], X0.uf[L.U_ETA][held_back])
+    moved = (X1.ui[L.UI_LOC] != loc0) | (X1.uf[L.U_ETA] > 0)
+    assert moved[held_back].any()
+    # units in the focus theatre do as they would at full tempo
+    inside = ready & (S2.theatre[loc0] == 0)
+    np.testing.assert_array_equal(X0t.ui[L.UI_LOC][inside], X1.ui[L.UI_LOC][inside])
+    np.testing.assert_array_equal(X0t.ui[L.UI_TGT][inside], X1.ui[L.UI_TGT][inside])
+
+
 def test_schedules_are_curves_over_the_withdrawals_progress():
     base = sim.load_scenario("afghanistan_2021")
     s = base.schedules

@@ -12,7 +12,7 @@ from sim.kernels import collapse, combat, command, control, events, growth, mora
 from sim.kernels import layout as L
 from sim.kernels.order import sort_units
 from sim.kernels.step import run_batch, step_day_nb
-from sim.world import blocks_of, build_static, geo, initial_state, param_table
+from sim.world import blocks_of, build_static, geo, initial_state, param_table, replace_params
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from twins import call_phase, pure, working_rows
@@ -50,9 +50,10 @@ def _no_outputs():
 
 
 @pytest.mark.parametrize("name,jitted", PHASES, ids=[p[0] for p in PHASES])
-@pytest.mark.parametrize("t", [70, 98])
+@pytest.mark.parametrize("t", [40, 70, 98])  # 40: the northern phase (outside_tempo acts)
 def test_phase_equals_plain_twin(mid_run, name, jitted, t):
     G, P, st = mid_run
+    P = replace_params(P, outside_tempo=0.3)  # the economy-of-force rule on (off in the scenario)
     a, b = working_rows(st), working_rows(st)
     call_phase(jitted, a, G, P, 3, t)
     pure(jitted)(b, G, P, 3, t)

@@ -691,7 +691,10 @@ def test_error_is_a_value_error_with_one_line_message():
         ("model.movement.besiege_isolated=maybe", "a bool (true or false)"),
         ("model.movement.besiege_isolated=2", "a bool (true or false)"),
         ("+sweep=nosuch", "one of demo, militia, reserve, withdrawal (in scenarios/sweep/)"),
-        ("+fit=nosuch", "one of afghanistan_2021_posterior (in scenarios/fit/)"),
+        (
+            "+fit=nosuch",
+            "one of afghanistan_2021_economy_of_force, afghanistan_2021_posterior (in scenarios/fit/)",
+        ),
     ],
 )
 def test_override_error_says_what_is_allowed(override, allowed):
