@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.inference.likelihood import Plan, distance, prepare_plan
+from sim.inference.likelihood import Plan, capitals_gap, distance, prepare_plan
 from sim.inference.observations import check_data_rule, read_observations, resolve_path
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenarios_dir
 from sim.scenario.values import check_param_values, param_ranges
@@ -446,6 +446,9 @@ def calibrate(
         f"calibrate: {scenario} - {len(pri)} parameters, {plan.n_terms} observation terms to "
         f"{scen.date_of(cut)}, population {population}, generations {generations}, seed {seed}"
     )
+    gap = capitals_gap(plan, scen)
+    if gap:
+        say(f"calibrate: {gap}")
     try:
         if generations - done > 0:
             abc.run(max_nr_populations=generations - done, min_acceptance_rate=min_acceptance)

@@ -173,6 +173,12 @@ def make_forecast(
     sizes = [replicates // islands + (1 if k < replicates % islands else 0) for k in range(islands)]
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
     past = obs.until(cutoff_date) if (assimilate and obs is not None) else None
+    if past is not None:
+        from sim.inference.likelihood import capitals_gap, prepare_plan
+
+        gap = capitals_gap(prepare_plan(past, scen, cutoff_day), scen)
+        if gap:
+            say(f"forecast: {gap}")
     task = dict(
         scenario=scenario,
         overrides=tuple(overrides),

@@ -255,6 +255,27 @@ def prepare_plan(obs: Observations, scen: Scenario, cutoff_day: int | None = Non
 
 
 # --------------------------------------------------------------------------- model values
+def capitals_gap(plan: Plan, scen: Scenario) -> str | None:
+    """A one-line warning when some provincial capitals have no event term in ``plan`` (neither
+    "lost on" nor "not lost by" a date up to its cut-off), else None.
+
+    Nothing then says whether they were still held, so a fit or a filter to that cut-off may lose
+    them before it. The 2021 table's "not lost by" rows are dated 5 and 7 August: a cut-off
+    before them leaves every capital without one (docs/calibration.md, the 15 July split).
+    """
+    caps = scen.capital_indices()
+    seen = set(plan.e_loc[plan.e_w > 0].tolist())
+    missing = [int(c) for c in caps if int(c) not in seen]
+    if not missing:
+        return None
+    return (
+        f"warning: {len(missing)} of {len(caps)} capitals have no observation up to "
+        f"{scen.date_of(plan.cutoff_day)} saying "
+        "whether they were lost (a fit or filter may lose them before it; add 'not_fallen_by' rows "
+        "dated at the cut-off)"
+    )
+
+
 def count_values(
     plan: Plan, ctrl: np.ndarray, ctrl0: np.ndarray, rows: np.ndarray | None = None
 ) -> np.ndarray:

@@ -9,6 +9,7 @@ import pytest
 import sim
 from sim.inference.likelihood import (
     MODE_PENALTY,
+    capitals_gap,
     count_values,
     count_z,
     distance,
@@ -140,3 +141,17 @@ def test_rows_that_cannot_be_used_are_skipped_with_a_reason(scen):
     if len(held0):
         assert "insurgent-held at the scenario start" in reasons
     assert plan.n_terms == 0
+
+
+def test_a_cut_off_without_word_on_the_capitals_is_flagged():
+    afg = sim.load_scenario("afghanistan_2021")
+    from sim.inference.observations import read_observations
+
+    obs = read_observations("afghanistan_2021")
+    # before 5 August nothing in the 2021 table says whether the capitals were still held
+    for cut in (60, 75):
+        msg = capitals_gap(prepare_plan(obs, afg, cut), afg)
+        assert msg is not None and "34 of 34 capitals" in msg and afg.date_of(cut).isoformat() in msg
+        assert "\n" not in msg
+    # from 5 August every capital has a "lost on" or "not lost by" row
+    assert capitals_gap(prepare_plan(obs, afg, 96), afg) is None
