@@ -96,11 +96,16 @@ def test_readme_runs_as_written(tmp_path):
     made = {"my_observed.csv"}
     before = _tree(proj)
     venv_bin = Path(sys.executable).parent
+    stamp = tmp_path / "installed"
+    stamp.touch()
     env = {
         **os.environ,
         "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
         "CONFLICT_SIM_SCENARIOS": str(proj / "scenarios"),
         "VENV": str(venv_bin.parent),  # `make demo` uses this checkout's installed venv
+        # ... as it is: a fresh install stamp, so make never reinstalls the venv from the copy
+        # (that would point this checkout's editable install at a temporary directory)
+        "STAMP": str(stamp),
         "MPLBACKEND": "Agg",
         "PYTHONPATH": str(ROOT),
     }

@@ -294,9 +294,10 @@ class CampaignParams:
     phase scores ``w_focus`` more. Provincial capitals become objectives only from
     ``capitals_day`` (days from the scenario start): before it they are invested (besieged)
     but neither stormed nor negotiated over. While a phase names focus theatres, the theatres
-    outside it run at ``outside_tempo`` of a normal day: a unit there takes a new step toward a
-    target with that probability a day (else it holds where it is), and a handover there happens
-    with ``outside_tempo`` times its odds (economy of force; 1 = no effect).
+    outside it run at ``outside_tempo`` of a normal day: a unit there presses on with that
+    probability a day, else it holds (at a defended place it breaks off and invests it from next
+    door, elsewhere it stays put), and a handover there happens with ``outside_tempo`` times its
+    odds (economy of force; 1 = no effect).
     """
 
     enabled: bool = False
