@@ -33,6 +33,8 @@ RAW = HERE.parent / "data" / "afghanistan_2021" / "raw" / "observed"
 LOCATIONS = HERE.parent / "data" / "afghanistan_2021" / "locations.csv"
 OUT = HERE / "afghanistan_2021.csv"
 SEED = "seed article (AFP, 8 August 2021; project seed file 000_55d5bbca680cbe59.txt)"
+#: Dates at which "no provincial capital lost yet" is dated again (twice a month from mid-May).
+INTERIM_DATES = ("2021-05-15", "2021-05-31", "2021-06-15", "2021-06-30", "2021-07-15", "2021-07-31")
 COLUMNS = (
     "date",
     "kind",
@@ -230,6 +232,24 @@ def build() -> list[dict[str, str]]:
                 note=f"{name}: no provincial capital was lost before Zaranj on 6 August",
             )
         )
+        # the same fact as it stood on earlier dates, public on each (every report of the
+        # offensive before 6 August counted districts, no capital): a fit or filter cut off before
+        # 5 August then still knows the capitals were held; the likelihood uses the latest row of
+        # a location within the cut-off, so these add nothing to a fit that reaches 5 August
+        for date in INTERIM_DATES:
+            out.append(
+                row(
+                    date=date,
+                    kind="not_fallen_by",
+                    quantity="capital",
+                    location=lid,
+                    sd=3,
+                    weight=w_each,
+                    source=SEED,
+                    note=f"{name}: no provincial capital had been lost by this date "
+                    "(the first was Zaranj on 6 August)",
+                )
+            )
     out.append(
         row(
             date="2021-08-06",
@@ -263,7 +283,7 @@ def build() -> list[dict[str, str]]:
             row(
                 date="2021-08-07",
                 kind="not_fallen_by",
-                quantity="capital",
+                quantity="capital after the first two",
                 location=lid,
                 sd=3,
                 weight=w_each,

@@ -14,7 +14,9 @@ events from the first-loss day of a location); and each row gives a standardised
   holdout ended (``measure = fell``) - uncensored: a run that loses it on day 130 is 33 days
   late, not "after the cut-off"; a run that never loses it within the horizon H counts H + 1;
 * a location **not lost by day D** (``not_fallen_by``): ``z = max(D + 1 - d, 0) / sd`` (days too
-  early), 0 when it held;
+  early), 0 when it held; the same fact dated again later (rows of one location and ``quantity``)
+  is used once, at its latest date within the cut-off, since the later row implies the earlier
+  ones and shares their dating error;
 * the **mode** of a loss, when observed (``without_fight``: negotiated or surrendered;
   ``after_fight``: assault, holdout lost or a retreat to the airport; ``airport``: the garrison
   withdrew to the airport): a mismatch adds ``z = MODE_PENALTY`` (as if that many sd off).
@@ -128,36 +130,6 @@ class Plan:
         """Sorted days with any observation."""
         return np.unique(np.concatenate([self.c_day, self.e_day]))
 
-    def until(self, day: int) -> Plan:
-        """The plan restricted to rows dated on or before ``day``."""
-        cm, em = self.c_day <= day, self.e_day <= day
-        keep = np.concatenate([cm, em])
-        rows = self.rows[keep[self.rows["term"].to_numpy()]].copy()
-        rows["term"] = np.arange(len(rows))
-        return Plan(
-            rows,
-            self.skipped,
-            min(self.cutoff_day, int(day)),
-            *(
-                a[cm]
-                for a in (self.c_day, self.c_mask, self.c_pred, self.c_obs, self.c_bound, self.c_sd, self.c_w)
-            ),
-            *(
-                a[em]
-                for a in (
-                    self.e_day,
-                    self.e_loc,
-                    self.e_kind,
-                    self.e_measure,
-                    self.e_mode,
-                    self.e_sd,
-                    self.e_w,
-                )
-            ),
-            horizon=self.horizon,
-            labels=tuple(np.asarray(self.labels, dtype=object)[keep].tolist()),
-        )
-
 
 def prepare_plan(obs: Observations, scen: Scenario, cutoff_day: int | None = None) -> Plan:
     """Resolve an observation table against a scenario (see the module docstring).
@@ -200,6 +172,16 @@ def prepare_plan(obs: Observations, scen: Scenario, cutoff_day: int | None = Non
             # the scenario's initial conditions (what was known on its start date) already hold it
             # insurgent: the observation contradicts an input and cannot be fitted
             reason[k] = "insurgent-held at the scenario start"
+    # one fact observed again later: among the "not lost by" rows of one location and quantity,
+    # the latest within the cut-off implies the earlier ones and carries the same dating error,
+    # so only it is used (counting them all would count one fact several times)
+    nf = (t["kind"] == "not_fallen_by").to_numpy() & (reason == "")
+    if nf.any():
+        series = t.loc[nf, ["location", "quantity", "day"]]
+        last = series.groupby(["location", "quantity"])["day"].transform("max").to_numpy()
+        for k, d, dl in zip(np.flatnonzero(nf), series["day"].to_numpy(), last, strict=True):
+            if d < dl:
+                reason[k] = f"implied by its later 'not lost by' row ({scen.date_of(int(dl))})"
     t["reason"] = reason
     used = t[t["reason"] == ""].copy()
     n = loc.n_rows
@@ -260,8 +242,8 @@ def capitals_gap(plan: Plan, scen: Scenario) -> str | None:
     "lost on" nor "not lost by" a date up to its cut-off), else None.
 
     Nothing then says whether they were still held, so a fit or a filter to that cut-off may lose
-    them before it. The 2021 table's "not lost by" rows are dated 5 and 7 August: a cut-off
-    before them leaves every capital without one (docs/calibration.md, the 15 July split).
+    them before it (docs/calibration.md, the 15 July split). The 2021 table carries "not lost by"
+    rows for every capital twice a month from 15 May, so any cut-off from then on has one.
     """
     caps = scen.capital_indices()
     seen = set(plan.e_loc[plan.e_w > 0].tolist())

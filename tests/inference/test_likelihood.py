@@ -143,15 +143,53 @@ def test_rows_that_cannot_be_used_are_skipped_with_a_reason(scen):
     assert plan.n_terms == 0
 
 
+def test_a_fact_dated_again_is_used_once_at_its_latest_date(scen):
+    caps = scen.capital_indices()
+    a, b = (str(scen.locations["location_id"][int(c)]) for c in caps[:2])
+    rows = [
+        {"date": _day(scen, 10), "kind": "not_fallen_by", "location": a, "quantity": "capital"},
+        {"date": _day(scen, 20), "kind": "not_fallen_by", "location": a, "quantity": "capital"},
+        {"date": _day(scen, 20), "kind": "not_fallen_by", "location": a, "quantity": "another statement"},
+        {"date": _day(scen, 10), "kind": "not_fallen_by", "location": b, "quantity": "capital"},
+    ]
+    obs = _obs(rows)
+    # cut off on day 15: the day-20 rows are after it, so a's day-10 row is the latest
+    p15 = prepare_plan(obs, scen, cutoff_day=15)
+    pairs = sorted(zip(p15.e_loc.tolist(), p15.e_day.tolist(), strict=True))
+    assert pairs == sorted([(int(caps[0]), 10), (int(caps[1]), 10)])
+    # cut off on day 30: a's day-10 row is implied by its day-20 row of the same quantity; the
+    # other statement is a fact of its own; b keeps its only row
+    p30 = prepare_plan(obs, scen, cutoff_day=30)
+    assert sorted(zip(p30.e_loc.tolist(), p30.e_day.tolist(), strict=True)) == sorted(
+        [(int(caps[0]), 20), (int(caps[0]), 20), (int(caps[1]), 10)]
+    )
+    implied = p30.skipped[p30.skipped["reason"].str.startswith("implied by")]
+    assert len(implied) == 1 and implied["location"].iloc[0] == a
+    assert _day(scen, 20) in implied["reason"].iloc[0]
+    # a run that lost a on day 5 is penalised once by the "capital" fact, not twice
+    lost = np.full((1, scen.n_locations), -1, np.int64)
+    lost[0, int(caps[0])] = 5
+    z = event_z(p30, lost, np.zeros_like(lost, dtype=np.int8), lost)
+    assert sorted(z[0].tolist()) == [0.0, 16.0, 16.0]
+
+
 def test_a_cut_off_without_word_on_the_capitals_is_flagged():
     afg = sim.load_scenario("afghanistan_2021")
     from sim.inference.observations import read_observations
 
     obs = read_observations("afghanistan_2021")
-    # before 5 August nothing in the 2021 table says whether the capitals were still held
-    for cut in (60, 75):
+    # before 15 May nothing in the 2021 table says whether the capitals were still held
+    for cut in (7, 13):
         msg = capitals_gap(prepare_plan(obs, afg, cut), afg)
         assert msg is not None and "34 of 34 capitals" in msg and afg.date_of(cut).isoformat() in msg
         assert "\n" not in msg
-    # from 5 August every capital has a "lost on" or "not lost by" row
-    assert capitals_gap(prepare_plan(obs, afg, 96), afg) is None
+    # from then on (twice a month, and on 5 and 7 August) every capital has a "lost on" or "not
+    # lost by" row, and a fit uses each capital's latest one within its cut-off
+    for cut in (14, 60, 75, 96, None):
+        plan = prepare_plan(obs, afg, cut)
+        assert capitals_gap(plan, afg) is None
+        last = plan.cutoff_day if cut in (14, 60, 75) else None
+        if last is not None:
+            nf = plan.e_kind == 1
+            assert sorted(plan.e_loc[nf].tolist()) == sorted(afg.capital_indices().tolist())
+            assert (plan.e_day[nf] == (plan.e_day[nf].max())).all() and plan.e_day[nf].max() <= last
