@@ -61,7 +61,8 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
     """One row per observed capital: location_id, name, kind, day, y, c, complete.
 
     Event rows whose ``quantity`` names something other than a capital (``border crossing``) are
-    left to the likelihood; these scores are about the capitals of the forecast.
+    left to the likelihood; these scores are about the capitals of the forecast: rows whose
+    ``quantity`` is empty or starts with ``capital`` (e.g. ``capital after the first two``).
     """
     start = dt.date.fromisoformat(fc.meta["start"])
     H = int(fc.meta["horizon_day"])
@@ -71,7 +72,7 @@ def _truth(obs: Observations, fc: Forecast) -> pd.DataFrame:
     t = obs.table[obs.table["kind"].isin(["fell", "not_fallen_by"])].copy()
     if "quantity" in t:  # other places (border crossings) enter the likelihood, not these scores
         q = t["quantity"].fillna("").astype(str).str.strip()
-        t = t[q.isin(["", "capital"])]
+        t = t[q.eq("") | q.str.startswith("capital")]
     rows: dict[str, dict[str, Any]] = {}
     for r in t.itertuples(index=False):
         measure = getattr(r, "measure", "lost") or "lost"

@@ -116,6 +116,26 @@ def test_crps_per_city(scored):
     assert scored.summary["n_out_of_sample"] == 4
 
 
+def test_statements_about_capitals_count_and_other_places_do_not():
+    # a later "not lost by" row of another statement about capitals (the 2021 table's "capital
+    # after the first two") is the truth for D; a border crossing elsewhere is not a capital score
+    rows = [
+        {"date": _day(5), "kind": "not_fallen_by", "location": "D"},
+        {
+            "date": _day(9),
+            "kind": "not_fallen_by",
+            "quantity": "capital after the first two",
+            "location": "D",
+        },
+        {"date": _day(7), "kind": "fell", "quantity": "border crossing", "location": "Somewhere"},
+        {"date": _day(6), "kind": "fell", "location": "A"},
+    ]
+    obs = from_frame(pd.DataFrame([{"source": "made up", **r} for r in rows]), path="made_up.csv")
+    res = score_forecast(_forecast(), obs, plot=False)
+    d = res.by_city.set_index("location_id").loc["D"]
+    assert bool(d["complete"]) and d["observed"] == "not_fallen_by"
+
+
 def test_brier(scored):
     d = scored.brier_by_date.set_index("day")
     # day 5: A p=1/4 o=0 -> 1/16; B 0; D p=1/4 o=0 -> 1/16; E p=3/4 o=0 -> 9/16
