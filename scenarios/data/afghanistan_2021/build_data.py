@@ -938,8 +938,23 @@ def build():
     rest = [l for l in ranked if l["location_id"] not in held]
     for l in ranked:
         l["initial_control"] = "insurgent" if l["location_id"] in held else None
-    for i, l in enumerate(rest):
-        l["initial_control"] = "contested" if i < n_con else "government"
+    # The contested centres, province by province: LWJ's April picture gives each province's level
+    # of Taliban pressure (LWJ_LEVEL: the share of its districts contested or held), so each
+    # province gets that share of the national count (largest remainder), and within a province
+    # the highest-scoring centres are the contested ones. A global ranking by the score alone
+    # let the affinity term override the province levels (a province at "about half" came out
+    # all contested in the east and a sixth contested in the north-east).
+    provs = sorted(n_dist)
+    quota = dict(zip(provs, largest_remainder(n_ins + n_con, [LWJ_LEVEL[p] * n_dist[p] for p in provs])))
+    con = set()
+    for p in provs:
+        room = max(min(quota[p], n_dist[p]) - per_prov[p], 0)
+        con.update(l["location_id"] for l in [l for l in rest if l["province"] == p][:room])
+    spare = [l for l in rest if l["location_id"] not in con and LWJ_LEVEL[l["province"]] > 0]
+    while len(con) < n_con and spare:  # provinces whose held centres exceed their quota
+        con.add(spare.pop(0)["location_id"])
+    for l in rest:
+        l["initial_control"] = "contested" if l["location_id"] in con else "government"
     for l in ranked:
         l["forced"] = l["location_id"] in forced
     for c in cap_of.values():
