@@ -18,27 +18,12 @@ e.g. Ward, Evans and Malleson 2016, Lueck et al. 2019):
    particle's control is brought to it (the most threatened government centres handed over, or
    the least held insurgent ones retaken by a detachment from the provincial capital, the units
    there moving next door);
-4. **a day's update is capped** (``min_ess``): the particles' log-weights grow by
-   ``phi * log L_day`` with ``phi`` the largest value in (0, 1] that keeps the effective sample
-   size at least ``min_ess`` x particles (bisection; ``phi = 1``, the plain update, whenever it
-   already does). A day of observations the model cannot reach - five province counts far
-   outside every particle's range - otherwise leaves one particle standing (ESS 1.0 to 1.3 of
-   1,000 on 7 July 2021), and every later forecast descends from it. ``phi`` is the same as
-   inflating that day's observation errors by ``1 / sqrt(phi)``, the way the tempered particle
-   filter of Herbst and Schorfheide (2019, *Journal of Econometrics* 208) picks its inflation by
-   an ESS target; it stands for model error that the error model does not include, and the
-   report gives it per date. Without the mutation steps of that filter the capped part of the
-   update is lost, and it is off by default (``MIN_ESS`` = 0, the plain bootstrap filter): on the
-   model's own runs a floor of 0.1 lost much of the filter's gain and 0.01 never bound, and on
-   the 2021 splits the repair below did what the floor was meant to do (docs/calibration.md,
-   "The filter");
-5. when the effective sample size ``(sum w)^2 / sum w^2`` falls below ``resample`` x particles,
+4. when the effective sample size ``(sum w)^2 / sum w^2`` falls below ``resample`` x particles,
    the particles are resampled (systematic resampling keyed by (seed, date)); every child then
    continues with a fresh seed keyed by (seed, date, child), so copies of one parent diverge.
 
-A particle that lost a location before the date it was observed lost, or by a date it was
-observed still held, is not repaired: on that date it gets no children when any particle agrees
-(before December 2026 it was only weighted down, and could survive a resampling). The report gives,
+A particle that lost a capital before the date it was observed lost, or a capital observed held,
+is not repaired: it is weighted down (its likelihood term) and resampled away. The report gives,
 per observation date, the effective sample size before resampling and how many particles needed
 a nudge of each kind. Everything is a function of the seed: thread counts and backends give the
 same particles.
@@ -83,38 +68,6 @@ def _key(*parts: int) -> int:
     return int.from_bytes(h[:8], "little") & ((1 << 62) - 1)
 
 
-#: Default floor of the effective sample size after one date's update, as a share of the particles
-#: (0: the plain update; step 4 of the module docstring says why).
-MIN_ESS = 0.0
-
-
-def ess_of(logw: np.ndarray) -> float:
-    """Effective sample size ``(sum w)^2 / sum w^2`` of log-weights."""
-    w = np.exp(logw - logw.max())
-    return float(w.sum() ** 2 / (w**2).sum())
-
-
-def temper(logw: np.ndarray, inc: np.ndarray, target: float, steps: int = 40) -> float:
-    """The largest ``phi`` in [0, 1] with ``ess_of(logw + phi * inc) >= target`` (bisection over
-    ``steps`` halvings; 1 when the full update keeps the ESS at the target, 0 when even no update
-    does). When the weights start equal, as after a resampling, the ESS falls as ``phi`` grows
-    (the log of the sum of squared weights minus twice the log of their sum is C(2 phi) - 2 C(phi)
-    for the convex cumulant function C, whose derivative 2 C'(2 phi) - 2 C'(phi) is >= 0), so the
-    bisection finds the crossing."""
-    if target <= 0.0 or ess_of(logw + inc) >= target:
-        return 1.0
-    if ess_of(logw) < target:
-        return 0.0
-    lo, hi = 0.0, 1.0
-    for _ in range(steps):
-        mid = 0.5 * (lo + hi)
-        if ess_of(logw + mid * inc) >= target:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
 def systematic(weights: np.ndarray, u: float) -> np.ndarray:
     """Systematic resampling: parent indices for len(weights) children, offset ``u`` in [0, 1)."""
     w = np.asarray(weights, np.float64)
@@ -135,7 +88,6 @@ def assimilate(
     nudge_districts: bool = True,
     parallel: bool | int = True,
     backend: str = "numba",
-    min_ess: float = MIN_ESS,
 ) -> Assimilation:
     """Condition an ensemble on the observations of ``plan`` up to its cut-off.
 
@@ -155,9 +107,6 @@ def assimilate(
         Resample when the effective sample size falls below this share of the particles.
     nudge_events, nudge_districts : bool, default True
         Impose observed losses of named locations, and observed district counts per province.
-    min_ess : float, default 0
-        Cap each date's update so that the effective sample size stays at least this share of
-        the particles (step 4 above); 0 for the plain update.
     parallel : bool or int, default True
     backend : {"numba", "python"}, default "numba"
         The kernels, or the agents' reference rules (:class:`sim.engine.Ensemble`).
@@ -193,30 +142,21 @@ def assimilate(
                 )
             )
             w.append(plan.e_w[e_rows])
-        phi = 1.0
         if z:
-            inc = loglik(np.concatenate(z, axis=1), np.concatenate(w))
-            phi = temper(logw, inc, min_ess * particles)
-            logw += phi * inc
+            logw += loglik(np.concatenate(z, axis=1), np.concatenate(w))
         wn = np.exp(logw - logw.max())
         ess = float(wn.sum() ** 2 / (wn**2).sum())
         did = False
-        # a particle that lost a location before the day it was observed lost, or by a day it was
-        # observed still held, cannot be repaired: resample so that the ones that agree replace
-        # it (unless none does): it gets no children, whatever its weight (a capped update, step
-        # 4, may leave it a fair one)
-        hard = [k for k in e_rows if plan.e_w[k] > 0] if nudge_events else []
+        # a particle that lost a location before the day it was observed lost cannot be repaired:
+        # resample so that the ones that agree replace it (unless none does)
+        hard = [k for k in e_rows if plan.e_kind[k] == 0 and plan.e_w[k] > 0] if nudge_events else []
         lost = ens.field("lost_day") if hard else None
         early = np.zeros(particles, bool)
         for k in hard:
             d = lost[:, plan.e_loc[k]]
-            early |= (d >= 0) & ((d <= day) if plan.e_kind[k] == 1 else (d < day))
-        repair = bool(early.any() and not early.all())
-        if ess < resample * particles or repair:
-            wr = np.where(early, 0.0, wn) if repair else wn
-            if wr.sum() <= 0.0:  # every agreeing particle's weight underflowed: they share alike
-                wr = (~early).astype(np.float64)
-            parents = systematic(wr, np.random.default_rng(_key(seed, day, 0)).random())
+            early |= (d >= 0) & (d < day)
+        if ess < resample * particles or (early.any() and not early.all()):
+            parents = systematic(wn, np.random.default_rng(_key(seed, day, 0)).random())
             ens.resample(parents, np.array([_key(seed, day, r + 1) for r in range(particles)], np.int64))
             logw[:] = 0.0
             did = True
@@ -232,7 +172,6 @@ def assimilate(
                 "terms": len(c_rows) + len(e_rows),
                 "ess": ess,
                 "ess_share": ess / particles,
-                "tempering": phi,
                 "resampled": did,
                 "unique_parents": unique,
                 "nudged_events": n_ev,

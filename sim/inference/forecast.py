@@ -81,7 +81,6 @@ def make_forecast(
     observations: str | Path | Observations | None = None,
     assimilate: bool = True,
     resample: float = 0.5,
-    min_ess: float | None = None,
     params: Any = None,
     out_dir: str | Path | None = None,
     parallel: bool | int = True,
@@ -116,10 +115,6 @@ def make_forecast(
         Condition on the observations up to the cut-off (False: the ensemble from the start).
     resample : float, default 0.5
         Resampling threshold of the particle filter (a share of the particles).
-    min_ess : float, optional
-        Floor of the effective sample size after one date's update, a share of the particles
-        (:func:`sim.inference.assimilate.assimilate`, step 4; default its ``MIN_ESS``, 0: the plain
-        update).
     params : None, "point" or a table, optional
         Particle parameters, as :func:`sim.run` (default: the scenario's posterior draws).
     out_dir : str or Path, optional
@@ -137,12 +132,6 @@ def make_forecast(
     say = log or (lambda _s: None)
     if not 0.0 < resample <= 1.0:
         raise ValueError(f"resample must be in (0, 1], not {resample}")
-    if min_ess is None:
-        from sim.inference.assimilate import MIN_ESS
-
-        min_ess = MIN_ESS
-    if not 0.0 <= min_ess < 1.0:
-        raise ValueError(f"min_ess must be in [0, 1), not {min_ess}")
     if out_dir is not None:  # refuse an unusable output folder before the particles run
         check_new_dir(out_dir, replace_if=_earlier_forecast, what="forecast out")
     overrides = list(overrides)
@@ -197,7 +186,6 @@ def make_forecast(
         cutoff_day=cutoff_day,
         assimilate=assimilate,
         resample=resample,
-        min_ess=min_ess,
         params=params,
         parallel=parallel,
         backend=backend,
@@ -270,7 +258,6 @@ def make_forecast(
             else "none: the ensemble from the scenario start"
         ),
         "resample": float(resample),
-        "min_ess": float(min_ess),
         "islands": int(islands),
         "observations": (obs.path if obs is not None else None),
         "observations_sha256": (obs.sha256 if obs is not None else None),
@@ -316,7 +303,6 @@ def run_island(
     params: Any,
     parallel: bool | int,
     backend: str,
-    min_ess: float = 0.0,
 ) -> IslandResult:
     """Particles ``first .. first + particles - 1`` of a forecast (seeds ``seed + first + r``):
     filtered on ``observations`` up to ``cutoff_day`` when ``assimilate``, resampled to equal
@@ -348,7 +334,6 @@ def run_island(
             resample=resample,
             parallel=parallel,
             backend=backend,
-            min_ess=min_ess,
         )
         ens, report, nudged, n_terms = a.ensemble, a.report, a.nudged, plan.n_terms
         if not np.allclose(a.weights, 1.0 / particles):  # equal weights from here on
