@@ -232,6 +232,10 @@ def make_forecast(
         .reset_index(drop=True)
     )
     fall_summary = summarise_falls(fall, scen.start, H, cutoff_day)
+    if past is not None:
+        bad = contradicted_holds(past, fall, scen.start, len(summ["replicate"].unique()))
+        if bad:
+            say(f"forecast: warning: {bad}")
     samples = sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
     held = summarise_held(samples, scen.start, cutoff_day)
     n_caps = len(scen.capital_indices())
@@ -275,6 +279,37 @@ def make_forecast(
         fc.out_dir = write_forecast(fc, Path(out_dir), config_yaml=config_yaml)
         say(f"forecast: wrote {fc.out_dir}")
     return fc
+
+
+def contradicted_holds(obs: Observations, fall: pd.DataFrame, start: dt.date, particles: int) -> str | None:
+    """One line naming the capitals that the observations say were still held on a date up to the
+    cut-off but that some particles lost by then, with how many particles; None when none.
+
+    The particle filter only weights such particles down; after a day that left one lineage
+    standing (docs/calibration.md, "The filter") they may be most of the ensemble, and then the
+    forecast starts from a state that contradicts the record: the user should know."""
+    t = obs.table[obs.table["kind"] == "not_fallen_by"]
+    if t.empty or fall.empty:
+        return None
+    last = t.assign(day=[(d - start).days for d in t["date"]]).groupby("location")["day"].max()
+    lost = fall.dropna(subset=["lost_day"])
+    out = []
+    for lid, g in lost.groupby("location_id"):
+        name = str(g["name"].iloc[0])
+        held_until = last.get(lid, last.get(name))
+        if held_until is None:
+            continue
+        n = int((g["lost_day"].astype(float) <= float(held_until)).sum())
+        if n:
+            out.append((n, f"{name} ({n} of {particles})"))
+    if not out:
+        return None
+    out.sort(key=lambda x: -x[0])
+    return (
+        "capitals observed still held on a date are lost by then in some particles (the filter "
+        "weights them down but cannot repair them; docs/calibration.md, 'The filter'): "
+        + ", ".join(x[1] for x in out)
+    )
 
 
 @dataclass

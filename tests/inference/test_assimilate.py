@@ -171,3 +171,33 @@ def test_islands_give_the_same_forecast_on_any_executor(scen):
         for fc in (one, inline):
             d = fc.fall_dates.loc[fc.fall_dates["location_id"] == lid, "lost_day"]
             assert (d == day).all(), (lid, day, d.unique())
+
+
+def test_forecast_names_capitals_lost_while_observed_held():
+    import datetime as dt
+
+    from sim.inference.forecast import contradicted_holds
+    from sim.inference.observations import from_frame
+
+    start = dt.date(2000, 1, 1)
+    obs = from_frame(
+        pd.DataFrame(
+            [
+                {"date": "2000-01-11", "kind": "not_fallen_by", "location": "a", "source": "made up"},
+                {"date": "2000-01-06", "kind": "not_fallen_by", "location": "b", "source": "made up"},
+            ]
+        ),
+        path="made_up.csv",
+    )
+    fall = pd.DataFrame(
+        {
+            "location_id": ["a", "a", "a", "b", "b"],
+            "name": ["A", "A", "A", "B", "B"],
+            "replicate": [0, 1, 2, 0, 1],
+            "lost_day": [9.0, 10.0, 11.0, 6.0, np.nan],
+        }
+    )
+    # a is held to day 10: lost on days 9 and 10 contradict it, day 11 does not; b is held to day 5
+    msg = contradicted_holds(obs, fall, start, 3)
+    assert "A (2 of 3)" in msg and "B" not in msg and "\n" not in msg
+    assert contradicted_holds(obs, fall.assign(lost_day=20.0), start, 3) is None
