@@ -81,6 +81,7 @@ def make_forecast(
     observations: str | Path | Observations | None = None,
     assimilate: bool = True,
     resample: float = 0.5,
+    weigh_provinces: bool = False,
     params: Any = None,
     out_dir: str | Path | None = None,
     parallel: bool | int = True,
@@ -115,6 +116,9 @@ def make_forecast(
         Condition on the observations up to the cut-off (False: the ensemble from the start).
     resample : float, default 0.5
         Resampling threshold of the particle filter (a share of the particles).
+    weigh_provinces : bool, default False
+        Weigh the particles by the per-province district counts as well as impose them
+        (:func:`sim.inference.assimilate.assimilate`).
     params : None, "point" or a table, optional
         Particle parameters, as :func:`sim.run` (default: the scenario's posterior draws).
     out_dir : str or Path, optional
@@ -186,6 +190,7 @@ def make_forecast(
         cutoff_day=cutoff_day,
         assimilate=assimilate,
         resample=resample,
+        weigh_provinces=weigh_provinces,
         params=params,
         parallel=parallel,
         backend=backend,
@@ -262,6 +267,7 @@ def make_forecast(
             else "none: the ensemble from the scenario start"
         ),
         "resample": float(resample),
+        "weigh_provinces": bool(weigh_provinces),
         "islands": int(islands),
         "observations": (obs.path if obs is not None else None),
         "observations_sha256": (obs.sha256 if obs is not None else None),
@@ -338,6 +344,7 @@ def run_island(
     params: Any,
     parallel: bool | int,
     backend: str,
+    weigh_provinces: bool = False,
 ) -> IslandResult:
     """Particles ``first .. first + particles - 1`` of a forecast (seeds ``seed + first + r``):
     filtered on ``observations`` up to ``cutoff_day`` when ``assimilate``, resampled to equal
@@ -369,6 +376,7 @@ def run_island(
             resample=resample,
             parallel=parallel,
             backend=backend,
+            weigh_provinces=weigh_provinces,
         )
         ens, report, nudged, n_terms = a.ensemble, a.report, a.nudged, plan.n_terms
         if not np.allclose(a.weights, 1.0 / particles):  # equal weights from here on

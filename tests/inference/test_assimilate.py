@@ -201,3 +201,19 @@ def test_forecast_names_capitals_lost_while_observed_held():
     msg = contradicted_holds(obs, fall, start, 3)
     assert "A (2 of 3)" in msg and "B" not in msg and "\n" not in msg
     assert contradicted_holds(obs, fall.assign(lost_day=20.0), start, 3) is None
+
+
+def test_province_counts_are_imposed_and_weigh_only_when_asked(scen):
+    obs = _truth(scen, 1, 30)
+    t = obs.table
+    only = t[(t["kind"] == "count") & (t["province"] != "")]
+    assert len(only), "the truth has province counts"
+    from sim.inference.observations import from_frame
+
+    plan = prepare_plan(from_frame(only.astype({"date": str}), path="provinces.csv"), scen, 30)
+    a = assimilate(scen, plan, particles=32, seed=2, params=_prior(32))
+    b = assimilate(scen, plan, particles=32, seed=2, params=_prior(32), weigh_provinces=True)
+    # imposed either way; by default they leave the weights equal, asked for they weigh
+    assert a.report["nudged_districts"].sum() > 0 and b.report["nudged_districts"].sum() > 0
+    assert np.allclose(a.report["ess"], 32.0)
+    assert (b.report["ess"] < 32.0 - 1e-6).any()
