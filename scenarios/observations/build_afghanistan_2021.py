@@ -219,24 +219,16 @@ def build() -> list[dict[str, str]]:
     # capital lost a day early is a third of an sd off (sd 3 days: reports date a fall to the day,
     # the model's days are coarser)
     w_each = 1
+    # the same fact is also dated as it stood on earlier dates, public on each (every report of
+    # the offensive before 6 August counted districts, no capital): a fit or filter cut off before
+    # 5 August then still knows the capitals were held; the likelihood uses the latest row of a
+    # location within the cut-off, so these add nothing to a fit that reaches 5 August
+    dated = [("2021-08-05", "no provincial capital was lost before Zaranj on 6 August")] + [
+        (d, "no provincial capital had been lost by this date (the first was Zaranj on 6 August)")
+        for d in INTERIM_DATES
+    ]
     for lid, name in sorted(capitals):
-        out.append(
-            row(
-                date="2021-08-05",
-                kind="not_fallen_by",
-                quantity="capital",
-                location=lid,
-                sd=3,
-                weight=w_each,
-                source=SEED,
-                note=f"{name}: no provincial capital was lost before Zaranj on 6 August",
-            )
-        )
-        # the same fact as it stood on earlier dates, public on each (every report of the
-        # offensive before 6 August counted districts, no capital): a fit or filter cut off before
-        # 5 August then still knows the capitals were held; the likelihood uses the latest row of
-        # a location within the cut-off, so these add nothing to a fit that reaches 5 August
-        for date in INTERIM_DATES:
+        for date, fact in dated:
             out.append(
                 row(
                     date=date,
@@ -246,8 +238,7 @@ def build() -> list[dict[str, str]]:
                     sd=3,
                     weight=w_each,
                     source=SEED,
-                    note=f"{name}: no provincial capital had been lost by this date "
-                    "(the first was Zaranj on 6 August)",
+                    note=f"{name}: {fact}",
                 )
             )
     out.append(
