@@ -64,7 +64,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             from concurrent.futures import ProcessPoolExecutor
 
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
-        assim = own.get("assimilate", "true").strip().lower()
+        flags = {}
+        for key, default in (("assimilate", "true"), ("weigh_provinces", "false")):
+            v = own.get(key, default).strip().lower()
+            if v not in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+                raise ScenarioError("forecast", key, own[key], "true or false")
+            flags[key] = v in ("true", "yes", "on", "1")
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),
             overrides=overrides,
@@ -72,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             replicates=int(own.get("replicates", 1000)),
             cutoff=own.get("cutoff"),
             observations=own.get("observations"),
-            assimilate=assim in ("true", "yes", "on", "1"),
+            assimilate=flags["assimilate"],
             resample=float(own.get("resample", 0.5)),
-            weigh_provinces=own.get("weigh_provinces", "false").strip().lower() in ("true", "yes", "on", "1"),
+            weigh_provinces=flags["weigh_provinces"],
             out_dir=out,
             islands=islands,
             executor=executor,

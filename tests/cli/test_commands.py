@@ -78,6 +78,8 @@ def test_help(cmd, flag, tmp_path):
         ("conflict-sim-forecast", ["seed=-1"], "seed = '-1' is invalid; allowed: an integer 0 <= value"),
         ("conflict-sim-forecast", ["islands=0"], "islands = '0' is invalid; allowed: an integer 1 <= value"),
         ("conflict-sim-forecast", ["workers=two"], "workers = 'two' is invalid; allowed: an integer"),
+        ("conflict-sim-forecast", ["weigh_provinces=maybe"], "weigh_provinces = 'maybe' is invalid"),
+        ("conflict-sim-forecast", ["assimilate=nope"], "assimilate = 'nope' is invalid; allowed: true or"),
         ("conflict-sim-forecast", ["seed=99999999999999999999"], "seed = '99999999999999999999' is invalid"),
         (
             "conflict-sim-forecast",
