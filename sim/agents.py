@@ -834,6 +834,38 @@ class GovernmentCommand(mesa.Agent):
                 m.log(t, C.LOG_REQUESTED, loc.row, value)
             elif kind == C.EV_POLICY:
                 st.policy[0] = int(S.ev_code[e])
+        if S.consolidate == 1:
+            self.pull_back()
+
+    def pull_back(self) -> None:
+        """Province pull-back (kernels.events.pull_back): where the insurgents hold at least
+        ``consolidate_threshold`` of a province's district centres, each government district
+        garrison there sends ``consolidate_rate`` of its personnel to the provincial capital."""
+        m, P, S = self.model, self.model.params, self.model.static
+        held = [0.0] * len(S.prov_districts)
+        for loc in m.locations:
+            if not loc.is_capital and loc.control == C.INSURGENT:
+                held[int(S.province[loc.row])] += 1.0
+        for g in m.garrisons_by_row:
+            if g is None:
+                continue
+            loc = g.location
+            if loc.is_capital or loc.control == C.INSURGENT or loc.holdout == 1 or g.personnel <= 0.0:
+                continue
+            q = int(S.province[g.row])
+            n_d = float(S.prov_districts[q])
+            if n_d <= 0.0 or held[q] / n_d < P.consolidate_threshold:
+                continue
+            cap = m.locations[int(S.prov_capital[g.row])]
+            if cap.control == C.INSURGENT:
+                continue
+            move = g.personnel * P.consolidate_rate
+            if move <= 0.0:
+                continue
+            tot = cap.gov + move
+            cap.gq = (cap.gq * cap.gov + g.quality * move) / tot
+            cap.gov = tot
+            g.personnel = g.personnel - move
 
     def trace_supply_lines(self) -> None:
         """Isolation: BFS from the national capital over locations not insurgent-held

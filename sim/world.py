@@ -63,6 +63,7 @@ class Static(NamedTuple):
     campaign: int  # 1: campaign sequencing (model.campaign.enabled)
     revenue_on: int  # 1: border-crossing revenue (model.revenue.enabled)
     collapse: int  # 1: political collapse of the centre (model.collapse.enabled)
+    consolidate: int  # 1: province pull-back (model.consolidation.enabled)
     ev_day: np.ndarray  # (E,) int64 scripted events, sorted by day
     ev_kind: np.ndarray  # (E,) int64 codes.EV_*
     ev_loc: np.ndarray  # (E,) int64
@@ -193,6 +194,9 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     ("k_approaches", "model.collapse.approaches", float),
     ("approach_days", "model.collapse.approach_days", float),
     ("collapse_news", "model.collapse.news_shock", float),
+    # province pull-back
+    ("consolidate_threshold", "model.consolidation.threshold", float),
+    ("consolidate_rate", "model.consolidation.rate", float),
     # initial forces (read by initial_state)
     ("present_fraction", "forces.present_fraction", float),
     ("pool_scale", "forces.pool_scale", float),
@@ -528,6 +532,7 @@ def build_static(scen: Scenario) -> Static:
         campaign=int(bool(p.campaign.enabled)),
         revenue_on=int(bool(p.revenue.enabled)),
         collapse=int(bool(p.collapse.enabled)),
+        consolidate=int(bool(p.consolidation.enabled)),
         ev_day=np.array([e.day for e in evs], np.int64),
         ev_kind=np.array(codes, np.int64),
         ev_loc=np.array([e.location for e in evs], np.int64),

@@ -94,3 +94,15 @@ def test_negotiations_refused_fewer_falls_without_a_fight(base):
         return (res.summary["lost_mode"] == C.LOST_MODES[C.NEGOTIATED]).sum()
 
     assert negotiated(refused) < negotiated(base)
+
+
+def test_withdrawal_drives_the_district_losses(base):
+    """With every foreign support schedule kept at its pre-withdrawal level (the stalemate
+    reference of docs/validation.md), fewer district centres are lost by 30 June and 24 July."""
+    kept = run(
+        "model.support.logistics.value=[1,1,1,1,1,1,1,1,1,1]",
+        "model.support.air.value=[1,1,1,1,1]",
+        "model.support.maintenance.value=[1,1,1,1,1,1,1,1,1,1]",
+    )
+    for day in (60, 84):
+        assert np.mean(districts_insurgent(kept, day) - districts_insurgent(base, day)) < 0.0

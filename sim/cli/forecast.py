@@ -23,7 +23,7 @@ from concurrent.futures import Executor
 
 import pandas as pd
 
-from sim.cli.args import parse_args
+from sim.cli.args import check_value, parse_args
 from sim.scenario import ScenarioError
 
 KEYS = {
@@ -64,12 +64,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             from concurrent.futures import ProcessPoolExecutor
 
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
-        flags = {}
-        for key, default in (("assimilate", "true"), ("weigh_provinces", "false")):
-            v = own.get(key, default).strip().lower()
-            if v not in ("true", "yes", "on", "1", "false", "no", "off", "0"):
-                raise ScenarioError("forecast", key, own[key], "true or false")
-            flags[key] = v in ("true", "yes", "on", "1")
+        flags = {
+            key: check_value(key, own.get(key, default), "bool")
+            for key, default in (("assimilate", "true"), ("weigh_provinces", "false"))
+        }
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),
             overrides=overrides,

@@ -45,6 +45,10 @@ ABLATIONS: dict[str, list[str]] = {
     ],
     "no border revenue": ["model.revenue.enabled=false"],
     "no political collapse": ["model.collapse.enabled=false"],
+    # the abandon_countryside event of 10 May with nothing pulled back (calibrated share -> 0)
+    "no pull-back to the capitals on 10 May": ["model.command.abandon_fraction=0"],
+    # off in the shipped scenario: the variant with it on, with its own posterior
+    "province pull-back on (its own posterior)": ["+fit=afghanistan_2021_pull_back"],
 }
 
 #: The what-if questions of the product (label -> overrides), each against the baseline.
@@ -55,6 +59,12 @@ WHAT_IFS: dict[str, list[str]] = {
     "militias held (loyalty +0.3)": ["forces.militia_loyalty_shift=0.3"],
     "negotiations refused": ["model.negotiation.enabled=false"],
     "air strikes kept": ["model.support.air.value=[1,1,1,1,1]"],
+    # the stalemate reference: every support schedule kept at its pre-withdrawal level
+    "no withdrawal (all foreign support kept)": [
+        "model.support.logistics.value=[1,1,1,1,1,1,1,1,1,1]",
+        "model.support.air.value=[1,1,1,1,1]",
+        "model.support.maintenance.value=[1,1,1,1,1,1,1,1,1,1]",
+    ],
 }
 
 ZARANJ, SHEBERGHAN = "nimroz_zaranj", "jowzjan_sheberghan"
@@ -73,7 +83,10 @@ def predictive_check(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Plan, Scenario]:
     """Every used observation beside the predictive distribution of the model's value.
 
-    Returns the table (``label, kind, date, observed, bound, q05 .. q95, inside50, inside90``),
+    Returns the table (``label, kind, date, observed, bound, q05 .. q95, inside50, inside90``, and
+    ``inside50_rep, inside90_rep``: the same against replicated observations, the model's value
+    plus a draw of the observation error ``sd`` of the likelihood - the posterior predictive
+    distribution of the data, as in Gelman et al. 2013, *Bayesian Data Analysis*, ch. 6),
     the discrepancies ``z`` and values (replicates x terms), the plan and the scenario.
     ``params`` as :func:`sim.run` (None: the posterior draws; a table: e.g. prior draws).
     """
@@ -89,34 +102,42 @@ def predictive_check(
     else:
         draws = params.to_dict("records") if hasattr(params, "to_dict") else list(params)
     z, v = simulate_terms(scen, plan, draws, seeds)
+    # replicated observations: the model's value plus the observation error of the likelihood
+    sd = np.concatenate([plan.c_sd, plan.e_sd]).astype("float64")
+    v_rep = v + sd[None, :] * np.random.default_rng([seed, replicates]).standard_normal(v.shape)
     rows = []
-    nc = plan.n_counts
     for k in range(plan.n_terms):
-        x = v[:, k]
-        q = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
-        if k < nc:
-            o = float(plan.c_obs[k])
-            b = ("", "lower", "upper")[int(plan.c_bound[k])]
-            # a lower bound (at least o) is met when some runs reach it: o <= q95; an upper bound
-            # (at most o) when some runs stay under it: o >= q05
-            lo90, hi90 = (-np.inf if b == "lower" else q[0]), (np.inf if b == "upper" else q[4])
-            lo50, hi50 = (-np.inf if b == "lower" else q[1]), (np.inf if b == "upper" else q[3])
-            kind = "count"
-        else:
-            e = k - nc
-            o = float(plan.e_day[e])
-            b = ""
-            kind = "not lost by" if plan.e_kind[e] == 1 else "lost on"
-            if plan.e_kind[e] == 1:  # held: inside when enough runs still hold it on the day
-                p_held = float(np.mean(x > o))
-                rows.append(_row(plan, k, kind, o, b, q, p_held >= 0.05, p_held >= 0.25))
-                continue
-            lo90, hi90, lo50, hi50 = q[0], q[4], q[1], q[3]
-        rows.append(_row(plan, k, kind, o, b, q, lo90 <= o <= hi90, lo50 <= o <= hi50))
+        row = _row(plan, k, *_inside(plan, k, v[:, k]))
+        *_, in90_rep, in50_rep = _inside(plan, k, v_rep[:, k])
+        row["inside90_rep"], row["inside50_rep"] = bool(in90_rep), bool(in50_rep)
+        rows.append(row)
     return pd.DataFrame(rows), z, v, plan, scen
 
 
-def _row(plan: Plan, k: int, kind: str, o: float, b: str, q: np.ndarray, in90: bool, in50: bool) -> dict:
+def _inside(plan: Plan, k: int, x: np.ndarray) -> tuple[str, float, str, np.ndarray, bool, bool]:
+    """Term k's kind, observed value, bound, quantiles of the values x over runs, and whether the
+    observation lies inside their 90 % and 50 % intervals."""
+    q = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95])
+    nc = plan.n_counts
+    if k < nc:
+        o = float(plan.c_obs[k])
+        b = ("", "lower", "upper")[int(plan.c_bound[k])]
+        # a lower bound (at least o) is met when some runs reach it: o <= q95; an upper bound
+        # (at most o) when some runs stay under it: o >= q05
+        lo90, hi90 = (-np.inf if b == "lower" else q[0]), (np.inf if b == "upper" else q[4])
+        lo50, hi50 = (-np.inf if b == "lower" else q[1]), (np.inf if b == "upper" else q[3])
+        return "count", o, b, q, lo90 <= o <= hi90, lo50 <= o <= hi50
+    e = k - nc
+    o = float(plan.e_day[e])
+    if plan.e_kind[e] == 1:  # held: inside when enough runs still hold it on the day
+        p_held = float(np.mean(x > o))
+        return "not lost by", o, "", q, p_held >= 0.05, p_held >= 0.25
+    return "lost on", o, "", q, q[0] <= o <= q[4], q[1] <= o <= q[3]
+
+
+def _row(
+    plan: Plan, k: int, kind: str, o: float, b: str, q: np.ndarray, in90: bool, in50: bool
+) -> dict[str, Any]:
     lab = plan.labels[k]
     return {
         "label": lab,
@@ -145,6 +166,15 @@ def record_share(scen: Scenario, values: np.ndarray, plan: Plan, modes: np.ndarr
     ok = (first >= ZARANJ_DAY - 1) & (np.abs(z - ZARANJ_DAY) <= 2) & (np.abs(s - SHEBERGHAN_DAY) <= 2)
     ok &= others == 0
     return float(ok.mean())
+
+
+def record_bound(k: int, n: int, level: float = 0.95) -> float:
+    """One-sided upper confidence bound on a share from k successes in n runs (Clopper and
+    Pearson 1934): the p with P(X <= k | n, p) = 1 - level; 1 - (1 - level)^(1/n) when k = 0
+    (about 3/n at 95 %)."""
+    from scipy.stats import beta
+
+    return 1.0 if k >= n else float(beta.ppf(level, k + 1, n - k))
 
 
 def _lost_days(scen: Scenario, values: np.ndarray, plan: Plan) -> dict[str, np.ndarray]:
@@ -179,6 +209,7 @@ def key_checks(
         "P(record)": record_share(scen, v, plan),
         "distance (median)": float(np.median(distance(z, plan.weights))),
         "observations inside 90 %": float(ppc["inside90"].mean()),
+        "inside 90 %, with observation error": float(ppc["inside90_rep"].mean()),
     }
     return out
 
@@ -223,9 +254,13 @@ def what_ifs(
         if not base:
             base = {"by15": by15, "first": first}
         H = scen.horizon_days + 1
+        _, _, v, plan, _ = predictive_check(scenario, overrides=ov, replicates=replicates, seed=seed)
+        lab = list(plan.labels)
         rows.append(
             {
                 "what if": name,
+                "D 30 Jun (median)": float(np.median(v[:, lab.index("2021-06-30 districts_insurgent_held")])),
+                "D 24 Jul (median)": float(np.median(v[:, lab.index("2021-07-24 districts_insurgent_held")])),
                 "capitals lost by 15 Aug (median)": float(np.median(by15)),
                 "paired difference (mean)": float(np.mean(by15 - base["by15"])),
                 "first capital lost (day, median)": float(np.nanmedian(np.nan_to_num(first, nan=H))),

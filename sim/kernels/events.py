@@ -9,9 +9,25 @@ Events of day t are applied in the scenario's order (sorted by day, then kind):
 * reinforcement_request: a request of ``value`` people at the location is filed (or raised).
 * policy: the reserve's allocation policy changes.
 * offensive: marks the day insurgent units start moving (read from Static.offensive_day).
+
+Then, with the province pull-back on (``model.consolidation.enabled``): in a province where the
+insurgents hold at least ``threshold`` of the district centres (``L_p``, yesterday's control),
+every government-held district garrison sends ``rate`` of its personnel to the provincial
+capital, if the government still holds it (quality mixed by personnel)::
+
+    move_i = rate * gov_i   if L_p(i) >= threshold and capital(p) not insurgent-held
+
+The pulled-back posts are left weaker (their morale and handover odds follow the force ratio)
+and the capital stronger: a province's districts can go while its capital holds, as the Afghan
+forces' evacuation of "non-strategic areas" to protect the cities (mid-June 2021) and the
+consolidation around the cities acknowledged in July 2021 (Reuters, 22 July; Gen. Milley, 21
+July) describe (``raw/observed/mechanism_sources.md``, section g).
 """
 
 from __future__ import annotations
+
+import numpy as np
+from numba import njit
 
 from sim.kernels import codes as C
 from sim.kernels import layout as L
@@ -61,6 +77,39 @@ def apply_events(X, G, P, seed: int, t: int) -> None:
             log_event_nb(X, t, C.LOG_REQUESTED, i, ev_value[e])
         elif kind == C.EV_POLICY:
             X.ri[L.RI_POLICY] = ev[L.E_CODE, e]
+    if G.flags[L.F_CONSOLIDATE] == 1:
+        pull_back(X, G, P)
+
+
+@njit(cache=True, no_cpython_wrapper=True)
+def pull_back(X, G, P) -> None:
+    """The province pull-back of the day (module docstring): district garrisons of a province
+    whose district centres are at least ``consolidate_threshold`` insurgent-held send
+    ``consolidate_rate`` of their personnel to the provincial capital."""
+    gov, gq, ctrl = X.lf[L.L_GOV], X.lf[L.L_GQ], X.l8[L.L8_CTRL]
+    holdout = X.l8[L.L8_HOLDOUT]
+    is_capital, province, prov_capital = G.gb[L.G_IS_CAPITAL], G.gi[L.G_PROVINCE], G.gi[L.G_PROV_CAPITAL]
+    prov_districts = G.prov_districts
+    held = np.zeros(len(prov_districts))
+    for i in range(len(gov)):
+        if not is_capital[i] and ctrl[i] == C.INSURGENT:
+            held[province[i]] += 1.0
+    for i in range(len(gov)):
+        if is_capital[i] or ctrl[i] == C.INSURGENT or holdout[i] == 1 or gov[i] <= 0.0:
+            continue
+        q = province[i]
+        if prov_districts[q] <= 0.0 or held[q] / prov_districts[q] < P.consolidate_threshold:
+            continue
+        cap = prov_capital[i]
+        if ctrl[cap] == C.INSURGENT:
+            continue
+        move = gov[i] * P.consolidate_rate
+        if move <= 0.0:
+            continue
+        tot = gov[cap] + move
+        gq[cap] = (gq[cap] * gov[cap] + gq[i] * move) / tot
+        gov[cap] = tot
+        gov[i] -= move
 
 
 apply_events_nb = kernel(apply_events)

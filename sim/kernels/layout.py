@@ -132,8 +132,17 @@ GI_FIELDS = ("prov_capital", "province", "theatre", "mil_patron")
 G_PROV_CAPITAL, G_PROVINCE, G_THEATRE, G_MIL_PATRON = range(4)
 EV_FIELDS = ("ev_day", "ev_kind", "ev_loc", "ev_patron", "ev_code")
 E_DAY, E_KIND, E_LOC, E_PATRON, E_CODE = range(5)
-FLAG_FIELDS = ("n_loc", "hub", "offensive_day", "negotiate", "campaign", "revenue_on", "collapse")
-F_N_LOC, F_HUB, F_OFFENSIVE_DAY, F_NEGOTIATE, F_CAMPAIGN, F_REVENUE_ON, F_COLLAPSE = range(7)
+FLAG_FIELDS = (
+    "n_loc",
+    "hub",
+    "offensive_day",
+    "negotiate",
+    "campaign",
+    "revenue_on",
+    "collapse",
+    "consolidate",
+)
+F_N_LOC, F_HUB, F_OFFENSIVE_DAY, F_NEGOTIATE, F_CAMPAIGN, F_REVENUE_ON, F_COLLAPSE, F_CONSOLIDATE = range(8)
 
 
 class Geo(NamedTuple):
@@ -142,7 +151,7 @@ class Geo(NamedTuple):
     gf: np.ndarray  # (6, N) float64: GF_FIELDS
     gb: np.ndarray  # (3, N) bool: GB_FIELDS
     gi: np.ndarray  # (4, N) int64: GI_FIELDS
-    flags: np.ndarray  # (7,) int64: FLAG_FIELDS
+    flags: np.ndarray  # (8,) int64: FLAG_FIELDS
     indptr: np.ndarray  # (N+1,) int64 CSR of the road graph
     indices: np.ndarray  # (2E,) int64
     edge_days: np.ndarray  # (2E,) float64

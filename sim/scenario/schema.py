@@ -344,6 +344,23 @@ class CollapseParams:
 
 
 @dataclass
+class ConsolidationParams:
+    """Province pull-back: district garrisons fall back on their provincial capital as their
+    province falls.
+
+    Each day, in a province where the insurgents hold at least ``threshold`` of the district
+    centres (yesterday's control), every government-held district garrison sends ``rate`` of its
+    personnel to the provincial capital, if the government still holds it (docs/model.md).
+    """
+
+    enabled: bool = False
+    threshold: float = param(
+        0.5, "share", 0.0, 1.0, "share of the province's district centres insurgent-held that starts it"
+    )
+    rate: float = param(0.1, "share per day", 0.0, 1.0, "share of a district garrison pulled back a day")
+
+
+@dataclass
 class ModelParams:
     withdrawal: WithdrawalParams = field(default_factory=WithdrawalParams)
     combat: CombatParams = field(default_factory=CombatParams)
@@ -357,6 +374,7 @@ class ModelParams:
     campaign: CampaignParams = field(default_factory=CampaignParams)
     revenue: RevenueParams = field(default_factory=RevenueParams)
     collapse: CollapseParams = field(default_factory=CollapseParams)
+    consolidation: ConsolidationParams = field(default_factory=ConsolidationParams)
 
 
 # --------------------------------------------------------------------------------------------

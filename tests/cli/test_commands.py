@@ -18,6 +18,7 @@ COMMANDS = {
     "conflict-sim-calibrate": "sim.cli.calibrate",
     "conflict-sim-forecast": "sim.cli.forecast",
     "conflict-sim-score": "sim.cli.score",
+    "conflict-sim-validate": "sim.cli.validate",
 }
 
 
@@ -117,6 +118,11 @@ def test_help(cmd, flag, tmp_path):
             "brier_dates = '[2021-02-30]' is invalid",
         ),
         ("conflict-sim-score", ["x", "y", "plot=maybe"], "plot = 'maybe' is invalid; allowed: true or false"),
+        (
+            "conflict-sim-validate",
+            ["ablation=maybe"],
+            "ablation = 'maybe' is invalid; allowed: true or false",
+        ),
     ],
 )
 def test_bad_keys_one_line(cmd, args, phrase, tmp_path):

@@ -137,9 +137,13 @@ def test_shipped_priors_are_valid_and_give_reasons():
     assert all(len(p.reason) > 20 for p in pri)
 
 
-def test_variant_priors_are_the_2021_priors_plus_two():
+def test_variant_priors_are_the_2021_priors_plus_their_own():
     base = read_priors("afghanistan_2021")
     eof = read_priors("afghanistan_2021_economy_of_force")
     extra = ["model.campaign.outside_tempo", "model.negotiation.ratio"]
     assert sorted(p.path for p in eof if p.path not in [b.path for b in base]) == sorted(extra)
     assert [p for p in eof if p.path not in extra] == base
+    pull = read_priors("afghanistan_2021_pull_back")
+    extra = ["model.command.abandon_fraction", "model.consolidation.threshold", "model.consolidation.rate"]
+    assert sorted(p.path for p in pull if p.path not in [b.path for b in base]) == sorted(extra)
+    assert [p for p in pull if p.path not in extra] == base

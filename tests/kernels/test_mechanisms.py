@@ -1,8 +1,9 @@
 """The mechanisms of the 2021 record against known answers (issue 14).
 
-Negotiated handovers, campaign sequencing, the three support schedules, border revenue and the
-political collapse of the centre: each checked where its answer is known by hand, on the
-synthetic world (phase kernels on a prepared state) or on the schedule arithmetic.
+Negotiated handovers, campaign sequencing, the three support schedules, border revenue, the
+political collapse of the centre and the province pull-back: each checked where its answer is
+known by hand, on the synthetic world (phase kernels on a prepared state) or on the schedule
+arithmetic.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sim.kernels import layout as L
 from sim.kernels.collapse import collapse_nb
 from sim.kernels.common import logistic
 from sim.kernels.control import update_control_nb
+from sim.kernels.events import apply_events_nb
 from sim.kernels.movement import campaign_state
 from sim.kernels.negotiation import negotiate_nb
 from sim.kernels.rng import uniform
@@ -271,3 +273,47 @@ def test_collapse_certain_and_impossible(world):
     assert v.collapsed == 12 and v.ctrl[hub] == C.INSURGENT
     assert v.fall_mode[hub] == C.NEGOTIATED and v.policy == C.POLICY_NONE
     assert v.news_g == pytest.approx(news + P.news_capital + P.collapse_news)
+
+
+def test_pull_back_moves_district_garrisons_to_the_capital(world):
+    """Province pull-back (kernels.events.pull_back) against the rule worked by hand: in a
+    province with at least ``threshold`` of its district centres insurgent-held, each government
+    district garrison (not a holdout) sends ``rate`` of its personnel to the provincial capital,
+    if that is still held; personnel is conserved; off, or with the threshold out of reach,
+    nothing moves."""
+    _scen, S, P, X0 = world
+    t = 200  # no scripted event on this day
+    assert not (S.ev_day == t).any()
+    v0 = view(X0)
+    gq0 = X0.lf[L.L_GQ]
+    held = np.zeros(len(S.prov_districts))
+    for i in range(S.n_loc):
+        if not S.is_capital[i] and v0.ctrl[i] == C.INSURGENT:
+            held[S.province[i]] += 1
+    share = np.where(S.prov_districts > 0, held / np.maximum(S.prov_districts, 1), 0.0)
+    threshold = float(np.median(share[share > 0]))
+    S_on = S._replace(consolidate=1)
+    P_on = replace_params(P, consolidate_threshold=threshold, consolidate_rate=0.25)
+    X = _run(apply_events_nb, X0, S_on, P_on, 1, t)
+    gov, gq = X.lf[L.L_GOV], X.lf[L.L_GQ]
+    expect, expect_q = v0.gov.copy(), gq0.copy()
+    moved = 0
+    for i in range(S.n_loc):
+        q, cap = S.province[i], S.prov_capital[i]
+        if S.is_capital[i] or v0.ctrl[i] == C.INSURGENT or v0.holdout[i] == 1 or v0.gov[i] <= 0:
+            continue
+        if share[q] < threshold or v0.ctrl[cap] == C.INSURGENT:
+            continue
+        m = 0.25 * v0.gov[i]
+        expect_q[cap] = (expect_q[cap] * expect[cap] + gq0[i] * m) / (expect[cap] + m)
+        expect[cap] += m
+        expect[i] -= m
+        moved += 1
+    assert moved >= 3  # the world has provinces on both sides of the threshold
+    assert (share[S.province[~S.is_capital]] < threshold).any()
+    np.testing.assert_allclose(gov, expect, rtol=1e-12)
+    np.testing.assert_allclose(gq, expect_q, rtol=1e-12)
+    assert gov.sum() == pytest.approx(v0.gov.sum())
+    # off, or a threshold no province reaches: nothing moves
+    for S2, P2 in ((S, P_on), (S_on, replace_params(P_on, consolidate_threshold=1.01))):
+        np.testing.assert_array_equal(_run(apply_events_nb, X0, S2, P2, 1, t).lf[L.L_GOV], v0.gov)
