@@ -1,13 +1,15 @@
-"""The interval rule of the posterior predictive check (``sim.evaluation.validation._inside``),
-against answers worked by hand on made-up values (nothing here is a real observation)."""
+"""The interval rule of the posterior predictive check (``sim.evaluation.validation._inside``) and
+the bound on the share of runs that reproduce the record, against answers worked by hand on
+made-up values (nothing here is a real observation)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
-from sim.evaluation.validation import _inside
+from sim.evaluation.validation import _inside, record_bound
 
 # two counts (the second a lower bound, the third an upper bound), then a 'lost on' event and a
 # 'not lost by' event
@@ -56,3 +58,12 @@ def test_observation_error_widens_the_interval() -> None:
     assert not _inside(PLAN, 0, v)[4]
     assert not _inside(PLAN, 0, v + 0.03 * rng.standard_normal(2000))[4]  # 0.96 is 15 sd away
     assert _inside(PLAN, 0, v + 0.3 * rng.standard_normal(2000))[4]  # 1.5 sd away
+
+
+def test_record_bound_is_the_one_sided_clopper_pearson_bound() -> None:
+    """k = 0: 1 - 0.05^(1/n) (about 3/n); k = 1 of 3,000: 4.74 / 3,000 (the Poisson 95 % bound
+    for one event, 4.744, over n); k = n: 1."""
+    assert record_bound(0, 3000) == pytest.approx(1 - 0.05 ** (1 / 3000), rel=1e-9)
+    assert record_bound(1, 3000) == pytest.approx(4.744 / 3000, rel=2e-3)
+    assert record_bound(5, 5) == 1.0
+    assert record_bound(0, 300) > record_bound(0, 3000)
