@@ -43,19 +43,23 @@ def _assert_same_run(a, b, tol=1e-9):
     np.testing.assert_array_equal(a._loc_ctrl, b._loc_ctrl)
 
 
-@pytest.mark.parametrize("seed,tempo", [(0, None), (1, None), (2, 0.3)])
-def test_backends_agree_on_2021_for_120_days(afg, seed, tempo):
-    # tempo: the economy-of-force rule on (off in the shipped scenario)
-    scen = (
-        afg
-        if tempo is None
-        else sim.load_scenario("afghanistan_2021", [f"model.campaign.outside_tempo={tempo}"])
-    )
+# the economy-of-force rule and the province pull-back on (both off in the shipped scenario)
+TEMPO = ("model.campaign.outside_tempo=0.3",)
+PULL_BACK = ("+fit=afghanistan_2021_pull_back", "posterior.draw=point")
+
+
+@pytest.mark.parametrize("seed,extra", [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK)])
+def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
+    scen = sim.load_scenario("afghanistan_2021", list(extra)) if extra else afg
     py = sim.ConflictModel(scen, backend="python", seed=seed).run(120)
     nb = sim.ConflictModel(scen, backend="numba", seed=seed).run(120)
     assert py.day == nb.day == 120
     _assert_same_run(py, nb)
     assert int(nb.state.log_n[0]) > 50  # plenty happened
+    if extra == PULL_BACK:  # the pull-back acted: the same run without it differs
+        off = sim.load_scenario("afghanistan_2021", [*extra, "model.consolidation.enabled=false"])
+        other = sim.ConflictModel(off, backend="numba", seed=seed).run(120)
+        assert not np.allclose(other._loc_gov, nb._loc_gov)  # garrisons by day and location
 
 
 SIEGE = ("model.movement.besiege_isolated=true", "model.movement.w_siege=0.5")

@@ -61,6 +61,21 @@ def test_phase_equals_plain_twin(mid_run, name, jitted, t):
         np.testing.assert_array_equal(x, y, err_msg=f"{name}: {field}")
 
 
+@pytest.mark.parametrize("t", [40, 70, 98])
+def test_pull_back_equals_plain_twin(mid_run, t):
+    """The events phase with the province pull-back on (off in the scenario): compiled and plain
+    twin equal, and garrisons moved."""
+    G, P, st = mid_run
+    G = G._replace(flags=np.where(np.arange(len(G.flags)) == L.F_CONSOLIDATE, 1, G.flags))
+    P = replace_params(P, consolidate_threshold=0.3, consolidate_rate=0.2)
+    a, b = working_rows(st), working_rows(st)
+    call_phase(events.apply_events_nb, a, G, P, 3, t)
+    pure(events.apply_events_nb)(b, G, P, 3, t)
+    for field, x, y in zip(a._fields, a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, err_msg=field)
+    assert not np.array_equal(a.lf[L.L_GOV], working_rows(st).lf[L.L_GOV])
+
+
 def test_movement_does_not_depend_on_unit_order(mid_run):
     """Units move independently within a day and draw by id: any storage order gives the
     same units (compared by id)."""
