@@ -842,19 +842,14 @@ class GovernmentCommand(mesa.Agent):
         ``consolidate_threshold`` of a province's district centres, each government district
         garrison there sends ``consolidate_rate`` of its personnel to the provincial capital."""
         m, P, S = self.model, self.model.params, self.model.static
-        held = [0.0] * len(S.prov_districts)
-        for loc in m.locations:
-            if not loc.is_capital and loc.control == C.INSURGENT:
-                held[int(S.province[loc.row])] += 1.0
+        lost = self.province_lost()
         for g in m.garrisons_by_row:
             if g is None:
                 continue
             loc = g.location
             if loc.is_capital or loc.control == C.INSURGENT or loc.holdout == 1 or g.personnel <= 0.0:
                 continue
-            q = int(S.province[g.row])
-            n_d = float(S.prov_districts[q])
-            if n_d <= 0.0 or held[q] / n_d < P.consolidate_threshold:
+            if lost[int(S.province[g.row])] < P.consolidate_threshold:
                 continue
             cap = m.locations[int(S.prov_capital[g.row])]
             if cap.control == C.INSURGENT:
@@ -947,15 +942,20 @@ class GovernmentCommand(mesa.Agent):
         m, P, S = self.model, self.model.params, self.model.static
         if S.negotiate == 0:
             return
+        lost = self.province_lost()
+        capitals_ok = S.campaign == 0 or t >= P.capitals_day
+        for g in m.garrisons_by_row:
+            g.consider_handover(t, lost[int(S.province[g.row])], capitals_ok)
+
+    def province_lost(self) -> list[float]:
+        """``L_p`` per province: the share of its district centres (capitals excluded) the
+        insurgents hold (kernels.common.province_lost)."""
+        m, S = self.model, self.model.static
         held = [0.0] * len(S.prov_districts)
         for loc in m.locations:
             if not loc.is_capital and loc.control == C.INSURGENT:
                 held[int(S.province[loc.row])] += 1.0
-        capitals_ok = S.campaign == 0 or t >= P.capitals_day
-        for g in m.garrisons_by_row:
-            q = int(S.province[g.row])
-            n_d = float(S.prov_districts[q])
-            g.consider_handover(t, held[q] / n_d if n_d > 0.0 else 0.0, capitals_ok)
+        return [h / float(n) if n > 0.0 else 0.0 for h, n in zip(held, S.prov_districts, strict=True)]
 
     def count_revenue_lost(self) -> None:
         """Share of customs revenue through insurgent-held crossings (kernels.control, end)."""

@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 from numba import njit
 
+from sim.kernels import codes as C
 from sim.kernels import layout as L
 
 
@@ -105,3 +107,16 @@ def pool_share(tgt_count, pool_alone: float, i: int) -> float:
     if tgt_count[i] > 0.0:
         return 1.0
     return pool_alone
+
+
+@njit(cache=True, no_cpython_wrapper=True)
+def province_lost(ctrl, is_capital, province, prov_districts) -> np.ndarray:
+    """``L_p``: the share of each province's district centres (capitals excluded) the insurgents
+    hold, 0 for a province without districts."""
+    held = np.zeros(len(prov_districts))
+    for i in range(len(ctrl)):
+        if not is_capital[i] and ctrl[i] == C.INSURGENT:
+            held[province[i]] += 1.0
+    for q in range(len(held)):
+        held[q] = held[q] / prov_districts[q] if prov_districts[q] > 0.0 else 0.0
+    return held

@@ -26,12 +26,11 @@ July) describe (``raw/observed/mechanism_sources.md``, section g).
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from sim.kernels import codes as C
 from sim.kernels import layout as L
-from sim.kernels.common import kernel, log_event_nb
+from sim.kernels.common import kernel, log_event_nb, province_lost
 
 
 def apply_events(X, G, P, seed: int, t: int) -> None:
@@ -89,16 +88,11 @@ def pull_back(X, G, P) -> None:
     gov, gq, ctrl = X.lf[L.L_GOV], X.lf[L.L_GQ], X.l8[L.L8_CTRL]
     holdout = X.l8[L.L8_HOLDOUT]
     is_capital, province, prov_capital = G.gb[L.G_IS_CAPITAL], G.gi[L.G_PROVINCE], G.gi[L.G_PROV_CAPITAL]
-    prov_districts = G.prov_districts
-    held = np.zeros(len(prov_districts))
-    for i in range(len(gov)):
-        if not is_capital[i] and ctrl[i] == C.INSURGENT:
-            held[province[i]] += 1.0
+    share_lost = province_lost(ctrl, is_capital, province, G.prov_districts)
     for i in range(len(gov)):
         if is_capital[i] or ctrl[i] == C.INSURGENT or holdout[i] == 1 or gov[i] <= 0.0:
             continue
-        q = province[i]
-        if prov_districts[q] <= 0.0 or held[q] / prov_districts[q] < P.consolidate_threshold:
+        if share_lost[province[i]] < P.consolidate_threshold:
             continue
         cap = prov_capital[i]
         if ctrl[cap] == C.INSURGENT:

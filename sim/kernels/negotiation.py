@@ -34,7 +34,7 @@ import numpy as np
 
 from sim.kernels import codes as C
 from sim.kernels import layout as L
-from sim.kernels.common import defence, kernel, log_event_nb, logistic, multiplier
+from sim.kernels.common import defence, kernel, log_event_nb, logistic, multiplier, province_lost
 from sim.kernels.movement import campaign_state
 from sim.kernels.rng import uniform
 
@@ -60,10 +60,7 @@ def negotiate(X, G, P, seed: int, t: int) -> None:
     province, mil_patron, prov_districts = G.gi[L.G_PROVINCE], G.gi[L.G_MIL_PATRON], G.prov_districts
     news_g = X.rf[L.RF_NEWS_G]
     n = len(gov)
-    held = np.zeros(len(prov_districts))
-    for i in range(n):
-        if not is_capital[i] and ctrl[i] == C.INSURGENT:
-            held[province[i]] += 1.0
+    share_lost = province_lost(ctrl, is_capital, province, prov_districts)
     capitals_ok = G.flags[L.F_CAMPAIGN] == 0 or t >= P.capitals_day
     focus_now = np.zeros(G.focus.shape[1])
     campaign_state(G.flags[L.F_CAMPAIGN], G.phase_day, G.focus, P.capitals_day, t, focus_now)
@@ -83,7 +80,7 @@ def negotiate(X, G, P, seed: int, t: int) -> None:
         t_eff = threat[i] * ins_q * (1.0 + P.terrain * rugged[i])
         ratio = min(max(math.log((x_eff + 1.0) / (t_eff + 1.0)), -3.0), 3.0)
         q = province[i]
-        lost = held[q] / prov_districts[q] if prov_districts[q] > 0.0 else 0.0
+        lost = share_lost[q]
         p = mil_patron[i]
         patron = 1.0 if p >= 0 and X.r8[L.R8_PATRON + p] == 1 else 0.0
         z = (
