@@ -16,6 +16,7 @@ import datetime as dt
 import math
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import fields, is_dataclass
@@ -74,6 +75,10 @@ def available_scenarios() -> list[str]:
     return sorted(p.stem for p in (scenarios_dir() / "scenario").glob("*.yaml"))
 
 
+#: Serialises Hydra's process-wide GlobalHydra between threads (:func:`compose_config`).
+_HYDRA_LOCK = threading.RLock()
+
+
 def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()) -> DictConfig:
     """Compose ``scenarios/config.yaml`` with ``scenario=name`` and the given overrides.
 
@@ -82,17 +87,29 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
     ScenarioError
         For an unknown scenario, an unknown key or a wrong type, with Hydra's own explanation.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-
-    register_configs()
-    register_fits()
+    with _HYDRA_LOCK:  # Hydra's ConfigStore and GlobalHydra are one per process
+        register_configs()
+        register_fits()
     known = sorted({p.stem for r in search_roots(overrides) for p in (r / "scenario").glob("*.yaml")})
     if name not in known:
         raise ScenarioError("scenarios/scenario/", "scenario", name, f"one of {', '.join(known)}")
     roots = search_roots(overrides)
     check_group_overrides([f"scenario={name}", *overrides], roots=roots)
+    with _HYDRA_LOCK:  # GlobalHydra is one per process: threads (the app's callbacks) take turns
+        cfg = _compose_locked(name, overrides)
+    check_chosen_files(cfg, roots)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    return cfg
+
+
+def _compose_locked(name: str, overrides: Sequence[str]) -> DictConfig:
+    """Hydra's compose of ``scenario=name`` with the overrides, restoring a GlobalHydra that
+    was initialised before (a running Hydra app); the caller holds ``_HYDRA_LOCK``."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+
     was = GlobalHydra.instance().is_initialized()
     saved = GlobalHydra.instance().hydra if was else None
     if was:
@@ -116,9 +133,6 @@ def compose_config(name: str = "afghanistan_2021", overrides: Sequence[str] = ()
         if was:
             GlobalHydra.instance().clear()
             GlobalHydra.instance().initialize(saved)
-    check_chosen_files(cfg, roots)
-    with open_dict(cfg):
-        del cfg["hydra"]
     return cfg
 
 

@@ -139,3 +139,31 @@ def test_seed_none_draws_a_recorded_seed():
     a.run()
     b = ConflictModel(a.conflict_scenario, seed=a.seed, days=5).run()
     np.testing.assert_array_equal(a._side, b._side)
+
+
+def test_scenarios_compose_from_many_threads_at_once():
+    """Hydra keeps one GlobalHydra per process; the app validates levers from callback threads,
+    and two at once used to fail with 'GlobalHydra is already initialized' instead of composing
+    (or naming the bad value). Six threads, five compositions each, half of them a bad value."""
+    import threading
+
+    from sim.scenario.load import compose_config
+
+    errors: list[str] = []
+
+    def go() -> None:
+        for k in range(5):
+            try:
+                compose_config("afghanistan_2021", ["reserve.commandos=-1"] if k % 2 else [])
+            except sim.ScenarioError as e:
+                if "reserve.commandos" not in str(e):
+                    errors.append(str(e))
+            except Exception as e:  # any other failure is the bug
+                errors.append(repr(e))
+
+    threads = [threading.Thread(target=go) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
