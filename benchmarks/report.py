@@ -284,7 +284,7 @@ def render(res: dict) -> str:
 
     add("## Start-up (`python -c \"import sim; sim.run('afghanistan_2021', seed=0)\"`)\n")
     add(
-        "Cold: a fresh, empty `NUMBA_CACHE_DIR` (every kernel compiles); warm: the same directory again. CPU: user + system seconds of the process.\n"
+        "Cold: a fresh, empty `NUMBA_CACHE_DIR` and scenario cache `CONFLICT_SIM_CACHE` (every kernel compiles, the scenario is composed and read); warm: the same directories again. CPU: user + system seconds of the process.\n"
     )
     add("| tree | cache | import | first run | process wall | process CPU |\n|---|---|---:|---:|---:|---:|")
     for k, st in res["startup"].items():

@@ -368,6 +368,8 @@ WORKERS = {
 def _env(tree: Path, cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["NUMBA_CACHE_DIR"] = str(cache)
+    # the scenario cache (sim.scenario.cache) beside it: "cold" starts with both empty
+    env["CONFLICT_SIM_CACHE"] = str(cache / "scenarios")
     env["PYTHONPATH"] = str(tree)  # the tree under test first (.venv holds an editable install)
     env.setdefault("PYTHONWARNINGS", "ignore")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads would spin beside the kernel

@@ -28,16 +28,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.io import atomic_dir, file_mode
 from sim.io import read_parquet as read_table
 from sim.kernels import codes as C
 from sim.kernels.step import SIDE_LABELS
+from sim.lazy import lazy_module
 from sim.paths import PathError
 from sim.scenario import Scenario
 from sim.world import State
+
+pd = lazy_module("pandas")  # imported on first use (sim.lazy)
 
 TABLES = ("summary", "runs", "events", "sides", "series")
 #: The files :meth:`RunResult.to_parquet` writes (and the only ones it ever replaces).

@@ -12,11 +12,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from sim.kernels.rng import uniform_py
+from sim.lazy import lazy_module
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.values import check_param_values
+
+pd = lazy_module("pandas")  # imported on first use (sim.lazy)
 
 #: The ``kind`` key of the stream that picks a posterior draw for a seed.
 DRAW_POSTERIOR = 101
@@ -52,9 +54,11 @@ def replicate_params(scenario: Scenario, seeds: np.ndarray) -> list[dict] | None
     post = scenario.config.get("posterior", None)
     if post is None or not scenario.posterior_file or str(post.draw) == "point":
         return None
-    df = read_samples(scenario.posterior_file, scenario.posterior_sha256)
-    df = df[[c for c in df.columns if c not in scenario.pinned]]
-    if df.shape[1] == 0:
+    from sim.scenario.cache import samples
+
+    cols = samples(scenario.posterior_file, scenario.posterior_sha256, read_samples)
+    cols = {k: v for k, v in cols.items() if k not in scenario.pinned}
+    if not cols:
         return None
-    rows = df.to_dict("records")
-    return [rows[draw_index(int(s), len(rows))] for s in seeds]
+    n = len(next(iter(cols.values())))
+    return [{k: float(v[draw_index(int(s), n)]) for k, v in cols.items()} for s in seeds]

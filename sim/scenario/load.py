@@ -25,16 +25,18 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import yaml
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim import paths as _paths
+from sim.lazy import lazy_module
 from sim.scenario import schema
 from sim.scenario.errors import ScenarioError
 from sim.scenario.scenario import CONTROL_NAMES, GARRISON_TYPES, Event, Scenario, Table
 from sim.scenario.schema import EVENT_KINDS, POLICIES, Config, iter_params, register_configs
+
+pd = lazy_module("pandas")  # imported on first use (sim.lazy)
 
 # ---------------------------------------------------------------------------------------------
 # Where the configs live
@@ -457,14 +459,27 @@ def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ())
     -------
     Scenario
         Immutable; equal (same fingerprint) to what the Hydra app builds from the same overrides.
+        Once loaded it is kept in a cache keyed by every input (:mod:`sim.scenario.cache`), so a
+        new process skips composing and reading the tables.
 
     Raises
     ------
     ScenarioError
         Naming the file, field, bad value and what is allowed.
     """
+    from sim.scenario import cache
+
+    key = None
+    if cache.cache_dir() is not None:
+        key = cache.scenario_key(name, list(overrides), search_roots(overrides), _paths.OUTPUTS)
+        hit = cache.fetch(key, search_roots(overrides)) if key else None
+        if hit is not None:
+            return hit
     cfg = compose_config(name, overrides)
-    return scenario_from_config(cfg, overrides)
+    scen = scenario_from_config(cfg, overrides)
+    if key is not None:
+        cache.store(key, scen)
+    return scen
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,8 +12,11 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from omegaconf import DictConfig, OmegaConf
+
+from sim.lazy import lazy_module
+
+pd = lazy_module("pandas")  # imported on first use (sim.lazy)
 
 
 class Control(IntEnum):

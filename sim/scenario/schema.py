@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 
@@ -511,6 +510,7 @@ def register_configs() -> None:
     resolver that makes run directories unique (idempotent)."""
     import os
 
+    from hydra.core.config_store import ConfigStore  # Hydra only when composing
     from omegaconf import OmegaConf
 
     cs = ConfigStore.instance()
