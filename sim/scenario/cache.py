@@ -159,10 +159,19 @@ def _save(path: Path, arrays: dict[str, np.ndarray], kind: str) -> Path | None:
     return out
 
 
+@lru_cache(maxsize=8)
 def samples(path: str, sha256: str, read: Any) -> dict[str, np.ndarray]:
-    """Posterior draws as columns (config path -> float array), cached under the file's SHA-256
-    (``posterior-<key>.npz``, the key hashing that and the schema's sources: the draws were
-    checked against its ranges); ``read(path, sha256)`` gives the checked DataFrame on a miss."""
+    """Posterior draws as columns (config path -> read-only float array), cached under the
+    file's SHA-256 (``posterior-<key>.npz``, the key hashing that and the schema's sources: the
+    draws were checked against its ranges) and kept in memory per process (``lru_cache``, as
+    ``read_samples`` is); ``read(path, sha256)`` gives the checked DataFrame on a miss."""
+    cols = _samples(path, sha256, read)
+    for v in cols.values():
+        v.setflags(write=False)
+    return cols
+
+
+def _samples(path: str, sha256: str, read: Any) -> dict[str, np.ndarray]:
     file = _file(hashlib.sha256(_code() + sha256.encode()).hexdigest(), "posterior")
     if file is not None and file.is_file():
         try:
