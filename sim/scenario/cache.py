@@ -59,7 +59,12 @@ def cache_dir() -> Path | None:
         if env.strip().lower() in ("", "off", "0", "false", "no"):
             return None
         return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home directory: no cache
+            return None
     return Path(base) / "conflict-sandbox" / "scenarios"
 
 
@@ -103,7 +108,16 @@ def _code() -> bytes:
 
 
 def scenario_key(name: str, overrides: Sequence[str], roots: Sequence[Path], outputs: Path) -> str | None:
-    """The cache key of ``load_scenario(name, overrides)`` (hex), or None when not cacheable."""
+    """The cache key of ``load_scenario(name, overrides)`` (hex), or None when not cacheable
+    (more than 64 MiB to hash under a root, or a file that cannot be read: the loader then
+    reports it, or does not need it)."""
+    try:
+        return _key(name, overrides, roots, outputs)
+    except OSError:
+        return None
+
+
+def _key(name: str, overrides: Sequence[str], roots: Sequence[Path], outputs: Path) -> str | None:
     h = hashlib.sha256(_code())
     h.update(json.dumps([name, list(overrides)]).encode())
     for r in roots:

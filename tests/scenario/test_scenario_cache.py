@@ -92,13 +92,18 @@ def test_a_posterior_outside_the_scenarios_folder_is_checked_on_every_hit(cache_
     _same(_fresh("afghanistan_2021", ov), b)
 
 
-def test_a_broken_file_is_rebuilt_and_off_writes_nothing(cache_dir, monkeypatch):
+def test_a_broken_file_is_rebuilt_a_blocked_folder_is_skipped_and_off_writes_nothing(cache_dir, monkeypatch):
     good = sim.load_scenario("afghanistan_2021")
     (f,) = cache_dir.glob("scenario-*.npz")
     f.write_bytes(b"not a cache file")
     again = sim.load_scenario("afghanistan_2021")
     _same(good, again)
     assert f.stat().st_size > 1000  # rewritten, atomically, by the load that missed
+    blocked = cache_dir.parent / "a_file"
+    blocked.write_text("x")
+    monkeypatch.setenv("CONFLICT_SIM_CACHE", str(blocked))  # cannot be a folder: loads uncached
+    _same(good, sim.load_scenario("afghanistan_2021"))
+    assert blocked.read_text() == "x"
     off = cache_dir.parent / "off"
     monkeypatch.setenv("CONFLICT_SIM_CACHE", "off")
     assert cache.cache_dir() is None
