@@ -147,11 +147,10 @@ def _used(path: Path) -> None:
 def _prune(folder: Path, kind: str) -> None:
     """Remove the least recently used ``<kind>-<hex>.npz`` files beyond :data:`KEEP` (this
     module's own files only: the name must match exactly)."""
-    keep = KEEP
     try:
         mine = [p for p in folder.iterdir() if _NAME.fullmatch(p.name) and p.name.startswith(f"{kind}-")]
         mine.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-        for p in mine[keep:]:
+        for p in mine[KEEP:]:
             p.unlink(missing_ok=True)
     except OSError:
         pass

@@ -471,8 +471,9 @@ def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ())
 
     key = None
     if cache.cache_dir() is not None:
-        key = cache.scenario_key(name, list(overrides), search_roots(overrides), _paths.OUTPUTS)
-        hit = cache.fetch(key, search_roots(overrides)) if key else None
+        roots = search_roots(overrides)
+        key = cache.scenario_key(name, list(overrides), roots, _paths.OUTPUTS)
+        hit = cache.fetch(key, roots) if key else None
         if hit is not None:
             return hit
     cfg = compose_config(name, overrides)
