@@ -666,13 +666,16 @@ def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
     """
     keys = swept_columns(runs) or ["job"]
     runs = runs.copy()
-    for k in keys:  # numeric parameters sort as numbers
+    for k in keys:  # numeric parameters sort as numbers (dates stay dates: pandas would make
+        if pd.api.types.is_datetime64_any_dtype(runs[k]):  # them integers)
+            continue
         num = pd.to_numeric(runs[k], errors="coerce")
         if num.notna().all():
             runs[k] = num
     rows = []
     for key, g in runs.groupby(keys, sort=True):
         key = key if isinstance(key, tuple) else (key,)
+        key = tuple(v.date().isoformat() if isinstance(v, pd.Timestamp) else v for v in key)
         c = g["capitals_fallen_by_report"]
         hub = g["hub_fell_date"].dropna()
         rows.append(

@@ -45,3 +45,22 @@ def test_jobs_merge_and_resume_marker(tmp_path):
     t = headline_table(sw.runs)
     assert t["reserve.commandos"].tolist() == [100, 900] and (t.replicates == 3).all()
     assert sw.sql("SELECT count(DISTINCT job) AS n FROM series").n[0] == 2
+
+
+def test_headline_table_prints_swept_dates_as_dates():
+    """A swept date (model.withdrawal.end, read back from Parquet as datetime64) is shown as
+    the date, in date order, not as pandas' integer timestamp (the demo printed 1630368000000000)."""
+    d = pd.to_datetime(["2021-12-31", "2021-08-31", "2021-12-31", "2021-08-31"]).astype("datetime64[us]")
+    runs = pd.DataFrame(
+        {
+            "job": [0, 1, 0, 1],
+            "model.withdrawal.end": d,
+            "replicate": [0, 0, 1, 1],
+            "capitals_fallen_by_report": [2, 30, 3, 34],
+            "hub_fell_date": pd.to_datetime([None, "2021-08-10", None, "2021-08-12"]),
+            "report_date": pd.to_datetime(["2021-08-15"] * 4),
+        }
+    )
+    t = headline_table(runs)
+    assert t["model.withdrawal.end"].tolist() == ["2021-08-31", "2021-12-31"]
+    assert t["hub_fell_date"].tolist()[1] == "held"
