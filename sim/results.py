@@ -48,6 +48,7 @@ __all__ = [
     "MergeCallback",
     "Sweep",
     "SweepError",
+    "coerce_param",
     "config_hash",
     "headline_table",
     "job_is_done",
@@ -658,6 +659,22 @@ def swept_columns(runs: pd.DataFrame) -> list[str]:
     return varying or cand
 
 
+def coerce_param(values: pd.Series) -> pd.Series:
+    """A swept parameter column as numbers or dates when it parses as such, else as is.
+
+    Sweep directories store overrides as strings (``"500"``, ``"2021-12-31"``).
+    """
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    num = pd.to_numeric(values, errors="coerce")
+    if num.notna().all():
+        return num
+    try:
+        return pd.to_datetime(values, errors="raise", format="ISO8601")
+    except (ValueError, TypeError):
+        return values.astype(str)
+
+
 def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Per sweep point: capitals fallen by the report date and the hub's (Kabul's) fall date.
 
@@ -666,12 +683,8 @@ def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
     """
     keys = swept_columns(runs) or ["job"]
     runs = runs.copy()
-    for k in keys:  # numeric parameters sort as numbers (dates stay dates: pandas would make
-        if pd.api.types.is_datetime64_any_dtype(runs[k]):  # them integers)
-            continue
-        num = pd.to_numeric(runs[k], errors="coerce")
-        if num.notna().all():
-            runs[k] = num
+    for k in keys:  # numbers sort as numbers, dates as dates
+        runs[k] = coerce_param(runs[k])
     rows = []
     for key, g in runs.groupby(keys, sort=True):
         key = key if isinstance(key, tuple) else (key,)

@@ -99,22 +99,6 @@ def control_codes(values: Any) -> np.ndarray:
     return codes
 
 
-def coerce_param(values: pd.Series) -> pd.Series:
-    """A swept parameter column as numbers or dates when it parses as such, else as is.
-
-    Sweep directories store overrides as strings (``"500"``, ``"2021-12-31"``).
-    """
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        return values
-    num = pd.to_numeric(values, errors="coerce")
-    if num.notna().all():
-        return num
-    try:
-        return pd.to_datetime(values, errors="raise", format="ISO8601")
-    except (ValueError, TypeError):
-        return values.astype(str)
-
-
 def outcome_values(df: pd.DataFrame, outcome: str, na_value: float | None) -> pd.Series:
     """An outcome column as floats; <NA> (held to the horizon) becomes ``na_value`` or NaN."""
     if outcome not in df:

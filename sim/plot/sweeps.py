@@ -19,13 +19,13 @@ from sim.plot._common import (
     INS_COLOR,
     NEUTRAL,
     DateLike,
-    coerce_param,
     date_axis,
     new_axes,
     outcome_values,
     pretty,
     runs_of,
 )
+from sim.results import coerce_param
 
 Stat = str | float | Callable[[np.ndarray], float]
 
