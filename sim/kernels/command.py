@@ -17,6 +17,7 @@ Flights land ``delay`` days later.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from sim.kernels import codes as C
@@ -68,7 +69,7 @@ def command(X, G, P, seed: int, t: int) -> None:
     cap = P.airlift * (P.airlift_floor + (1.0 - P.airlift_floor) * G.sched[C.SCHED_MAINTENANCE, t])
     land = (t + P.delay) % slots
     while cap > 0.0 and X.rf[L.RF_RESERVE] > 0.0:
-        best = -1
+        best = np.int64(-1)  # not the literal -1: one compiled `better`, not two
         for i in range(n):
             if req[i] <= 0.0 or ctrl[i] == C.INSURGENT:
                 continue

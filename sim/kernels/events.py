@@ -26,6 +26,7 @@ July) describe (``raw/observed/mechanism_sources.md``, section g).
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from sim.kernels import codes as C
@@ -40,6 +41,7 @@ def apply_events(X, G, P, seed: int, t: int) -> None:
     is_capital = G.gb[L.G_IS_CAPITAL]
     prov_capital, mil_patron = G.gi[L.G_PROV_CAPITAL], G.gi[L.G_MIL_PATRON]
     ev, ev_value = G.ev, G.ev_value
+    nowhere = np.int64(C.NO_LOCATION)  # not the literal -1: one compiled log_event_nb, not two
     for e in range(ev.shape[1]):
         if ev[L.E_DAY, e] != t:
             continue
@@ -60,14 +62,14 @@ def apply_events(X, G, P, seed: int, t: int) -> None:
                 gov[i] -= move
                 moved_total += move
             X.r8[L.R8_ABANDONED] = 1
-            log_event_nb(X, t, C.LOG_COUNTRYSIDE_ABANDONED, C.NO_LOCATION, moved_total)
+            log_event_nb(X, t, C.LOG_COUNTRYSIDE_ABANDONED, nowhere, moved_total)
         elif kind == C.EV_LEADER_RETURN:
             p = ev[L.E_PATRON, e]
             X.r8[L.R8_PATRON + p] = 1
             for i in range(len(gov)):
                 if mil_patron[i] == p and mstate[i] != C.MIL_SWITCHED:
                     loy[i] = min(1.0, loy[i] + ev_value[e])
-            log_event_nb(X, t, C.LOG_LEADER_RETURNED, C.NO_LOCATION, float(p))
+            log_event_nb(X, t, C.LOG_LEADER_RETURNED, nowhere, float(p))
         elif kind == C.EV_REQUEST:
             i = ev[L.E_LOC, e]
             if req[i] <= 0.0:
