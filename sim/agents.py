@@ -386,7 +386,7 @@ class Garrison(_AtLocation):
         i = self.row
         if loc.control == C.INSURGENT or self.holdout == 1 or loc.broke != C.BROKE_NONE:
             return
-        if loc.threat <= 0.0 or (loc.is_capital and not capitals_ok):
+        if S.negotiate == 0 or loc.threat <= 0.0 or (loc.is_capital and not capitals_ok):
             return
         x, _ = loc.defence()
         if x <= 0.0:
@@ -420,6 +420,34 @@ class Garrison(_AtLocation):
             m.log(t, C.LOG_MILITIA_STOOD_ASIDE, i, mil.personnel)
         loc.broke = C.BROKE_HANDED_OVER
         m.log(t, C.LOG_HANDOVER_AGREED, i, g)
+
+    def consider_abandoning(self, t: int, province_lost: float) -> None:
+        """A district post abandoned ahead of the insurgents (kernels.negotiation.negotiate): a
+        district garrison with none inside its location leaves with probability logistic(a0 +
+        a_isolated iso + a_province L_p + a_news (news_i + news_g) - a_supply min(supply / 30, 1)
+        - a_logistics lambda(t)), whatever the force ratio; an active militia stays."""
+        m, P, S, loc = self.model, self.model.params, self.model.static, self.location
+        i = self.row
+        if loc.control == C.INSURGENT or self.holdout == 1 or loc.broke != C.BROKE_NONE:
+            return
+        if loc.is_capital or self.personnel <= 0.0 or loc.insurgents_present > 0.0:
+            return
+        y = (
+            P.a0
+            + P.a_isolated * loc.isolated
+            + P.a_province * province_lost
+            + P.a_news * (loc.news + m.command.news_national)
+            - P.a_supply * min(self.supply / 30.0, 1.0)
+            - P.a_logistics * float(S.sched[C.SCHED_LOGISTICS, t])
+        )
+        if uniform_py(m.seed, t, C.DRAW_ABANDON, i) >= logistic(y):
+            return
+        g = self.personnel
+        m.account(C.ACC_GOV_DESERTERS, g)
+        loc.equipment = loc.equipment + 0.5 * g
+        self.personnel = 0.0
+        loc.broke = C.BROKE_ABANDONED
+        m.log(t, C.LOG_POST_ABANDONED, i, g)
 
 
 class Militia(_AtLocation):
@@ -937,15 +965,18 @@ class GovernmentCommand(mesa.Agent):
         self.model.log(t, C.LOG_ARRIVED, loc.row, amount)
 
     def negotiate_handovers(self, t: int) -> None:
-        """Negotiated handovers (kernels.negotiation.negotiate): shares of each province's
-        district centres held by the insurgents, then each garrison in turn."""
+        """Negotiated handovers and abandoned posts (kernels.negotiation.negotiate): shares of
+        each province's district centres held by the insurgents, then each garrison in turn."""
         m, P, S = self.model, self.model.params, self.model.static
-        if S.negotiate == 0:
+        if S.negotiate == 0 and S.abandon == 0:
             return
         lost = self.province_lost()
         capitals_ok = S.campaign == 0 or t >= P.capitals_day
         for g in m.garrisons_by_row:
             g.consider_handover(t, lost[int(S.province[g.row])], capitals_ok)
+        if S.abandon == 1:
+            for g in m.garrisons_by_row:
+                g.consider_abandoning(t, lost[int(S.province[g.row])])
 
     def province_lost(self) -> list[float]:
         """``L_p`` per province: the share of its district centres (capitals excluded) the

@@ -64,6 +64,7 @@ class Static(NamedTuple):
     revenue_on: int  # 1: border-crossing revenue (model.revenue.enabled)
     collapse: int  # 1: political collapse of the centre (model.collapse.enabled)
     consolidate: int  # 1: province pull-back (model.consolidation.enabled)
+    abandon: int  # 1: posts abandoned with no insurgents near (model.abandonment.enabled)
     ev_day: np.ndarray  # (E,) int64 scripted events, sorted by day
     ev_kind: np.ndarray  # (E,) int64 codes.EV_*
     ev_loc: np.ndarray  # (E,) int64
@@ -197,6 +198,13 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     # province pull-back
     ("consolidate_threshold", "model.consolidation.threshold", float),
     ("consolidate_rate", "model.consolidation.rate", float),
+    # posts abandoned with no insurgents near
+    ("a0", "model.abandonment.a0", float),
+    ("a_isolated", "model.abandonment.isolated", float),
+    ("a_province", "model.abandonment.province_lost", float),
+    ("a_news", "model.abandonment.news", float),
+    ("a_supply", "model.abandonment.supply", float),
+    ("a_logistics", "model.abandonment.logistics", float),
     # initial forces (read by initial_state)
     ("present_fraction", "forces.present_fraction", float),
     ("pool_scale", "forces.pool_scale", float),
@@ -533,6 +541,7 @@ def build_static(scen: Scenario) -> Static:
         revenue_on=int(bool(p.revenue.enabled)),
         collapse=int(bool(p.collapse.enabled)),
         consolidate=int(bool(p.consolidation.enabled)),
+        abandon=int(bool(p.abandonment.enabled)),
         ev_day=np.array([e.day for e in evs], np.int64),
         ev_kind=np.array(codes, np.int64),
         ev_loc=np.array([e.location for e in evs], np.int64),

@@ -46,9 +46,10 @@ def _assert_same_run(a, b, tol=1e-9):
 # the economy-of-force rule and the province pull-back on (both off in the shipped scenario)
 TEMPO = ("model.campaign.outside_tempo=0.3",)
 PULL_BACK = ("+fit=afghanistan_2021_pull_back", "posterior.draw=point")
+ABANDON = ("model.abandonment.enabled=true", "model.abandonment.a0=-5")
 
 
-@pytest.mark.parametrize("seed,extra", [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK)])
+@pytest.mark.parametrize("seed,extra", [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK), (4, ABANDON)])
 def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
     scen = sim.load_scenario("afghanistan_2021", list(extra)) if extra else afg
     py = sim.ConflictModel(scen, backend="python", seed=seed).run(120)
@@ -60,6 +61,8 @@ def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
         off = sim.load_scenario("afghanistan_2021", [*extra, "model.consolidation.enabled=false"])
         other = sim.ConflictModel(off, backend="numba", seed=seed).run(120)
         assert not np.allclose(other._loc_gov, nb._loc_gov)  # garrisons by day and location
+    if extra == ABANDON:  # posts were abandoned, in both backends' logs alike
+        assert (nb.state.log_kind[0, : int(nb.state.log_n[0])] == C.LOG_POST_ABANDONED).sum() > 5
 
 
 SIEGE = ("model.movement.besiege_isolated=true", "model.movement.w_siege=0.5")

@@ -542,21 +542,30 @@ def export_fit(
     write_with(out / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
     write_with(out / "population.parquet", lambda p: population.to_parquet(p, index=False))
     write_with(out / "generations.csv", lambda p: gens.to_csv(p, index=False))
+    fixed, loose = _fixed_overrides(scenario, overrides)
+    body = _merge(fixed, _nest(point))
     fit = (
         f"# @package _global_\n"
         f"# Posterior of an ABC-SMC calibration of {scenario} (sim.inference.abc), written\n"
         f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from {out}: {len(post)} equally\n"
         f"# weighted draws, ESS {ess:.0f} of {len(population)} particles, "
         f"{int(gens['evaluations'].sum())} simulations.\n"
-        f"# The values below are the posterior medians (posterior.draw=point runs them).\n"
+        f"# The values below are the posterior medians (posterior.draw=point runs them)"
+        + (f", with the calibration's fixed overrides ({', '.join(_fixed_list(overrides))})" if fixed else "")
+        + ".\n"
+        + (
+            f"# Give these with +fit on the command line too (this file cannot hold them): "
+            f"{' '.join(loose)}\n"
+            if loose
+            else ""
+        )
         + yaml.safe_dump(
-            {
-                "posterior": {"samples": str((out / "posterior.parquet").resolve()), "draw": "sample"},
-                **_nest(point),
-            },
+            {"posterior": {"samples": str((out / "posterior.parquet").resolve()), "draw": "sample"}, **body},
             sort_keys=False,
         )
     )
+    if loose:
+        log(f"calibrate: {' '.join(loose)} not in fit.yaml (not a parameter value): give it with +fit")
     _write_text(out / "fit.yaml", fit)
     if fit_file is not None:
         _write_text(fit_file, fit)
@@ -574,6 +583,58 @@ def export_fit(
         f"{gens['epsilon'].iloc[-1]:.2f}, ESS {ess:.0f} of {len(population)}; wrote {out}"
     )
     return CalibrationResult(out.name, out, post, population, gens, ess, point, meta)
+
+
+def _fixed_list(overrides: Sequence[str]) -> list[str]:
+    """The overrides that set one config value (``a.b=v``, ``+a.b=v``, ``++a.b=v``): those a
+    fit file can hold. Group selections (``fit=X``, ``+fit=X``), deletions (``~a``) and the
+    posterior's own settings are not among them."""
+    out = []
+    for ov in overrides:
+        key = ov.split("=", 1)[0].lstrip("+")
+        if "=" in ov and "." in key and not ov.startswith("~") and not key.startswith("posterior."):
+            out.append(ov)
+    return out
+
+
+def _fixed_overrides(scenario: str, overrides: Sequence[str]) -> tuple[dict, list[str]]:
+    """The calibration's fixed overrides as a nested config of their composed values (so
+    ``+fit=NAME`` runs the model that was calibrated, e.g. with a mechanism switched on), and
+    the overrides that cannot go into a fit file (see :func:`fixed_list`)."""
+    from omegaconf import OmegaConf
+
+    fixed = _fixed_list(overrides)
+    loose = [ov for ov in overrides if ov not in fixed and not ov.lstrip("+").startswith("posterior.")]
+    if not fixed:
+        return {}, loose
+    cfg = load_scenario(scenario, list(overrides)).config
+    out: dict = {}
+    for ov in fixed:
+        path = ov.split("=", 1)[0].lstrip("+")
+        v = OmegaConf.select(cfg, path)
+        v = OmegaConf.to_container(v, resolve=True) if OmegaConf.is_config(v) else v
+        _merge(out, _nest_one(path, v))
+    return out, loose
+
+
+def _nest_one(path: str, value: Any) -> dict:
+    out: dict = {}
+    d = out
+    parts = path.split(".")
+    for p in parts[:-1]:
+        d = d.setdefault(p, {})
+    d[parts[-1]] = value
+    return out
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """``extra`` merged into ``base`` (in place, nested dicts merged, ``extra`` wins)."""
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = v
+    return base
 
 
 def _nest(flat: dict[str, float]) -> dict:

@@ -141,8 +141,19 @@ FLAG_FIELDS = (
     "revenue_on",
     "collapse",
     "consolidate",
+    "abandon",
 )
-F_N_LOC, F_HUB, F_OFFENSIVE_DAY, F_NEGOTIATE, F_CAMPAIGN, F_REVENUE_ON, F_COLLAPSE, F_CONSOLIDATE = range(8)
+(
+    F_N_LOC,
+    F_HUB,
+    F_OFFENSIVE_DAY,
+    F_NEGOTIATE,
+    F_CAMPAIGN,
+    F_REVENUE_ON,
+    F_COLLAPSE,
+    F_CONSOLIDATE,
+    F_ABANDON,
+) = range(9)
 
 
 class Geo(NamedTuple):
@@ -151,7 +162,7 @@ class Geo(NamedTuple):
     gf: np.ndarray  # (6, N) float64: GF_FIELDS
     gb: np.ndarray  # (3, N) bool: GB_FIELDS
     gi: np.ndarray  # (4, N) int64: GI_FIELDS
-    flags: np.ndarray  # (8,) int64: FLAG_FIELDS
+    flags: np.ndarray  # (9,) int64: FLAG_FIELDS
     indptr: np.ndarray  # (N+1,) int64 CSR of the road graph
     indices: np.ndarray  # (2E,) int64
     edge_days: np.ndarray  # (2E,) float64

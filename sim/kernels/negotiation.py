@@ -24,6 +24,23 @@ crossings. Provincial capitals are negotiated over only once they are campaign o
 probability is ``campaign.outside_tempo`` times ``logistic(z)``. A handover sends the garrison
 home (deserters; its equipment is captured), makes an active militia stand aside, and leaves the
 location to fall in the control phase with mode ``negotiated`` (a fall without a fight).
+
+Posts abandoned ahead of the insurgents (``model.abandonment``). In the press sample of 132
+district falls of May-July 2021 (``scenarios/data/afghanistan_2021/raw/observed``), 44 of the 67
+with a known mode were "abandoned", "vacated" or a "tactical retreat"; in Badakhshan 10
+districts fell in three days, 8 without a fight, and over 1,000 soldiers crossed into Tajikistan
+(AP and Asia-Plus, 5 July 2021). A garrison breaks in the morale phase only under threat; here a
+government district garrison (not a provincial capital, not a holdout) that has not handed its
+post over today and has no insurgents inside its location (they may be at the gate, or nowhere
+near) leaves each day with probability ``logistic(y)``, whatever the local force ratio (uniform
+keyed (seed, day, ABANDON, location))::
+
+    y = a0 + a_isolated iso_i + a_province L_p(i) + a_news (news_i + news_g)
+        - a_supply min(supply_i / 30, 1) - a_logistics lambda(t)
+
+The garrison goes home or across a border (deserters; half its equipment is left behind), an
+active militia stays, and a post with no one left falls in the control phase with mode
+``negotiated`` (taken over without a fight; the event log says ``post_abandoned``).
 """
 
 from __future__ import annotations
@@ -40,8 +57,10 @@ from sim.kernels.rng import uniform
 
 
 def negotiate(X, G, P, seed: int, t: int) -> None:
-    """Negotiated handovers of the replicate on day t (see the module docstring)."""
-    if G.flags[L.F_NEGOTIATE] == 0:
+    """Negotiated handovers and abandoned posts of the replicate on day t (module docstring)."""
+    negotiate_on = G.flags[L.F_NEGOTIATE] == 1
+    abandon_on = G.flags[L.F_ABANDON] == 1
+    if not negotiate_on and not abandon_on:
         return
     air = G.sched[C.SCHED_AIR, t]
     lam = G.sched[C.SCHED_LOGISTICS, t]
@@ -70,7 +89,7 @@ def negotiate(X, G, P, seed: int, t: int) -> None:
     for i in range(n):
         if ctrl[i] == C.INSURGENT or holdout[i] == 1 or broke[i] != C.BROKE_NONE:
             continue
-        if threat[i] <= 0.0 or (is_capital[i] and not capitals_ok):
+        if not negotiate_on or threat[i] <= 0.0 or (is_capital[i] and not capitals_ok):
             continue
         x, x_eff = defence(gov, gq, gm, mil, loy, ms, P.mil_quality, i)
         if x <= 0.0:
@@ -110,6 +129,30 @@ def negotiate(X, G, P, seed: int, t: int) -> None:
             log_event_nb(X, t, C.LOG_MILITIA_STOOD_ASIDE, i, mil[i])
         broke[i] = C.BROKE_HANDED_OVER
         log_event_nb(X, t, C.LOG_HANDOVER_AGREED, i, g)
+    if not abandon_on:
+        return
+    # posts abandoned ahead of the insurgents: district garrisons with none inside
+    for i in range(n):
+        if ctrl[i] == C.INSURGENT or holdout[i] == 1 or broke[i] != C.BROKE_NONE:
+            continue
+        if is_capital[i] or gov[i] <= 0.0 or ins[i] > 0.0:
+            continue
+        y = (
+            P.a0
+            + P.a_isolated * iso[i]
+            + P.a_province * share_lost[province[i]]
+            + P.a_news * (news[i] + news_g)
+            - P.a_supply * min(supply[i] / 30.0, 1.0)
+            - P.a_logistics * lam
+        )
+        if uniform(seed, t, C.DRAW_ABANDON, i) >= logistic(y):
+            continue
+        g = gov[i]
+        acc[C.ACC_GOV_DESERTERS] += g
+        equip[i] += 0.5 * g  # deserters leave much of their equipment behind
+        gov[i] = 0.0
+        broke[i] = C.BROKE_ABANDONED
+        log_event_nb(X, t, C.LOG_POST_ABANDONED, i, g)
 
 
 negotiate_nb = kernel(negotiate)

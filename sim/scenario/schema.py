@@ -360,6 +360,31 @@ class ConsolidationParams:
 
 
 @dataclass
+class AbandonmentParams:
+    """Posts abandoned with no insurgents near: a district garrison leaves its post ahead of them.
+
+    Each day a government district garrison (not a provincial capital, not an airport holdout)
+    with no insurgents at or next to its location abandons the post with probability
+    ``logistic(z)``, where ``z = a0 + isolated iso_i + province_lost L_p + news (news_i + news_g)
+    - supply min(s_i / 30, 1) - logistics lambda(t)``: cut off, its province falling around it,
+    hearing of falls, short of supply and unpaid once the contractors leave (docs/model.md). The
+    garrison goes home or across a border (deserters); the local insurgents walk in.
+    """
+
+    enabled: bool = False
+    a0: float = param(-9.0, "logit per day", -20.0, 5.0, "baseline daily logit of abandoning a post")
+    isolated: float = param(1.0, "logit", 0.0, 10.0, "cut off from the national capital")
+    province_lost: float = param(
+        3.0, "logit per share", 0.0, 20.0, "share of the province's district centres insurgent-held"
+    )
+    news: float = param(0.5, "logit per news unit", 0.0, 10.0, "news of falls, local and national")
+    supply: float = param(1.0, "logit", 0.0, 10.0, "days of supply (saturating at 30) lower the odds")
+    logistics: float = param(
+        2.0, "logit", 0.0, 20.0, "foreign logistics and pay (the logistics schedule) lower the odds"
+    )
+
+
+@dataclass
 class ModelParams:
     withdrawal: WithdrawalParams = field(default_factory=WithdrawalParams)
     combat: CombatParams = field(default_factory=CombatParams)
@@ -374,6 +399,7 @@ class ModelParams:
     revenue: RevenueParams = field(default_factory=RevenueParams)
     collapse: CollapseParams = field(default_factory=CollapseParams)
     consolidation: ConsolidationParams = field(default_factory=ConsolidationParams)
+    abandonment: AbandonmentParams = field(default_factory=AbandonmentParams)
 
 
 # --------------------------------------------------------------------------------------------

@@ -110,6 +110,9 @@ def test_same_posterior_on_any_executor_and_after_resume(priors, tmp_path):
         _cal(priors, obs, tmp_path / "resumed", **{**kw, "seed": 2})
     fit = yaml.safe_load((tmp_path / "inline" / "fit.yaml").read_text())
     assert fit["posterior"]["draw"] == "sample"
+    # the calibration's fixed overrides are in the fit, so +fit runs the model that was calibrated
+    assert fit["synthetic"] == {"n_locations": 60, "n_units": 100}
+    assert "synthetic.n_locations=60" in (tmp_path / "inline" / "fit.yaml").read_text()
     assert set(inline.posterior.columns) == set(PRIORS["parameters"])
 
 
@@ -147,3 +150,7 @@ def test_variant_priors_are_the_2021_priors_plus_their_own():
     extra = ["model.command.abandon_fraction", "model.consolidation.threshold", "model.consolidation.rate"]
     assert sorted(p.path for p in pull if p.path not in [b.path for b in base]) == sorted(extra)
     assert [p for p in pull if p.path not in extra] == base
+    aband = read_priors("afghanistan_2021_abandonment")
+    extra = [f"model.abandonment.{k}" for k in ("a0", "isolated", "province_lost", "news", "logistics")]
+    assert sorted(p.path for p in aband if p.path not in [b.path for b in base]) == sorted(extra)
+    assert [p for p in aband if p.path not in extra] == base

@@ -1,9 +1,9 @@
 """The mechanisms of the 2021 record against known answers (issue 14).
 
 Negotiated handovers, campaign sequencing, the three support schedules, border revenue, the
-political collapse of the centre and the province pull-back: each checked where its answer is
-known by hand, on the synthetic world (phase kernels on a prepared state) or on the schedule
-arithmetic.
+political collapse of the centre, the province pull-back and the posts abandoned ahead of the
+insurgents: each checked where its answer is known by hand, on the synthetic world (phase
+kernels on a prepared state) or on the schedule arithmetic.
 """
 
 from __future__ import annotations
@@ -317,3 +317,80 @@ def test_pull_back_moves_district_garrisons_to_the_capital(world):
     # off, or a threshold no province reaches: nothing moves
     for S2, P2 in ((S, P_on), (S_on, replace_params(P_on, consolidate_threshold=1.01))):
         np.testing.assert_array_equal(_run(apply_events_nb, X0, S2, P2, 1, t).lf[L.L_GOV], v0.gov)
+
+
+def _may_abandon(X, S):
+    """District garrisons that may abandon their post: government-held, not a holdout, not
+    broken today, with personnel and no insurgents inside (capitals never)."""
+    v = view(X)
+    ins = X.lf[L.L_INS]
+    return [
+        i
+        for i in range(S.n_loc)
+        if v.ctrl[i] != C.INSURGENT
+        and v.holdout[i] == 0
+        and v.broke[i] == 0
+        and v.gov[i] > 0
+        and ins[i] <= 0
+        and not S.is_capital[i]
+    ]
+
+
+def test_posts_abandoned_follow_the_hazard(world):
+    """Posts abandoned ahead of the insurgents (kernels.negotiation, model.abandonment) against
+    the rule worked by hand: certain odds empty exactly the eligible district posts (capitals,
+    posts with insurgents inside and those handed over today excepted), the garrison counted as
+    deserters with half its equipment left, and the post then falls without a fight; impossible
+    odds or the switch off move nothing; in between, post i goes exactly when its draw is below
+    logistic(y), y by hand."""
+    _scen, S, P, X0 = world
+    t = 12
+    v0 = view(X0)
+    S_on = S._replace(abandon=1, negotiate=0)
+    elig = _may_abandon(X0, S)
+    assert len(elig) >= 5 and len(elig) < S.n_loc - 5
+    assert (X0.lf[L.L_INS][~S.is_capital] > 0).any() and (v0.gov[S.is_capital] > 0).any()
+    X = _run(negotiate_nb, X0, S_on, replace_params(P, a0=30.0), 1, t)
+    v = view(X)
+    left = np.flatnonzero(v.broke == C.BROKE_ABANDONED)
+    assert sorted(left.tolist()) == sorted(elig)
+    assert (v.gov[left] == 0).all() and (v.mil == v0.mil).all()  # militias stay
+    dese = v.acc[C.ACC_GOV_DESERTERS] - v0.acc[C.ACC_GOV_DESERTERS]
+    assert dese == pytest.approx(v0.gov[left].sum())
+    equip = X.lf[L.L_EQUIP] - X0.lf[L.L_EQUIP]
+    np.testing.assert_allclose(equip[left], 0.5 * v0.gov[left])
+    call_phase(update_control_nb, X, geo(S), P, 1, t)
+    empty = [i for i in left if not (v0.mstate[i] == C.MIL_ACTIVE and v0.mil[i] > 0)]
+    assert empty and (v.ctrl[empty] == C.INSURGENT).all() and (v.fall_mode[empty] == C.NEGOTIATED).all()
+    # a handover today goes first: with both certain, no post is both handed over and abandoned
+    X = _run(negotiate_nb, X0, S._replace(abandon=1), replace_params(P, a0=30.0, n0=30.0), 1, t)
+    handed = set(np.flatnonzero(view(X).broke == C.BROKE_HANDED_OVER).tolist())
+    assert handed and set(np.flatnonzero(view(X).broke == C.BROKE_ABANDONED).tolist()) == set(elig) - handed
+    # impossible, or off: none
+    never, off = replace_params(P, a0=-30.0), replace_params(P, a0=30.0)
+    for S2, P2 in ((S_on, never), (S._replace(negotiate=0), off)):
+        assert not (view(_run(negotiate_nb, X0, S2, P2, 1, t)).broke == C.BROKE_ABANDONED).any()
+    # in between: by hand
+    P2 = replace_params(P, a0=-1.0, a_isolated=0.7, a_province=2.0, a_news=0.4, a_supply=0.5, a_logistics=1.5)
+    X = _run(negotiate_nb, X0, S_on, P2, 7, t)
+    lost = np.zeros(len(S.prov_districts))
+    for i in range(S.n_loc):
+        if not S.is_capital[i] and v0.ctrl[i] == C.INSURGENT:
+            lost[S.province[i]] += 1
+    lam = S.sched[C.SCHED_LOGISTICS, t]
+    news, supply = X0.lf[L.L_NEWS], X0.lf[L.L_SUPPLY]
+    went = 0
+    for i in elig:
+        q = S.province[i]
+        y = (
+            P2.a0
+            + P2.a_isolated * v0.iso[i]
+            + P2.a_province * (lost[q] / S.prov_districts[q] if S.prov_districts[q] else 0.0)
+            + P2.a_news * (news[i] + v0.news_g)
+            - P2.a_supply * min(supply[i] / 30.0, 1.0)
+            - P2.a_logistics * lam
+        )
+        expect = uniform(7, t, C.DRAW_ABANDON, i) < logistic(y)
+        assert (view(X).broke[i] == C.BROKE_ABANDONED) == expect, i
+        went += expect
+    assert 0 < went < len(elig)

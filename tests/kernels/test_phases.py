@@ -76,6 +76,21 @@ def test_pull_back_equals_plain_twin(mid_run, t):
     assert not np.array_equal(a.lf[L.L_GOV], working_rows(st).lf[L.L_GOV])
 
 
+@pytest.mark.parametrize("t", [40, 70, 98])
+def test_abandoned_posts_equal_plain_twin(mid_run, t):
+    """The negotiation phase with posts abandoned ahead of the insurgents on (off in the
+    scenario): compiled and plain twin equal, and posts left."""
+    G, P, st = mid_run
+    G = G._replace(flags=np.where(np.arange(len(G.flags)) == L.F_ABANDON, 1, G.flags))
+    P = replace_params(P, a0=-2.0)
+    a, b = working_rows(st), working_rows(st)
+    call_phase(negotiation.negotiate_nb, a, G, P, 3, t)
+    pure(negotiation.negotiate_nb)(b, G, P, 3, t)
+    for field, x, y in zip(a._fields, a, b, strict=True):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, err_msg=field)
+    assert (a.l8[L.L8_BROKE] == 5).any()  # codes.BROKE_ABANDONED
+
+
 def test_movement_does_not_depend_on_unit_order(mid_run):
     """Units move independently within a day and draw by id: any storage order gives the
     same units (compared by id)."""
