@@ -215,12 +215,14 @@ def build_report(
             "## Ablation: each mechanism off",
             "",
             "The posterior's draws and the same seeds, with one mechanism switched off at a time (no "
-            "recalibration): what each contributes to the pre-cut-off checks. Two rows are the other "
-            "way round: the economy-of-force rule and the province pull-back, off in the shipped "
-            "scenario, switched on with their own calibrated posteriors "
-            "(`+fit=afghanistan_2021_economy_of_force`, `+fit=afghanistan_2021_pull_back`; why they "
-            "are not shipped: docs/calibration.md). D = share of district centres held by the "
-            "insurgents; days count from 1 May 2021.",
+            "recalibration): what each contributes to the pre-cut-off checks. The rows marked 'its "
+            "own posterior' are the other way round: the economy-of-force rule, the province "
+            "pull-back and the posts abandoned ahead of the insurgents, off in the shipped scenario, "
+            "switched on with their own calibrated posteriors "
+            "(`+fit=afghanistan_2021_economy_of_force`, `+fit=afghanistan_2021_pull_back`, "
+            "`+fit=afghanistan_2021_abandonment`; the row after the last is the same draws with the "
+            "rule off; why they are not shipped: docs/calibration.md). D = share of district "
+            "centres held by the insurgents; days count from 1 May 2021.",
             "",
             _md(ab),
             "",

@@ -49,6 +49,13 @@ ABLATIONS: dict[str, list[str]] = {
     "no pull-back to the capitals on 10 May": ["model.command.abandon_fraction=0"],
     # off in the shipped scenario: the variant with it on, with its own posterior
     "province pull-back on (its own posterior)": ["+fit=afghanistan_2021_pull_back"],
+    # off in the shipped scenario: the variant with it on, with its own posterior, and the same
+    # draws with it off (what the mechanism itself adds)
+    "posts abandoned on (its own posterior)": ["+fit=afghanistan_2021_abandonment"],
+    "posts abandoned: the same posterior, rule off": [
+        "+fit=afghanistan_2021_abandonment",
+        "model.abandonment.enabled=false",
+    ],
 }
 
 #: The what-if questions of the product (label -> overrides), each against the baseline.

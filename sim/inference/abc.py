@@ -376,6 +376,10 @@ def calibrate(
         from sim.paths import OUTPUTS, check_name
 
         check_name(name, "calibrate", "name")
+        if (scenarios_dir() / "fit" / f"{name}.yaml").is_file():
+            raise ScenarioError(
+                "calibrate", "name", name, "a name no fit in scenarios/fit/ uses (+fit=NAME: ambiguous)"
+            )
         fit_file = ensure_dir(OUTPUTS / "fit", "fit directory") / f"{name}.yaml"
     out = ensure_dir(out_dir, "calibrate out")
     pri = read_priors(priors or scenario)

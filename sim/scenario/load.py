@@ -167,6 +167,8 @@ EXPLORE_SETTINGS = frozenset(
 )
 #: Fit files under outputs/fit/ that failed :func:`check_group_file` (name -> error).
 _BAD_FITS: dict[str, ScenarioError] = {}
+#: Fit files under outputs/fit/ registered in the ConfigStore (name -> file).
+_OUTPUT_FITS: dict[str, Path] = {}
 
 
 def config_groups() -> list[str]:
@@ -236,6 +238,16 @@ def check_group_overrides(
             check_name(v, "override", key)
             if key == "fit" and v in _BAD_FITS:
                 raise _BAD_FITS[v]
+            if key == "fit" and v in _OUTPUT_FITS:
+                for r in roots or [scenarios_dir()]:
+                    other = Path(r) / "fit" / f"{v}.yaml"
+                    if other.is_file():  # Hydra would merge the two files, one as a schema
+                        raise ScenarioError(
+                            str(_OUTPUT_FITS[v]),
+                            "fit",
+                            v,
+                            f"a name not also used by {other}: rename or move one of the two",
+                        )
             for r in roots or [scenarios_dir()]:
                 path = Path(r) / key / f"{v}.yaml"
                 if path.is_file():
@@ -388,6 +400,7 @@ def register_fits() -> None:
             _BAD_FITS[p.stem] = ScenarioError(str(p), "file", "<unreadable>", f"valid YAML ({e})")
             continue
         _BAD_FITS.pop(p.stem, None)
+        _OUTPUT_FITS[p.stem] = p
         cs.store(group="fit", name=p.stem, node=OmegaConf.create(node), package="_global_")
 
 

@@ -396,6 +396,23 @@ def test_group_option_path_refused_by_the_command(tmp_path):
     assert "override: fit = '../../etc/x' is invalid; allowed: a plain name" in err
 
 
+def test_fit_name_in_outputs_and_scenarios_is_refused(tmp_path):
+    """A calibration's fit under outputs/fit/ with the name of a shipped fit: Hydra would merge
+    the two (one as a schema, with a deprecation warning); selecting it is refused in one line
+    naming both files, and a calibration to that name is refused before it runs."""
+    fit = tmp_path / "outputs" / "fit"
+    fit.mkdir(parents=True)
+    text = "# @package _global_\nmodel:\n  morale:\n    b0: 1.0\n"
+    (fit / "afghanistan_2021_pull_back.yaml").write_text(text)
+    err = one_line(cli("+fit=afghanistan_2021_pull_back", "replicates=1", cwd=tmp_path))
+    assert "outputs/fit/afghanistan_2021_pull_back.yaml: fit = 'afghanistan_2021_pull_back'" in err
+    assert "scenarios/fit/afghanistan_2021_pull_back.yaml: rename or move one of the two" in err
+    code = "from sim.inference.abc import calibrate as c\nc('synthetic', name='afghanistan_2021_posterior')"
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=99)
+    assert p.returncode != 0 and "calibrate: name = 'afghanistan_2021_posterior' is invalid" in p.stderr
+    assert not (fit / "afghanistan_2021_posterior.yaml").exists()
+
+
 # ------------------------------------------------------------------ README's flag position
 def test_flags_may_stand_anywhere(tmp_path):
     p = cli(
