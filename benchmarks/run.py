@@ -473,7 +473,7 @@ def plan(quick: bool) -> dict:
             "scenario": {"threads": 2, "repeat_one": 5, "repeat": 2, "replicates": 20},
             "pyref": {"units": 1_000, "days": 2},
             "scaling": None,
-            "cold": False,
+            "cold_repeat": 0,
             "warm_repeat": 2,
         }
     return {
@@ -494,7 +494,7 @@ def plan(quick: bool) -> dict:
             "replicates": [1, 10, 100],
             "day_counts": [10, 30, 60],
         },
-        "cold": True,
+        "cold_repeat": 3,
         "warm_repeat": 5,
     }
 
@@ -515,8 +515,13 @@ def run_all(quick: bool, baseline: Path | None) -> dict:
     res["startup"] = {}
     for k, tree in trees.items():
         print(f"start-up ({k})", flush=True)
-        cold = _startup(tree, caches[k]) if pl["cold"] else None
-        if not pl["cold"]:
+        cold = []
+        for rep in range(pl["cold_repeat"]):  # each from an empty cache; the last one stays
+            if rep:
+                shutil.rmtree(caches[k], ignore_errors=True)
+                caches[k] = Path(tempfile.mkdtemp(prefix=f"bench-numba-{k}-"))
+            cold.append(_startup(tree, caches[k]))
+        if not cold:
             _startup(tree, caches[k])
         warm = [_startup(tree, caches[k]) for _ in range(pl["warm_repeat"])]
         res["startup"][k] = {"cold": cold, "warm": warm}

@@ -17,6 +17,7 @@ Units: people, days, kilometres; morale and loyalty in [0, 1].
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from collections.abc import Mapping
 from functools import lru_cache
@@ -373,16 +374,90 @@ def _swap(hd, hv, hf, a: int, b: int) -> None:
     hf[a], hf[b] = hf[b], hf[a]
 
 
-@njit(cache=True)
+#: Worlds of up to this many locations build their candidate table in plain Python (about
+#: 20 ms for the 2021 map's 392, 80 ms for 2,000) unless the compiled twin is already compiled
+#: or in numba's cache (then it takes about 1 ms): compiling it costs about 1.4 s of a cold start
+#: (issue 18). Both run the same algorithm.
+PY_CANDIDATES_MAX = 2000
+
+
+def _compiled_ready(fn: Any) -> bool:
+    """Whether numba dispatcher ``fn`` is compiled in this process or has a cache index on disk
+    (numba's own cache files; any doubt reads as not ready, which only costs the plain twin)."""
+    try:
+        import os
+
+        return bool(fn.signatures) or os.path.exists(fn._cache._cache_file._index_path)
+    except Exception:  # private numba attributes: absent in another version
+        return False
+
+
 def candidate_table(
     indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarray, k: int, radius: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """K nearest locations of every location by road travel time (truncated Dijkstra).
 
     Returns ``cand, cand_days, cand_next, cand_hop_days``, each (N, K), nearest first and ties
-    broken by node id, padded with -1 / inf. ``cand_next`` is the first hop on a shortest path.
-    (The priority queue is a binary heap on arrays ordered as (days, node, first hop) tuples.)
+    broken by node id, padded with -1 / inf. ``cand_next`` is the first hop on a shortest path,
+    ``cand_hop_days`` the travel days of the fastest road to it. The priority queue pops
+    (days, node, first hop) tuples smallest first; a node's distance and first hop are set by
+    the first strictly shorter path found. :func:`candidate_table_py` (heapq) and
+    :func:`candidate_table_nb` (a binary heap on arrays) implement this one definition and give
+    the same table, ties included (``tests/kernels/test_world.py``); the plain one is used up to
+    :data:`PY_CANDIDATES_MAX` locations while the compiled one is neither compiled nor cached.
     """
+    small = len(indptr) - 1 <= PY_CANDIDATES_MAX
+    fn = candidate_table_py if small and not _compiled_ready(candidate_table_nb) else candidate_table_nb
+    return fn(indptr, indices, edge_days, int(k), float(radius))
+
+
+def candidate_table_py(
+    indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarray, k: int, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`candidate_table` with :mod:`heapq` (no compilation)."""
+    import heapq
+
+    n = len(indptr) - 1
+    cand = np.full((n, k), -1, np.int64)
+    cdays = np.full((n, k), np.inf)
+    cnext = np.full((n, k), -1, np.int64)
+    chop = np.full((n, k), np.inf)
+    ip, ix, ed = indptr.tolist(), indices.tolist(), edge_days.tolist()
+    inf = math.inf
+    for src in range(n):
+        dist = {src: 0.0}
+        done: set[int] = set()
+        heap = [(0.0, src, src)]
+        row: list[tuple[int, float, int]] = []
+        while heap and len(row) < k:
+            d, v, f = heapq.heappop(heap)
+            if v in done or d > dist.get(v, inf):
+                continue
+            if d > radius:
+                break
+            done.add(v)
+            if v != src:
+                row.append((v, d, f))
+            for e in range(ip[v], ip[v + 1]):
+                w = ix[e]
+                nd = d + ed[e]
+                if w not in done and nd < dist.get(w, inf):
+                    dist[w] = nd
+                    heapq.heappush(heap, (nd, w, w if v == src else f))
+        for j, (v, d, f) in enumerate(row):
+            cand[src, j], cdays[src, j], cnext[src, j] = v, d, f
+            for e in range(ip[src], ip[src + 1]):
+                if ix[e] == f and ed[e] < chop[src, j]:
+                    chop[src, j] = ed[e]
+    return cand, cdays, cnext, chop
+
+
+@njit(cache=True)
+def candidate_table_nb(
+    indptr: np.ndarray, indices: np.ndarray, edge_days: np.ndarray, k: int, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`candidate_table` compiled: the priority queue is a binary heap on arrays ordered as
+    (days, node, first hop) tuples."""
     n = len(indptr) - 1
     cand = np.full((n, k), -1, np.int64)
     cdays = np.full((n, k), np.inf)
@@ -482,8 +557,11 @@ def _graph_tables(scen: Scenario) -> tuple[np.ndarray, ...]:
     indptr, indices, edge_days = road_csr(
         loc.n_rows, scen.roads["src"], scen.roads["dst"], scen.roads["travel_days"]
     )
+    from sim.scenario.cache import candidates
+
     k = int(p.movement.candidates)
-    cand, cdays, cnext, chop = candidate_table(indptr, indices, edge_days, k, float(p.movement.radius_days))
+    graph = (indptr, indices, edge_days)
+    cand, cdays, cnext, chop = candidates(graph, k, float(p.movement.radius_days), candidate_table)
     return indptr, indices, edge_days, cand, cdays, cnext, chop
 
 

@@ -16,7 +16,8 @@ Any change gives a new key; an unreadable or foreign file is ignored and rebuilt
 ``$CONFLICT_SIM_CACHE`` (``off`` turns the cache off), else
 ``$XDG_CACHE_HOME/conflict-sandbox/scenarios`` or ``~/.cache/conflict-sandbox/scenarios``. Only
 files named ``scenario-<key>.npz`` (and ``posterior-<key>.npz``, a fit's draws as arrays,
-keyed by the hash of its Parquet file) are written there, each atomically
+keyed by the hash of its Parquet file; ``graph-<key>.npz``, a road graph's candidate table,
+keyed by the graph's arrays) are written there, each atomically
 (:func:`sim.io.write_with`); a hit marks its file used, and beyond :data:`KEEP` files of a kind
 the least recently used of those files are removed (a sweep composes a new scenario per point,
 about 40 kB each). Nothing else there is touched.
@@ -49,7 +50,7 @@ _SOURCES = Path(__file__).resolve().parent
 _WALK_LIMIT = 64 * 2**20  # bytes hashed per root at most; above it the cache is not used
 #: Files of each kind kept (least recently used removed beyond it).
 KEEP = 64
-_NAME = re.compile(r"(scenario|posterior)-[0-9a-f]{64}\.npz")
+_NAME = re.compile(r"(scenario|posterior|graph)-[0-9a-f]{64}\.npz")
 
 
 def cache_dir() -> Path | None:
@@ -206,6 +207,38 @@ def _samples(path: str, sha256: str, read: Any) -> dict[str, np.ndarray]:
             "posterior",
         )
     return {k: values[:, j] for j, k in enumerate(names)}
+
+
+_GRAPH_FIELDS = ("cand", "cand_days", "cand_next", "cand_hop_days")
+
+
+def candidates(
+    graph: tuple[np.ndarray, np.ndarray, np.ndarray], k: int, radius: float, compute: Any
+) -> tuple[np.ndarray, ...]:
+    """The candidate table of a road graph (``sim.world.candidate_table``; ``graph`` = indptr,
+    indices, edge_days), cached under the hash of the graph's arrays, ``k``, ``radius`` and the
+    source of ``sim/world.py`` (``graph-<key>.npz``): a warm start reads it instead of running
+    the truncated Dijkstra. ``compute(indptr, indices, edge_days, k, radius)`` on a miss."""
+    h = hashlib.sha256(json.dumps([FORMAT, "graph", int(k), repr(float(radius))]).encode())
+    h.update((_SOURCES.parent / "world.py").read_bytes())
+    for a in graph:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype}{a.shape}".encode() + a.tobytes())
+    file = _file(h.hexdigest(), "graph")
+    if file is not None and file.is_file():
+        try:
+            with np.load(file, allow_pickle=False) as z:
+                out = tuple(z[f] for f in _GRAPH_FIELDS)
+            n = len(graph[0]) - 1
+            if all(a.shape == (n, int(k)) for a in out):
+                _used(file)
+                return out
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
+            pass
+    out = tuple(compute(*graph, k, radius))
+    if file is not None:
+        _save(file, dict(zip(_GRAPH_FIELDS, out, strict=True)), "graph")
+    return out
 
 
 # ------------------------------------------------------------------------------ store and read

@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 
 import sim
-from sim.world import blocks_of, candidate_table, initial_state, pack_state, road_csr
+from sim.world import (
+    PY_CANDIDATES_MAX,
+    blocks_of,
+    build_static,
+    candidate_table,
+    candidate_table_nb,
+    candidate_table_py,
+    initial_state,
+    pack_state,
+    road_csr,
+)
 
 
 def candidates_heapq(indptr, indices, edge_days, k, radius):
@@ -47,9 +57,35 @@ def test_candidate_table_equals_heapq_dijkstra(seed):
     keep = src != dst
     days = rng.choice([0.25, 0.5, 0.75, 1.0], keep.sum())  # ties on purpose
     indptr, indices, edge_days = road_csr(n, src[keep], dst[keep], days)
-    got = candidate_table(indptr, indices, edge_days, 8, 2.0)
     want = candidates_heapq(indptr, indices, edge_days, 8, 2.0)
-    for a, b in zip(got[:3], want, strict=True):
+    nb = candidate_table_nb(indptr, indices, edge_days, 8, 2.0)
+    py = candidate_table_py(indptr, indices, edge_days, 8, 2.0)
+    for a, b in zip(nb[:3], want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # the plain twin (used up to PY_CANDIDATES_MAX locations: no compile at start-up) equals the
+    # compiled one on all four tables, ties included
+    for a, b in zip(py, nb, strict=True):
+        np.testing.assert_array_equal(a, b)
+    got = candidate_table(indptr, indices, edge_days, 8, 2.0)
+    for a, b in zip(got, nb, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "name,overrides",
+    [
+        ("afghanistan_2021", []),
+        ("synthetic", ["synthetic.n_locations=1500", "synthetic.world_seed=3"]),
+        ("synthetic", ["synthetic.n_locations=400", "synthetic.world_seed=11", "synthetic.spacing_km=20"]),
+    ],
+)
+def test_candidate_table_twins_equal_on_worlds(name, overrides):
+    scen = sim.load_scenario(name, overrides)
+    S = build_static(scen)
+    assert S.n_loc <= PY_CANDIDATES_MAX
+    k, r = S.cand.shape[1], float(scen.config.model.movement.radius_days)
+    nb = candidate_table_nb(S.indptr, S.indices, S.edge_days, k, r)
+    for a, b in zip((S.cand, S.cand_days, S.cand_next, S.cand_hop_days), nb, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

@@ -139,4 +139,34 @@ def test_a_warm_process_loads_neither_pandas_nor_hydra(cache_dir):
     ]
     assert "hydra" in runs[0].stdout  # the first composes and stores
     assert runs[1].stdout.strip() == "[]", runs[1].stdout + runs[1].stderr
-    assert {p.name.split("-")[0] for p in cache_dir.iterdir()} == {"scenario", "posterior"}
+    assert {p.name.split("-")[0] for p in cache_dir.iterdir()} == {"scenario", "posterior", "graph"}
+
+
+def test_candidate_tables_are_cached_under_the_graph(cache_dir):
+    """The truncated Dijkstra of a road graph is read back on a warm start (issue 18: the plain
+    twin replaced a 1.4 s compile of a cold start; the cache keeps it off a warm one): a hit
+    equals the computed table, and another graph, K or radius computes anew."""
+    from sim.scenario.cache import candidates
+    from sim.world import candidate_table, road_csr
+
+    rng = np.random.default_rng(5)
+    src, dst = rng.integers(0, 40, 100), rng.integers(0, 40, 100)
+    keep = src != dst
+    graph = road_csr(40, src[keep], dst[keep], rng.choice([0.5, 1.0], keep.sum()))
+    calls = []
+
+    def compute(*args):
+        calls.append(args[3:])
+        return candidate_table(*args)
+
+    first = candidates(graph, 6, 2.0, compute)
+    again = candidates(graph, 6, 2.0, compute)
+    assert len(calls) == 1
+    for a, b, c in zip(first, again, candidate_table(*graph, 6, 2.0), strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    candidates(graph, 6, 1.5, compute)
+    candidates(graph, 5, 2.0, compute)
+    candidates((graph[0], graph[1], graph[2] * 1.5), 6, 2.0, compute)
+    assert calls == [(6, 2.0), (6, 1.5), (5, 2.0), (6, 2.0)]
+    assert len(list(cache_dir.glob("graph-*.npz"))) == 4
