@@ -65,7 +65,7 @@ class Static(NamedTuple):
     revenue_on: int  # 1: border-crossing revenue (model.revenue.enabled)
     collapse: int  # 1: political collapse of the centre (model.collapse.enabled)
     consolidate: int  # 1: province pull-back (model.consolidation.enabled)
-    abandon: int  # 1: posts abandoned with no insurgents near (model.abandonment.enabled)
+    abandon: int  # 1: posts abandoned ahead of the insurgents (model.abandonment.enabled)
     ev_day: np.ndarray  # (E,) int64 scripted events, sorted by day
     ev_kind: np.ndarray  # (E,) int64 codes.EV_*
     ev_loc: np.ndarray  # (E,) int64
@@ -199,7 +199,7 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     # province pull-back
     ("consolidate_threshold", "model.consolidation.threshold", float),
     ("consolidate_rate", "model.consolidation.rate", float),
-    # posts abandoned with no insurgents near
+    # posts abandoned ahead of the insurgents
     ("a0", "model.abandonment.a0", float),
     ("a_isolated", "model.abandonment.isolated", float),
     ("a_province", "model.abandonment.province_lost", float),

@@ -65,7 +65,7 @@ LOG_LEADER_RETURNED = 11
 LOG_HANDOVER_AGREED = 12
 LOG_GOVERNMENT_COLLAPSED = 13
 LOG_NUDGED = 14  # assimilation brought the location to an observation (sim.inference.assimilate)
-LOG_POST_ABANDONED = 15  # a garrison left its post with no insurgents near (sim.kernels.negotiation)
+LOG_POST_ABANDONED = 15  # a garrison left its post, none inside (sim.kernels.negotiation)
 LOG_LABELS = (
     "district_fell",
     "capital_fell",
@@ -105,7 +105,7 @@ BROKE_SURRENDERED = 1
 BROKE_DESERTED = 2
 BROKE_RETREATED = 3
 BROKE_HANDED_OVER = 4  # a negotiated handover (sim.kernels.negotiation)
-BROKE_ABANDONED = 5  # the garrison left its post with no insurgents near (sim.kernels.negotiation)
+BROKE_ABANDONED = 5  # the garrison left its post, none inside (sim.kernels.negotiation)
 
 # Rows of the support schedules ``Static.sched`` (each in [0, 1], one value per day)
 SCHED_AIR = 0  # foreign air strikes in support: combat multiplier, targeting

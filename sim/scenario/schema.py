@@ -361,11 +361,12 @@ class ConsolidationParams:
 
 @dataclass
 class AbandonmentParams:
-    """Posts abandoned with no insurgents near: a district garrison leaves its post ahead of them.
+    """Posts abandoned ahead of the insurgents: a district garrison with none inside leaves.
 
-    Each day a government district garrison (not a provincial capital, not an airport holdout)
-    with no insurgents at or next to its location abandons the post with probability
-    ``logistic(z)``, where ``z = a0 + isolated iso_i + province_lost L_p + news (news_i + news_g)
+    Each day a government district garrison (not a provincial capital, not an airport holdout,
+    not handed over today) with no insurgents inside its location abandons the post with
+    probability ``logistic(z)``, whatever the local force ratio, where
+    ``z = a0 + isolated iso_i + province_lost L_p + news (news_i + news_g)
     - supply min(s_i / 30, 1) - logistics lambda(t)``: cut off, its province falling around it,
     hearing of falls, short of supply and unpaid once the contractors leave (docs/model.md). The
     garrison goes home or across a border (deserters); the local insurgents walk in.
