@@ -642,13 +642,10 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 def _nest(flat: dict[str, float]) -> dict:
+    """Dotted paths -> a nested config, values rounded to 6 decimals."""
     out: dict = {}
     for path, v in flat.items():
-        d = out
-        parts = path.split(".")
-        for p in parts[:-1]:
-            d = d.setdefault(p, {})
-        d[parts[-1]] = round(float(v), 6)
+        _merge(out, _nest_one(path, round(float(v), 6)))
     return out
 
 

@@ -74,6 +74,16 @@ def world():
     return scen, S, P, working_rows(st)  # a mid-run state with threats and fights
 
 
+def province_share_lost(S, ctrl):
+    """L_p by hand: the share of each province's district centres (capitals excluded) that the
+    insurgents hold, 0 for a province without district centres."""
+    held = np.zeros(len(S.prov_districts))
+    for i in range(S.n_loc):
+        if not S.is_capital[i] and ctrl[i] == C.INSURGENT:
+            held[S.province[i]] += 1
+    return np.where(S.prov_districts > 0, held / np.maximum(S.prov_districts, 1), 0.0)
+
+
 def _copy(X):
     return type(X)(*(a.copy() for a in X))
 
@@ -124,17 +134,14 @@ def test_handovers_follow_the_hazard(world):
     # in between: location i goes exactly when its draw is below logistic(z), z by hand
     P2 = replace_params(P, n0=-1.0, n_ratio=0.0, n_news=0.0, n_supply=0.0, n_logistics=0.0, n_patron=0.0)
     X = _run(negotiate_nb, X0, S, P2, 7, t)
-    lost = np.zeros(len(S.prov_districts))
-    for i in range(S.n_loc):
-        if not S.is_capital[i] and v0.ctrl[i] == C.INSURGENT:
-            lost[S.province[i]] += 1
+    share = province_share_lost(S, v0.ctrl)
     for i in elig:
         q = S.province[i]
         z = (
             P2.n0
             + (P2.n_capital if S.is_capital[i] else 0.0)
             + P2.n_isolated * v0.iso[i]
-            + P2.n_province * (lost[q] / S.prov_districts[q] if S.prov_districts[q] else 0.0)
+            + P2.n_province * share[q]
             + P2.n_affinity * (S.affinity[i] - 0.5)
             + P2.n_revenue * v0.revenue_lost
         )
@@ -286,11 +293,7 @@ def test_pull_back_moves_district_garrisons_to_the_capital(world):
     assert not (S.ev_day == t).any()
     v0 = view(X0)
     gq0 = X0.lf[L.L_GQ]
-    held = np.zeros(len(S.prov_districts))
-    for i in range(S.n_loc):
-        if not S.is_capital[i] and v0.ctrl[i] == C.INSURGENT:
-            held[S.province[i]] += 1
-    share = np.where(S.prov_districts > 0, held / np.maximum(S.prov_districts, 1), 0.0)
+    share = province_share_lost(S, v0.ctrl)
     threshold = float(np.median(share[share > 0]))
     S_on = S._replace(consolidate=1)
     P_on = replace_params(P, consolidate_threshold=threshold, consolidate_rate=0.25)
@@ -373,10 +376,7 @@ def test_posts_abandoned_follow_the_hazard(world):
     # in between: by hand
     P2 = replace_params(P, a0=-1.0, a_isolated=0.7, a_province=2.0, a_news=0.4, a_supply=0.5, a_logistics=1.5)
     X = _run(negotiate_nb, X0, S_on, P2, 7, t)
-    lost = np.zeros(len(S.prov_districts))
-    for i in range(S.n_loc):
-        if not S.is_capital[i] and v0.ctrl[i] == C.INSURGENT:
-            lost[S.province[i]] += 1
+    share = province_share_lost(S, v0.ctrl)
     lam = S.sched[C.SCHED_LOGISTICS, t]
     news, supply = X0.lf[L.L_NEWS], X0.lf[L.L_SUPPLY]
     went = 0
@@ -385,7 +385,7 @@ def test_posts_abandoned_follow_the_hazard(world):
         y = (
             P2.a0
             + P2.a_isolated * v0.iso[i]
-            + P2.a_province * (lost[q] / S.prov_districts[q] if S.prov_districts[q] else 0.0)
+            + P2.a_province * share[q]
             + P2.a_news * (news[i] + v0.news_g)
             - P2.a_supply * min(supply[i] / 30.0, 1.0)
             - P2.a_logistics * lam
