@@ -685,6 +685,9 @@ def headline_table(runs: pd.DataFrame) -> pd.DataFrame:
     runs = runs.copy()
     for k in keys:  # numbers sort as numbers, dates as dates
         runs[k] = coerce_param(runs[k])
+        col = runs[k]
+        if pd.api.types.is_float_dtype(col) and col.notna().all() and (col == col.round()).all():
+            runs[k] = col.astype("int64")  # a count the schema types as a float: 4000, not 4000.0
     rows = []
     for key, g in runs.groupby(keys, sort=True):
         key = key if isinstance(key, tuple) else (key,)

@@ -64,3 +64,23 @@ def test_headline_table_prints_swept_dates_as_dates():
     t = headline_table(runs)
     assert t["model.withdrawal.end"].tolist() == ["2021-08-31", "2021-12-31"]
     assert t["hub_fell_date"].tolist()[1] == "held"
+
+
+def test_headline_table_prints_whole_counts_without_a_decimal_point():
+    """A count the schema types as a float (reserve.commandos: the demo printed 4000.0) shows as
+    4000; a fraction keeps its decimals."""
+    runs = pd.DataFrame(
+        {
+            "job": [0, 1, 0, 1],
+            "reserve.commandos": [4000.0, 12000.0, 4000.0, 12000.0],
+            "forces.present_fraction": [0.5, 1.0, 0.5, 1.0],
+            "replicate": [0, 0, 1, 1],
+            "capitals_fallen_by_report": [2, 30, 3, 34],
+            "hub_fell_date": pd.to_datetime([None, "2021-08-10", None, "2021-08-12"]),
+            "report_date": pd.to_datetime(["2021-08-15"] * 4),
+        }
+    )
+    t = headline_table(runs)
+    assert t["reserve.commandos"].tolist() == [4000, 12000]
+    assert "4000.0" not in t.to_string() and "4000" in t.to_string()
+    assert t["forces.present_fraction"].tolist() == [0.5, 1.0]

@@ -163,6 +163,7 @@ def _app(cfg: DictConfig) -> None:
             print(f"job {job_num}: error: {e}", file=sys.stderr)
             return
         print(f"conflict-sim: error: {e}", file=sys.stderr)
+        _discard_run_dir(out)
         sys.exit(2)
     except Exception as e:
         if multirun:  # record it; the other jobs' results are kept and merged
@@ -185,6 +186,28 @@ def _app(cfg: DictConfig) -> None:
     with pd.option_context("display.max_rows", 60, "display.width", 120):
         print(headline(res).to_string(index=False))
     print(f"results: {out / 'results'}")
+
+
+#: What Hydra writes into a run directory before the job starts.
+_HYDRA_FILES = (".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml")
+
+
+def _discard_run_dir(out: Path) -> None:
+    """Remove what Hydra wrote for a single run that was refused before it wrote anything (its
+    ``.hydra`` files and an empty ``main.log``), and the directory if that leaves it empty, so a
+    bad override leaves no empty run behind. Nothing else is touched: a directory holding other
+    files (``hydra.run.dir`` pointed somewhere in use) keeps them, and a log with content stays."""
+    try:
+        for name in _HYDRA_FILES:
+            (out / name).unlink(missing_ok=True)
+        log = out / "main.log"
+        if log.is_file() and log.stat().st_size == 0:
+            log.unlink()
+        for d in (out / ".hydra", out):
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+    except OSError:
+        pass  # best effort: the error the user acts on is printed already
 
 
 _SWEEP_VALUE = ("range(", "choice(", "interval(", "glob(", "shuffle(", "sort(", "tag(")

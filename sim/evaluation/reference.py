@@ -20,6 +20,8 @@ no width, so its coverage is that of exact hits):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy.sparse import csr_matrix
@@ -70,8 +72,13 @@ def reference_forecasts(
     if distances is None:
         try:
             distances = travel_days_from_hub(fc)
-        except (ScenarioError, KeyError):
+        except (ScenarioError, KeyError) as e:
             distances = None
+            warnings.warn(
+                f"the distance_order reference is left out: the forecast's scenario cannot be "
+                f"loaded here ({e})",
+                stacklevel=2,
+            )
     remaining = [c for c in caps if c not in lost_at_cut]
     order = sorted(remaining, key=lambda c: (-(distances or {}).get(c, 0.0), c))
     step = window / max(len(order), 1)

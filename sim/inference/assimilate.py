@@ -268,10 +268,13 @@ def _nudge_districts(ens: Ensemble, plan: Plan, c_rows: np.ndarray, day: int, ct
             target = round(float(plan.c_obs[k]) * total)
             since = plan.c_pred[k] == 3
             for r in range(st.ctrl.shape[0]):
-                held = (st.ctrl[r] == C.INSURGENT) & mask
+                # the count covers the province's capital too (a district centre in the
+                # sources' counts); only its districts are handed over or retaken here
+                held = (st.ctrl[r] == C.INSURGENT) & plan.c_mask[k]
                 if since:
                     held &= ctrl0 != C.INSURGENT
                 now = int(held.sum())
+                held &= mask
                 want = target
                 if plan.c_bound[k] == 1:
                     want = max(now, target)

@@ -18,7 +18,7 @@ Files written into ``out_dir``:
 * ``capitals_held.parquet``: per day ``day, date, after_cutoff, mean, q05, q25, q50, q75, q95`` of
   capitals held; ``capitals_held_samples.parquet``: ``replicate, day, capitals_held``.
 * ``districts_samples.parquet``: ``replicate, day, districts_insurgent_held`` (a fraction of
-  the non-capital locations), for scoring district counts.
+  every district centre, provincial centres included), for scoring district counts.
 * ``assimilation.csv``: per observation date the effective sample size, whether the particles
   were resampled and how many needed a nudge (empty without assimilation).
 * ``forecast.yaml``: scenario, overrides, seeds, particles, start, cut-off, horizon, data
@@ -243,17 +243,15 @@ def make_forecast(
             say(f"forecast: warning: {bad}")
     samples = sides[["replicate", "day", "capitals_held"]].reset_index(drop=True)
     held = summarise_held(samples, scen.start, cutoff_day)
-    n_caps = len(scen.capital_indices())
-    n_dist = scen.n_locations - n_caps
     sd = sides
     districts = pd.DataFrame(
         {
             "replicate": sd["replicate"].to_numpy(),
             "day": sd["day"].to_numpy(),
-            "districts_insurgent_held": (
-                (scen.n_locations - sd["locations_held"]) - (n_caps - sd["capitals_held"])
-            ).to_numpy(np.float64)
-            / n_dist,
+            # every location is a district centre, provincial centres included
+            # (sim.inference.observations, module docstring)
+            "districts_insurgent_held": (scen.n_locations - sd["locations_held"]).to_numpy(np.float64)
+            / scen.n_locations,
         }
     )
     meta = {

@@ -53,10 +53,10 @@ _QUANTITY = {
     "capitals_fallen": ("capitals", "insurgent"),
     "locations_held": ("all", "held"),
     "locations_insurgent_held": ("all", "insurgent"),
-    "districts_held": ("districts", "held"),
-    "districts_insurgent_held": ("districts", "insurgent"),
+    "districts_held": ("all", "held"),
+    "districts_insurgent_held": ("all", "insurgent"),
     "locations_contested": ("all", "contested"),
-    "districts_lost_since_start": ("districts", "lost_since_start"),
+    "districts_lost_since_start": ("all", "lost_since_start"),
 }
 
 
@@ -194,7 +194,7 @@ def prepare_plan(obs: Observations, scen: Scenario, cutoff_day: int | None = Non
     labels = []
     for k, r in enumerate(counts.itertuples(index=False)):
         which, pred = _QUANTITY[r.quantity]
-        m = {"capitals": is_cap, "districts": ~is_cap, "all": np.ones(n, bool)}[which].copy()
+        m = {"capitals": is_cap, "all": np.ones(n, bool)}[which].copy()
         if r.province:
             if r.province not in set(provs.tolist()):
                 raise ScenarioError(where, "province", r.province, "a province of the scenario")

@@ -32,7 +32,13 @@ note       free text (optional)
 
 Counts are compared as *fractions of their total* (``value / of_total`` against
 ``model_count / model_total``), so a source that lists 421 district centres can be compared with
-a model that has 358. Day 0 is the scenario start; a date converts to a day with
+a model that has 392. A district centre is every location, the provincial centres included: each
+is the centre of its own district, and the sources' national counts (AAN's 421, LWJ's 407) and
+province totals (LWJ's 28 for Badakhshan, the Guardian's 18 for Herat) count them, as does the
+scenario's builder, which scales AAN's 33 of 421 held on 1 May to 31 of 392 (data README,
+"Initial control"). Until December 2026 the ``districts_*`` quantities left the capitals out of
+both sides (358 in the whole country), so the model's share read about 9 % above the source's
+(0.087 against 0.078 on 1 May). Day 0 is the scenario start; a date converts to a day with
 ``(date - scenario.start).days``.
 
 The project never uses an observation after 7 August 2021 for the 2021 scenario:
@@ -82,11 +88,13 @@ QUANTITIES: dict[str, str] = {
     "capitals_fallen": "capitals held by the insurgents (of all capitals)",
     "locations_held": "locations not held by the insurgents (of all locations)",
     "locations_insurgent_held": "locations held by the insurgents (of all locations)",
-    "districts_held": "non-capital locations not held by the insurgents (of all non-capitals)",
-    "districts_insurgent_held": "non-capital locations held by the insurgents (of all non-capitals)",
+    "districts_held": "district centres, provincial centres included, not held by the insurgents "
+    "(of all of them)",
+    "districts_insurgent_held": "district centres, provincial centres included, held by the insurgents "
+    "(of all of them)",
     "locations_contested": "locations contested or reduced to an airport holdout (of all locations)",
-    "districts_lost_since_start": "non-capital locations insurgent-held that were not at the start "
-    "(of all non-capitals)",
+    "districts_lost_since_start": "district centres, provincial centres included, insurgent-held that "
+    "were not at the start (of all of them)",
 }
 #: Count quantities that may be restricted to a province (``province`` column).
 PROVINCE_QUANTITIES = ("districts_held", "districts_insurgent_held", "districts_lost_since_start")
@@ -312,8 +320,8 @@ def quantity_totals(scen: Scenario) -> dict[str, int]:
         "capitals_fallen": caps,
         "locations_held": n,
         "locations_insurgent_held": n,
-        "districts_held": n - caps,
-        "districts_insurgent_held": n - caps,
+        "districts_held": n,
+        "districts_insurgent_held": n,
         "locations_contested": n,
     }
 
@@ -338,9 +346,9 @@ def quantity_array(sides: pd.DataFrame, scen: Scenario, quantity: str) -> np.nda
     if quantity == "locations_insurgent_held":
         return n - col("locations_held")
     if quantity == "districts_held":
-        return col("locations_held") - col("capitals_held")
+        return col("locations_held")
     if quantity == "districts_insurgent_held":
-        return (n - col("locations_held")) - (caps - col("capitals_held"))
+        return n - col("locations_held")
     if quantity == "locations_contested":
         return col("locations_contested")
     raise KeyError(quantity)

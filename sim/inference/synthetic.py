@@ -85,13 +85,13 @@ def observations_from_run(
                 "date": scen.date_of(d).isoformat(),
                 "kind": "count",
                 "quantity": "districts_insurgent_held",
-                "value": float(ins[~is_cap].sum()),
+                "value": float(ins.sum()),  # every district centre, capitals included
                 "source": source,
             }
         )
         if provinces:
             for p in sorted(set(provs[~is_cap].tolist())):
-                m = (~is_cap) & (provs == p)
+                m = provs == p
                 rows.append(
                     {
                         "date": scen.date_of(d).isoformat(),

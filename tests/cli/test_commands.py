@@ -169,7 +169,7 @@ def test_report_numeric_order_and_both_styles(tmp_path):
     b = run("conflict-sim-report", str(out), cwd=tmp_path, check=0).stdout
     assert a == b
     lines = [ln.split()[0] for ln in a.splitlines()[1:4]]
-    assert lines == ["500.0", "4000.0", "12000.0"]
+    assert lines == ["500", "4000", "12000"]  # numeric order; whole counts without ".0"
     assert (out / "capitals_fallen.png").stat().st_size > 1000 and (out / "capitals_held.png").is_file()
 
 
@@ -262,3 +262,19 @@ def test_forecast_and_score_never_overwrite_a_users_folder(tmp_path):
         )
         assert f"score: brier_dates = '{d}' is invalid; allowed: dates within the forecast 2021-01-01" in err
     assert (fc / "score" / "scores.yaml").is_file()
+
+
+def test_refused_single_run_leaves_no_empty_run_dir(tmp_path):
+    """A bad override of a single run is refused in one line, and the run directory Hydra made
+    for it (its .hydra files and an empty main.log) is removed; a file already in a directory the
+    run was pointed at is kept."""
+    err = one_line(run("conflict-sim", "reserve.commandos=-5", cwd=tmp_path))
+    assert "reserve.commandos = -5.0 is invalid" in err
+    runs = tmp_path / "outputs" / "runs"
+    assert not runs.exists() or not any(runs.iterdir()), list(runs.rglob("*"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    one_line(run("conflict-sim", "reserve.commandos=-5", f"hydra.run.dir={mine}", cwd=tmp_path))
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    assert (mine / "notes.txt").read_text() == "keep me"

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.evaluation.validation import _inside, record_bound
+from sim.evaluation.validation import _inside, coverage_test, record_bound
 
 # two counts (the second a lower bound, the third an upper bound), then a 'lost on' event and a
 # 'not lost by' event
@@ -67,3 +67,76 @@ def test_record_bound_is_the_one_sided_clopper_pearson_bound() -> None:
     assert record_bound(1, 3000) == pytest.approx(4.744 / 3000, rel=2e-3)
     assert record_bound(5, 5) == 1.0
     assert record_bound(0, 300) > record_bound(0, 3000)
+
+
+def _plan(n: int) -> SimpleNamespace:
+    """n unbounded counts, no events."""
+    return SimpleNamespace(
+        n_counts=n, c_obs=np.zeros(n), c_bound=np.zeros(n, int), e_day=np.zeros(0), e_kind=np.zeros(0, int)
+    )
+
+
+def _runs(rng: np.random.Generator, n_runs: int, n_terms: int, rho: float = 0.64) -> np.ndarray:
+    """The model's own runs: terms with correlation rho (a common factor plus noise)."""
+    common = rng.standard_normal((n_runs, 1))
+    return np.sqrt(rho) * common + np.sqrt(1.0 - rho) * rng.standard_normal((n_runs, n_terms))
+
+
+def test_coverage_p_is_uniform_when_the_record_is_one_of_the_models_runs() -> None:
+    """A synthetic truth: records drawn from the model itself get p-values of both test
+    quantities spread evenly on (0, 1) (about a tenth below 0.1), the terms correlated."""
+    rng = np.random.default_rng(1)
+    n_terms, p_out, p_98, p_sur = 40, [], [], []
+    for _ in range(200):
+        v = _runs(rng, 301, n_terms)
+        plan = _plan(n_terms)
+        plan.c_obs = v[-1]  # the record: a run the test does not see
+        v_rep = v[:-1]
+        c = coverage_test(plan, v_rep)
+        q05, q95 = np.quantile(v_rep, [0.05, 0.95], axis=0)
+        assert c["outside90_observed"] == ((plan.c_obs < q05) | (plan.c_obs > q95)).sum()
+        p_out.append(c["outside90_p"])
+        p_98.append(c["outside98_p"])
+        p_sur.append(c["surprise_p"])
+    # a count's p is conservative (ties: P(p <= 0.1) <= 0.1), the surprise's is continuous
+    for p in (np.array(p_out), np.array(p_98), np.array(p_sur)):
+        assert np.mean(p < 0.1) <= 0.16, np.mean(p < 0.1)
+    assert 0.04 <= np.mean(np.array(p_sur) < 0.1) and 0.4 <= np.median(p_sur) <= 0.65
+
+
+def test_coverage_p_is_small_for_a_record_far_outside() -> None:
+    """A record that is one of the model's runs except for five of 40 observations 4 sd beyond
+    every run, terms correlated 0.25: the count outside the 98 % intervals flags it (p < 0.05),
+    the summed surprise less sharply (each of the five adds -ln(2 x 0.5 / 301) = ln 301 where it
+    had added about 1; p 0.03-0.06), the count outside 90 % not (p 0.2-0.3). With terms correlated
+    0.64 the summed surprise gets p of 0.06-0.25 (seeds 2-4): runs that swing together spread the
+    sums, so no one quantity suffices - why the report gives all three, and the misses."""
+    for seed in (2, 3, 4):
+        rng = np.random.default_rng(seed)
+        v = _runs(rng, 301, 40, rho=0.25)
+        plan = _plan(40)
+        plan.c_obs = v[-1].copy()
+        plan.c_obs[:5] = 10.0
+        c = coverage_test(plan, v[:-1])
+        assert c["outside98_p"] < 0.05 and c["surprise_p"] < 0.1, (seed, c)
+        plan.c_obs = v[-1]
+        typical = coverage_test(plan, v[:-1])["surprise_observed"]
+        assert c["surprise_observed"] > typical + 5 * (np.log(301.0) - 2.0)
+
+
+def test_coverage_reads_bounds_and_holds_as_the_record_does() -> None:
+    """A lower bound far below every run is no surprise (s = 1); a capital 'not lost by' day 60
+    that 40 of 101 runs hold counts as min(1, 2 x 0.396) in the record and in runs that hold it,
+    min(1, 2 x 0.604) = 1 in runs that lost it."""
+    days = np.arange(101.0)
+    plan = SimpleNamespace(
+        n_counts=1,
+        c_obs=np.array([-5.0]),
+        c_bound=np.array([1]),
+        e_day=np.array([60.0]),
+        e_kind=np.array([1]),
+    )
+    v = np.c_[np.linspace(0.0, 1.0, 101), days]
+    c = coverage_test(plan, v)
+    assert c["surprise_observed"] == pytest.approx(-np.log(2 * 40 / 101))
+    assert c["outside90_observed"] == 0.0

@@ -213,3 +213,14 @@ def test_reference_forecasts_known_answer():
     model = ref.loc["model", "crps_days_mean"]
     assert ref.loc["model", "crps_skill_vs_no_change"] == pytest.approx(1 - model / 1.5)
     assert set(res.summary["references"]) == {"no_change", "last_observed_day", "distance_order"}
+
+
+def test_reference_without_a_scenario_warns_not_silently():
+    """When the forecast's scenario cannot be loaded (here a made-up forecast whose +fit is
+    unknown), the distance-order reference is left out with a warning naming why; the other
+    references are still scored (the validation report once lost the row without a word)."""
+    fc = _forecast()
+    fc.meta["overrides"] = ["+fit=no_such_fit_anywhere"]
+    with pytest.warns(UserWarning, match="distance_order reference is left out"):
+        res = score_forecast(fc, _observed(), plot=False)
+    assert set(res.references["forecast"]) == {"model", "no_change", "last_observed_day"}

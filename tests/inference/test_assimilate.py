@@ -63,6 +63,11 @@ def _truth(scen, k: int, until: int):
 
 
 def test_every_particle_agrees_with_the_hard_events(scen):
+    """Every particle has lost a capital by the day it was observed lost (the nudge), none later;
+    one that lost it a few days early is weighted down, not removed (a day is one sd of the
+    event's error). Measured here, on three truths: 0.52-1.0 of the particles lose each capital
+    on its day, all within 3 days before it, except where every particle lost it early (truth 1,
+    one capital a day early: nothing to resample towards)."""
     obs = _truth(scen, 0, 40)
     plan = prepare_plan(obs, scen, 40)
     hard = [(int(plan.e_loc[k]), int(plan.e_day[k])) for k in range(plan.n_events) if plan.e_kind[k] == 0]
@@ -70,11 +75,13 @@ def test_every_particle_agrees_with_the_hard_events(scen):
     a = assimilate(scen, plan, particles=64, seed=1, params=_prior(64))
     lost = a.ensemble.field("lost_day")
     for i, d in hard:
-        assert (lost[:, i] == d).all(), (i, d, np.unique(lost[:, i]))
+        x = lost[:, i]
+        assert ((x >= d - 3) & (x <= d)).all(), (i, d, np.unique(x))
+        assert np.mean(x == d) > 0.8, (i, d, np.unique(x, return_counts=True))
     assert a.report["ess"].min() > 0
     # capitals observed held by the cut-off are held in most particles. They are weighted down,
-    # not repaired: measured here, the default filter keeps 0.86 of the particles holding the
-    # worst of them (0.98 on average), the one that weighs by the province counts too 0.98 (0.99)
+    # not repaired: measured here, the default filter keeps 0.89 of the particles holding the
+    # worst of them (0.97 on average), the one that weighs by the province counts too 0.98 (0.99)
     held = [int(plan.e_loc[k]) for k in range(plan.n_events) if plan.e_kind[k] == 1]
     share = [((lost[:, i] < 0) | (lost[:, i] > 40)).mean() for i in held]
     assert min(share) > 0.8 and np.mean(share) > 0.95, share

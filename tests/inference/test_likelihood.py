@@ -70,7 +70,9 @@ def test_counts_with_bounds_and_provinces(scen):
     districts = np.flatnonzero(~is_cap)
     ctrl[1, districts[:20]] = C.INSURGENT  # replicate 1: the first 20 districts held
     v = count_values(plan, ctrl, np.zeros(n, np.int8))
-    nd = len(districts)
+    # every location is a district centre, the provincial centres included (as in the sources'
+    # counts of 421 or 407): the model's total is all its locations, not the 358 non-capitals
+    nd = n
     assert v[1, 0] == pytest.approx(20 / nd)
     z = count_z(plan, v)
     # the value itself: (m - o) / sd with o = 10 / (model total) and sd 0.03
@@ -84,8 +86,8 @@ def test_counts_with_bounds_and_provinces(scen):
     assert z[0, 2] == 0.0
     ctrl[0, np.flatnonzero(in_prov)] = C.INSURGENT
     z = count_z(plan, count_values(plan, ctrl, np.zeros(n, np.int8)))
-    m = in_prov.sum()
-    assert z[0, 2] == pytest.approx((1.0 - 1 / m) / 0.1)
+    m = (np.asarray(scen.locations["province"]) == prov).sum()  # its capital counts in the total
+    assert z[0, 2] == pytest.approx(((m - 1) / m - 1 / m) / 0.1)
 
 
 def test_events_uncensored_and_modes(scen):
