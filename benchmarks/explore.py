@@ -113,6 +113,8 @@ def ensemble_once(replicates: int) -> dict:
 
 
 def main() -> None:
+    from sim.io import write_text
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="64 points x 4 replicates")
     ap.add_argument("--repeats", type=int, default=1, help="full sweeps to time (min and median reported)")
@@ -148,8 +150,8 @@ def main() -> None:
     results["total_min_s"], results["total_median_s"] = min(totals), statistics.median(totals)
     jobs = [s["sweep"]["wall_s"] for s in results["sweeps"]]
     results["ratio_jobs_to_ensemble"] = round(min(jobs) / ens["scaled_s"], 2)
-    (dest / "explore.json").write_text(json.dumps(results, indent=2))
-    (dest / "EXPLORE.md").write_text(report(results))
+    write_text(dest / "explore.json", json.dumps(results, indent=2))
+    write_text(dest / "EXPLORE.md", report(results))
     print(report(results))
 
 

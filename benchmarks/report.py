@@ -335,7 +335,8 @@ def render(res: dict) -> str:
         f"the same {p['days']} days of a {p['units']:,}-unit world: **{p['ratio']:.0f}x** ({_ms(p['python_s'])} vs "
         f"{_ms(p['numba_s'])}). The Python backend is a reference that reads and writes the state arrays through "
         "agent views; it is not idiomatic Mesa, so this ratio overstates the gain over a Mesa model written the usual "
-        "way (issue 18 measured an idiomatic Mesa version of a comparable step 12.6x faster than it). No idiomatic "
-        "Mesa, mesa-frames or agentpy anchor is timed here yet.\n"
+        "way (issue 18 measured an idiomatic Mesa version of a comparable step 12.6x faster than it). The toy step "
+        "in idiomatic Mesa and agentpy against the kernel's style is in `benchmarks/anchors/ANCHORS.md` (mesa-frames "
+        "is not measured: its PyPI release needs numpy < 2).\n"
     )
     return "\n".join(L) + "\n"

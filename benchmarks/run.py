@@ -552,6 +552,8 @@ def run_all(quick: bool, baseline: Path | None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.io import write_text
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run (small sizes, no cold start)")
     ap.add_argument(
@@ -575,12 +577,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         res = run_all(a.quick, a.baseline)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(res, indent=1) + "\n")
+        write_text(out, json.dumps(res, indent=1) + "\n")
     md = report.render(res)
     md_path = CACHE / "RESULTS-quick.md" if a.quick else HERE / "RESULTS.md"
     md_path.parent.mkdir(parents=True, exist_ok=True)
-    md_path.write_text(md)
-    print(f"wrote {out} and {md_path} ({res['total_s']:.0f} s)")
+    write_text(md_path, md)
+    if a.report_only:
+        print(f"rendered {md_path} from {out} (the run took {res['total_s']:.0f} s)")
+    else:
+        print(f"wrote {out} and {md_path} ({res['total_s']:.0f} s)")
     print(report.targets_text(res))
     return 0
 

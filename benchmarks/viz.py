@@ -193,6 +193,8 @@ def report(res: dict) -> str:
 
 
 def main() -> int:
+    from sim.io import write_text
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repeats; print only")
     ap.add_argument("--replicates", type=int, default=200)
@@ -218,8 +220,8 @@ def main() -> int:
     text = report(res)
     print(text)
     if not a.quick:
-        (HERE / "viz_results.json").write_text(json.dumps(res, indent=2) + "\n")
-        (HERE / "VIZ.md").write_text(text)
+        write_text(HERE / "viz_results.json", json.dumps(res, indent=2) + "\n")
+        write_text(HERE / "VIZ.md", text)
     return 0
 
 

@@ -1,13 +1,13 @@
-# ruff: noqa: E501  (long Markdown lines are clearer unbroken)
-"""Time the toy step (``toy.py``) in idiomatic Mesa and in the project's numba style, side by side.
+"""Time the toy step (``toy.py``) in idiomatic Mesa, agentpy and the project's numba style, side by side.
 
     python benchmarks/anchors/run.py                 # 10^4 and 10^5 units, 3 repeats (a few minutes)
     python benchmarks/anchors/run.py --quick         # 10^3 and 10^4 units, into benchmarks/.cache/
 
-Both versions start from the same world, run the same days and must end with the same totals
-(garrisons and unit strength, 1e-9 relative) before any time is reported. Per size: the seconds
-per day of each (min and median of ``--repeats`` runs of ``--days`` days; numba compiled
-beforehand, on a small world) and the ratio Mesa / numba of the minima. Writes ``anchors.json``
+The versions (agentpy when installed: the ``anchors`` extra) start from the same world, run the
+same days and must end with the same totals (garrisons and unit strength, 1e-9 relative) before
+any time is reported. Per size: the seconds per day of each (min and median of ``--repeats`` runs
+of ``--days`` days; numba compiled beforehand, on a small world) and the ratios Mesa / numba and
+agentpy / numba of the minima. Writes ``anchors.json``
 and ``ANCHORS.md`` next to this file (or into ``benchmarks/.cache/`` with ``--quick``).
 """
 
@@ -52,7 +52,25 @@ def _time_mesa(w0: dict, days: int, repeats: int) -> tuple[list[float], tuple[fl
     return out, m.totals()
 
 
+def _time_agentpy(w0: dict, days: int, repeats: int) -> tuple[list[float], tuple[float, float]]:
+    out = []
+    for _ in range(repeats):
+        m = toy.AgentpyToy({"world": copy.deepcopy(w0), "seed": 7})
+        m.sim_setup(steps=days)
+        t0 = time.perf_counter()
+        for _d in range(days):
+            m.sim_step()
+        out.append((time.perf_counter() - t0) / days)
+    return out, m.totals()
+
+
+def _same(tot_a: tuple[float, float], tot_b: tuple[float, float]) -> bool:
+    return all(abs(x - y) <= 1e-9 * max(abs(x), 1.0) for x, y in zip(tot_a, tot_b, strict=True))
+
+
 def main(argv: list[str] | None = None) -> None:
+    from sim.io import write_text
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, results into benchmarks/.cache/")
     ap.add_argument("--repeats", type=int, default=3)
@@ -67,23 +85,30 @@ def main(argv: list[str] | None = None) -> None:
         w0 = toy.make_world(max(n_units // 10, 100), n_units, seed=1)
         t_nb, tot_nb = _time_numba(w0, a.days, a.repeats)
         t_me, tot_me = _time_mesa(w0, a.days, a.repeats)
-        for x, y in zip(tot_nb, tot_me, strict=True):
-            if abs(x - y) > 1e-9 * max(abs(x), 1.0):
-                raise SystemExit(f"anchors: totals differ at {n_units} units: numba {tot_nb}, mesa {tot_me}")
-        rows.append(
-            {
-                "units": n_units,
-                "locations": len(w0["value"]),
-                "days": a.days,
-                "numba_s_per_day": t_nb,
-                "mesa_s_per_day": t_me,
-                "ratio_of_minima": min(t_me) / min(t_nb),
-                "totals": tot_nb,
-            }
-        )
+        if not _same(tot_nb, tot_me):
+            raise SystemExit(f"anchors: totals differ at {n_units} units: numba {tot_nb}, mesa {tot_me}")
+        row = {
+            "units": n_units,
+            "locations": len(w0["value"]),
+            "days": a.days,
+            "numba_s_per_day": t_nb,
+            "mesa_s_per_day": t_me,
+            "ratio_of_minima": min(t_me) / min(t_nb),
+            "totals": tot_nb,
+        }
+        if toy.ap is not None:
+            t_ap, tot_ap = _time_agentpy(w0, a.days, a.repeats)
+            if not _same(tot_nb, tot_ap):
+                raise SystemExit(
+                    f"anchors: totals differ at {n_units} units: numba {tot_nb}, agentpy {tot_ap}"
+                )
+            row["agentpy_s_per_day"] = t_ap
+            row["agentpy_ratio_of_minima"] = min(t_ap) / min(t_nb)
+        rows.append(row)
         print(
             f"anchors: {n_units} units: numba {min(t_nb) * 1e3:.2f} ms/day, mesa {min(t_me):.2f} s/day, "
-            f"ratio {rows[-1]['ratio_of_minima']:.0f}",
+            f"ratio {row['ratio_of_minima']:.0f}"
+            + (f", agentpy {min(row['agentpy_s_per_day']):.2f} s/day" if "agentpy_s_per_day" in row else ""),
             flush=True,
         )
     import mesa
@@ -91,41 +116,55 @@ def main(argv: list[str] | None = None) -> None:
 
     res = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
-        "versions": {"mesa": mesa.__version__, "numba": numba.__version__},
+        "versions": {
+            "mesa": mesa.__version__,
+            "numba": numba.__version__,
+            "agentpy": None if toy.ap is None else toy.ap.__version__,
+        },
         "repeats": a.repeats,
         "rows": rows,
     }
-    (out_dir / "anchors.json").write_text(json.dumps(res, indent=1) + "\n")
+    write_text(out_dir / "anchors.json", json.dumps(res, indent=1) + "\n")
     lines = [
-        "# Anchors: one toy step in idiomatic Mesa and in the project's numba style",
+        "# Anchors: one toy step in idiomatic Mesa, agentpy and the project's numba style",
         "",
-        "Generated by `benchmarks/anchors/run.py` (never hand-edited). The toy day and both versions are",
-        "described in `benchmarks/anchors/toy.py`; both end with the same totals (checked before timing).",
-        f"Mesa {mesa.__version__}, numba {numba.__version__}, Python {platform.python_version()}, "
+        "Generated by `benchmarks/anchors/run.py` (never hand-edited). The toy day and its versions are",
+        "described in `benchmarks/anchors/toy.py`; all end with the same totals (checked before timing).",
+        f"Mesa {mesa.__version__}, agentpy {res['versions']['agentpy'] or 'not installed'}, numba "
+        f"{numba.__version__}, Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load {', '.join(f'{x:.2f}' for x in res['machine']['load'])}; "
         f"{a.repeats} repeats of {a.days} days, one thread.",
         "",
-        "| units | locations | numba per unit-day (min / median) | Mesa per unit-day (min / median) | Mesa / numba (minima) | numba >= 100x Mesa |",
-        "|---:|---:|---|---|---:|---|",
+        "| units | locations | numba per unit-day (min / median) | Mesa per unit-day (min / median) "
+        "| agentpy per unit-day (min / median) | Mesa / numba (minima) | agentpy / numba (minima) "
+        "| numba >= 100x Mesa |",
+        "|---:|---:|---|---|---|---:|---:|---|",
     ]
+
+    def per(ts: list[float], n: int, fmt: str) -> str:
+        return f"{min(ts) / n * 1e6:{fmt}} / {statistics.median(ts) / n * 1e6:{fmt}} us"
+
     for r in rows:
         n = r["units"]
-        nb, me = r["numba_s_per_day"], r["mesa_s_per_day"]
+        ap_t = r.get("agentpy_s_per_day")
+        ap_ratio = f"{r['agentpy_ratio_of_minima']:,.0f}" if ap_t else "-"
         lines.append(
-            f"| {n:,} | {r['locations']:,} | {min(nb) / n * 1e6:.3f} / {statistics.median(nb) / n * 1e6:.3f} us "
-            f"| {min(me) / n * 1e6:.1f} / {statistics.median(me) / n * 1e6:.1f} us | {r['ratio_of_minima']:,.0f} "
+            f"| {n:,} | {r['locations']:,} | {per(r['numba_s_per_day'], n, '.3f')} "
+            f"| {per(r['mesa_s_per_day'], n, '.1f')} | {per(ap_t, n, '.1f') if ap_t else '-'} "
+            f"| {r['ratio_of_minima']:,.0f} | {ap_ratio} "
             f"| {'yes' if r['ratio_of_minima'] >= 100 else 'no'} |"
         )
     lines += [
         "",
         "What the ratio is and is not: the same rules and the same random draws, each written the way its",
         "framework invites (Mesa: an agent object per unit and location, a network grid, `AgentSet.do`;",
-        "numba: arrays and compiled loops). It is not the ratio of this project's 2021 step to a Mesa",
-        "model of it, whose rules are richer; mesa-frames and agentpy are not installed here and are not",
-        "measured.",
+        "agentpy: agent lists whose calls broadcast, an `ap.Network` of agent nodes; numba: arrays and",
+        "compiled loops). It is not the ratio of this project's 2021 step to a Mesa model of it, whose",
+        "rules are richer. mesa-frames is not measured: its release on PyPI for this Python",
+        "(0.1.0a0) requires numpy < 2, which the project cannot install beside numba's numpy 2.",
         "",
     ]
-    (out_dir / "ANCHORS.md").write_text("\n".join(lines))
+    write_text(out_dir / "ANCHORS.md", "\n".join(lines))
     print(f"anchors: wrote {out_dir / 'ANCHORS.md'}")
 
 

@@ -17,6 +17,10 @@ changes nothing but the summation order of ``I_j``: the two versions give the sa
   ``mesa.space.NetworkGrid``; a unit's ``choose`` reads its cell's neighbours table, its
   ``step`` moves it with ``grid.move_agent``; locations ``fight`` over the agents in their cell;
   the model calls ``agents_by_type[...].do(...)``.
+* :class:`AgentpyToy` is idiomatic agentpy (optional: ``pip install agentpy``, the ``anchors``
+  extra): ``ApLocation`` and ``ApUnit`` agents in ``ap.AgentList`` sequences on an
+  ``ap.Network``; the list calls broadcast to every agent (``units.choose()``), units move with
+  ``network.move_to`` and locations fight the agents of their ``AgentNode``.
 * :func:`numba_day` is the project's style: the state in numpy arrays, one compiled function per
   pass, the candidate table precomputed.
 
@@ -110,6 +114,37 @@ def numba_day(w: dict[str, np.ndarray], seed: int, day: int) -> None:
     _fight(w["uloc"], w["strength"], w["garrison"])
 
 
+# ----------------------------------------------------------------------------- agent-based versions
+def pick(cands: list, g: list[float], unit: object, seed: int, day: int) -> int:
+    """The toy's choice for one unit object (``strength``, ``uid``) as the agent-based versions
+    write it: score the candidates ``[(location agent, days), ...]`` against yesterday's
+    garrisons ``g``, draw from softmax(U / TEMP) with the uniform keyed (seed, day, DRAW, uid),
+    and return the chosen location's node."""
+    scores = [loc.value - W_DIST * d - W_DEF * g[loc.node] / unit.strength for loc, d in cands]
+    best = max(scores)
+    weights = [math.exp((s - best) / TEMP) for s in scores]
+    x = uniform_py(seed, day, DRAW, unit.uid) * sum(weights)
+    acc = 0.0
+    for (loc, _d), wgt in zip(cands, weights, strict=True):
+        acc += wgt
+        if x < acc:
+            return loc.node
+    return cands[-1][0].node
+
+
+def fight(place: object, units: list) -> None:
+    """The toy's fight at one location object (``garrison``) against the unit objects there, as
+    the agent-based versions write it (yesterday's garrison sets the units' losses)."""
+    if not units:
+        return
+    ins = sum(u.strength for u in units)
+    g = place.garrison
+    keep = 1.0 - B * g / (g + ins)
+    place.garrison = max(g - A * ins, 0.0)
+    for u in units:
+        u.strength *= keep
+
+
 # ----------------------------------------------------------------------------- idiomatic Mesa
 class Location(mesa.Agent):
     """A place with a value and a garrison; it fights the units in its cell."""
@@ -121,15 +156,7 @@ class Location(mesa.Agent):
         self.garrison = garrison
 
     def fight(self) -> None:
-        units = [a for a in self.model.grid.get_cell_list_contents([self.node]) if isinstance(a, Unit)]
-        if not units:
-            return
-        ins = sum(u.strength for u in units)
-        g = self.garrison
-        keep = 1.0 - B * g / (g + ins)
-        self.garrison = max(g - A * ins, 0.0)
-        for u in units:
-            u.strength *= keep
+        fight(self, [a for a in self.model.grid.get_cell_list_contents([self.node]) if isinstance(a, Unit)])
 
 
 class Unit(mesa.Agent):
@@ -143,20 +170,7 @@ class Unit(mesa.Agent):
 
     def choose(self) -> None:
         m = self.model
-        here = self.pos
-        cands = m.candidates[here]  # [(location agent, days), ...]
-        g = m.garrison_yesterday
-        scores = [loc.value - W_DIST * d - W_DEF * g[loc.node] / self.strength for loc, d in cands]
-        best = max(scores)
-        weights = [math.exp((s - best) / TEMP) for s in scores]
-        x = uniform_py(m.seed_value, m.day, DRAW, self.uid) * sum(weights)
-        acc = 0.0
-        self.destination = cands[-1][0].node
-        for (loc, _d), wgt in zip(cands, weights, strict=True):
-            acc += wgt
-            if x < acc:
-                self.destination = loc.node
-                break
+        self.destination = pick(m.candidates[self.pos], m.garrison_yesterday, self, m.seed_value, m.day)
 
     def move(self) -> None:
         self.model.grid.move_agent(self, self.destination)
@@ -197,6 +211,80 @@ class MesaToy(mesa.Model):
             float(sum(loc.garrison for loc in self.places)),
             float(sum(u.strength for u in self.agents_by_type[Unit])),
         )
+
+
+# ----------------------------------------------------------------------------- idiomatic agentpy
+try:
+    import agentpy as ap
+except ImportError:  # optional: the anchors extra
+    ap = None
+
+
+if ap is not None:
+
+    class ApLocation(ap.Agent):
+        """A place with a value and a garrison; it fights the units at its network node."""
+
+        def setup(self, node: int = 0, value: float = 0.0, garrison: float = 0.0) -> None:
+            self.node = node
+            self.value = value
+            self.garrison = garrison
+
+        def fight(self) -> None:
+            fight(self, [a for a in self.model.net.positions[self] if isinstance(a, ApUnit)])
+
+    class ApUnit(ap.Agent):
+        """An insurgent unit: it scores the candidates of its location and moves to one."""
+
+        def setup(self, uid: int = 0, strength: float = 0.0, at: int = 0) -> None:
+            self.uid = uid
+            self.strength = strength
+            self.at = at
+            self.destination = at
+
+        def choose(self) -> None:
+            m = self.model
+            self.destination = pick(m.candidates[self.at], m.garrison_yesterday, self, m.seed_value, m.day)
+
+        def move(self) -> None:
+            self.model.net.move_to(self, self.model.nodes[self.destination])
+            self.at = self.destination
+
+    class AgentpyToy(ap.Model):
+        """The toy world as an agentpy model on a network (parameters ``world`` and ``seed``)."""
+
+        def setup(self) -> None:
+            w = self.p["world"]
+            self.seed_value = int(self.p["seed"])
+            self.day = 0
+            n = len(w["value"])
+            g = nx.Graph()
+            g.add_nodes_from(range(n))
+            self.net = ap.Network(self, g)
+            self.nodes = sorted(self.net.nodes, key=lambda nd: nd.label)
+            self.places = ap.AgentList(self, n, ApLocation)
+            for i, loc in enumerate(self.places):
+                loc.setup(node=i, value=float(w["value"][i]), garrison=float(w["garrison"][i]))
+            self.net.add_agents(self.places, self.nodes)
+            self.candidates = {
+                i: [(self.places[int(j)], float(d)) for j, d in zip(w["cand"][i], w["days"][i], strict=True)]
+                for i in range(n)
+            }
+            self.units = ap.AgentList(self, len(w["uloc"]), ApUnit)
+            for uid, (u, loc, s) in enumerate(zip(self.units, w["uloc"], w["strength"], strict=True)):
+                u.setup(uid=uid, strength=float(s), at=int(loc))
+            self.net.add_agents(self.units, [self.nodes[int(loc)] for loc in w["uloc"]])
+            self.garrison_yesterday = [loc.garrison for loc in self.places]
+
+        def step(self) -> None:
+            self.garrison_yesterday = [loc.garrison for loc in self.places]
+            self.units.choose()
+            self.units.move()
+            self.places.fight()
+            self.day += 1
+
+        def totals(self) -> tuple[float, float]:
+            return float(sum(loc.garrison for loc in self.places)), float(sum(u.strength for u in self.units))
 
 
 def numba_totals(w: dict[str, np.ndarray]) -> tuple[float, float]:

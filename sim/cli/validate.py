@@ -85,6 +85,40 @@ def _d_start(ppc: pd.DataFrame) -> float:
     return float(rows["q50"].iloc[0]) if len(rows) else float("nan")
 
 
+def _geography_lines(V: Any, scen: Any, seed: int, replicates: int) -> list[str]:
+    """The share of the district posts lost in the north and north-east against the record's
+    (:func:`sim.evaluation.validation.north_share`), as Markdown lines; none for a scenario
+    without the record's days or regions."""
+    from scipy.stats import beta
+
+    if any(d > scen.horizon_days for d in V.RECORD_NORTH_FALLS) or "region" not in scen.provinces.keys():
+        return []
+    shares = V.north_share(scen, seed, replicates, tuple(V.RECORD_NORTH_FALLS))
+    rows = []
+    for d, (k, n) in V.RECORD_NORTH_FALLS.items():
+        x = shares[d][~np.isnan(shares[d])]
+        lo, hi = beta.ppf([0.05, 0.95], k + 0.5, n - k + 0.5)  # Jeffreys interval of the record's share
+        rows.append(
+            {
+                "by": str(scen.start + dt.timedelta(days=d)),
+                "record (falls)": f"{k / n:.2f} ({k} of {n}; 90 %: {lo:.2f}-{hi:.2f})",
+                "model, median": round(float(np.median(x)), 3),
+                "model, 90 % of runs": f"{np.quantile(x, 0.05):.2f}-{np.quantile(x, 0.95):.2f}",
+            }
+        )
+    return [
+        "Where the districts fall: the share of the district posts lost (first falls of posts not "
+        "held by the insurgents on 1 May) that lie in the nine provinces of the north and north-east "
+        "(111 of the 358 posts), against the same share of the dated falls compiled in "
+        "`scenarios/data/afghanistan_2021/raw/observed/district_falls.csv` (a share, so it does not "
+        "depend on the compilation's completeness unless the press covered the regions unevenly; the "
+        "record's interval is its sampling error alone). Not a calibration target.",
+        "",
+        _md(pd.DataFrame(rows)),
+        "",
+    ]
+
+
 def _coverage_table(cov: dict[str, float]) -> pd.DataFrame:
     """The record's test quantities beside the runs' (:func:`sim.evaluation.validation.coverage_test`)."""
     what = {
@@ -202,6 +236,7 @@ def build_report(
         "",
         _md(_coverage_table(cov)),
         "",
+        *_geography_lines(V, scen, seed, replicates),
         f"![posterior predictive check](figures/{fig.name})",
         "",
         "Outside the 90 % interval:",
@@ -234,9 +269,9 @@ def build_report(
                 overrides=overrides,
                 replicates=replicates,
                 seed=seed,
-                params=_draws(pri, replicates, seed),
+                params=(draws0 := _draws(pri, replicates, seed)),
             )
-            pr = V.key_checks(scen0, z0, v0, plan0, ppc0, seed)
+            pr = V.key_checks(scen0, z0, v0, plan0, ppc0, seed, draws0)
             parts += [
                 "## Prior and posterior predictive",
                 "",
@@ -261,7 +296,9 @@ def build_report(
             "(`+fit=afghanistan_2021_economy_of_force`, `+fit=afghanistan_2021_pull_back`, "
             "`+fit=afghanistan_2021_abandonment`; the row after the last is the same draws with the "
             "rule off; why they are not shipped: docs/calibration.md). D = share of district "
-            "centres held by the insurgents; days count from 1 May 2021.",
+            "centres held by the insurgents; north share = share of the district posts lost that lie "
+            "in the north and north-east (the record's from the dated falls, above); days count from "
+            "1 May 2021.",
             "",
             _md(ab),
             "",

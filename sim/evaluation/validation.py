@@ -27,6 +27,7 @@ from sim.inference.observations import read_observations
 from sim.inference.posterior import replicate_params
 from sim.inference.simulate import simulate_terms
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.scenario import CONTROL_NAMES
 
 #: Mechanisms switched off one at a time in the ablation (label -> overrides).
 ABLATIONS: dict[str, list[str]] = {
@@ -73,6 +74,18 @@ WHAT_IFS: dict[str, list[str]] = {
         "model.support.maintenance.value=[1,1,1,1,1,1,1,1,1,1]",
     ],
 }
+
+#: The geography of the district falls: the share of the district posts lost (first falls of
+#: posts not insurgent-held at the start) that lie in the north and north-east (UN OCHA regions of
+#: ``provinces.csv``: the nine provinces Badakhshan, Baghlan, Balkh, Faryab, Jowzjan, Kunduz,
+#: Samangan, Sar-e Pul and Takhar, 111 of the 358 district posts). Record: the dated falls compiled
+#: in ``scenarios/data/afghanistan_2021/raw/observed/district_falls.csv`` (each row cited, all
+#: published by 7 August 2021; about 60 % of AAN's national counts), counted on the same
+#: definition: day -> (falls in the north and north-east, all falls). ``tests/evaluation/
+#: test_predictive_check.py`` recounts them from the file. A share, so it does not depend on the
+#: compilation's completeness unless the press covered the regions unevenly.
+NORTH_REGIONS = ("north", "northeast")
+RECORD_NORTH_FALLS: dict[int, tuple[int, int]] = {60: (44, 76), 98: (68, 116)}  # 30 June, 7 August
 
 ZARANJ, SHEBERGHAN = "nimroz_zaranj", "jowzjan_sheberghan"
 ZARANJ_DAY, SHEBERGHAN_DAY = 97, 98  # 6 and 7 August 2021
@@ -187,10 +200,11 @@ def coverage_test(plan: Plan, v_rep: np.ndarray, obs: np.ndarray | None = None) 
         x = v_rep[:, k]
         y = obs[k : k + 1]
         if k < nc:
-            b = int(plan.c_bound[k])  # 1: a lower bound (outside only above), 2: an upper bound
+            b = int(plan.c_bound[k])
             for name, (lo, hi) in qs.items():
+                lo_k, hi_k = _count_interval(b, lo[k], hi[k])
                 for vals, dst in ((x, out_rep[name][:, k]), (y, out_obs[name][k : k + 1])):
-                    dst[:] = ((vals < lo[k]) & (b != 1)) | ((vals > hi[k]) & (b != 2))
+                    dst[:] = (vals < lo_k) | (vals > hi_k)
             s_rep[:, k] = tail(x, x, b)
             s_obs[k] = tail(x, y, b)[0]
             continue
@@ -222,6 +236,16 @@ def coverage_test(plan: Plan, v_rep: np.ndarray, obs: np.ndarray | None = None) 
     return res
 
 
+def _count_interval(bound: int, lo: float, hi: float) -> tuple[float, float]:
+    """The interval a count observation must lie in, from the runs' quantiles ``lo``, ``hi``.
+
+    ``bound`` is the plan's code: 0 an exact count (``[lo, hi]``); 1 a lower bound, "at least
+    o", met when some runs reach it (outside only above ``hi``); 2 an upper bound, "at most o"
+    (outside only below ``lo``). :func:`_inside` and :func:`coverage_test` share this rule.
+    """
+    return (-np.inf if bound == 1 else lo), (np.inf if bound == 2 else hi)
+
+
 def _inside(plan: Plan, k: int, x: np.ndarray) -> tuple[str, float, str, np.ndarray, bool, bool]:
     """Term k's kind, observed value, bound, quantiles of the values x over runs, and whether the
     observation lies inside their 90 % and 50 % intervals."""
@@ -229,12 +253,10 @@ def _inside(plan: Plan, k: int, x: np.ndarray) -> tuple[str, float, str, np.ndar
     nc = plan.n_counts
     if k < nc:
         o = float(plan.c_obs[k])
-        b = ("", "lower", "upper")[int(plan.c_bound[k])]
-        # a lower bound (at least o) is met when some runs reach it: o <= q95; an upper bound
-        # (at most o) when some runs stay under it: o >= q05
-        lo90, hi90 = (-np.inf if b == "lower" else q[0]), (np.inf if b == "upper" else q[4])
-        lo50, hi50 = (-np.inf if b == "lower" else q[1]), (np.inf if b == "upper" else q[3])
-        return "count", o, b, q, lo90 <= o <= hi90, lo50 <= o <= hi50
+        code = int(plan.c_bound[k])
+        lo90, hi90 = _count_interval(code, q[0], q[4])
+        lo50, hi50 = _count_interval(code, q[1], q[3])
+        return "count", o, ("", "lower", "upper")[code], q, lo90 <= o <= hi90, lo50 <= o <= hi50
     e = k - nc
     o = float(plan.e_day[e])
     if plan.e_kind[e] == 1:  # held: inside when enough runs still hold it on the day
@@ -295,11 +317,48 @@ def _lost_days(scen: Scenario, values: np.ndarray, plan: Plan) -> dict[str, np.n
     return out
 
 
+def north_share(
+    scen: Scenario, seed: int, replicates: int, days: Sequence[int] = (60, 98), params: Any = None
+) -> dict[int, np.ndarray]:
+    """Per run, the share of the district posts lost by each day that lie in the north and
+    north-east (:data:`NORTH_REGIONS`; first falls of posts not insurgent-held at the start, as
+    :data:`RECORD_NORTH_FALLS` counts the record). Runs ``replicates`` replicates from ``seed``
+    with ``params`` as :func:`sim.run` (None: posterior draws keyed by seed, as
+    :func:`predictive_check`); NaN for a run with no fall."""
+    import sim
+
+    r = sim.run(scen, seed=seed, replicates=replicates, record_locations=False, params=params)
+    loc = scen.locations
+    region = dict(zip(scen.provinces["province"], scen.provinces["region"], strict=True))
+    cols = (loc["location_id"], loc["province"], loc["kind"], loc["initial_control"])
+    posts = {
+        str(i): region.get(str(p)) in NORTH_REGIONS
+        for i, p, k, c in zip(*cols, strict=True)
+        if str(k) == "district" and int(c) != CONTROL_NAMES["insurgent"]
+    }
+    ev = r.events
+    ev = ev[(ev["event"] == "district_fell") & ev["location_id"].isin(list(posts))]
+    first = ev.groupby(["replicate", "location_id"], as_index=False)["day"].min()
+    first["north"] = first["location_id"].map(posts).astype(bool)
+    out: dict[int, np.ndarray] = {}
+    for d in days:
+        share = first[first["day"] <= d].groupby("replicate")["north"].mean()
+        out[d] = share.reindex(range(replicates)).to_numpy(np.float64)
+    return out
+
+
 def key_checks(
-    scen: Scenario, z: np.ndarray, v: np.ndarray, plan: Plan, ppc: pd.DataFrame, seed: int = 50_000
+    scen: Scenario,
+    z: np.ndarray,
+    v: np.ndarray,
+    plan: Plan,
+    ppc: pd.DataFrame,
+    seed: int = 50_000,
+    params: Any = None,
 ) -> dict[str, float | str]:
-    """The pre-cut-off checks of the ablation and what-if tables, from one ensemble (``seed`` as
-    given to :func:`predictive_check`: it keys the replicated data of the whole-record test)."""
+    """The pre-cut-off checks of the ablation and what-if tables, from one ensemble (``seed`` and
+    ``params`` as given to :func:`predictive_check`: the seed keys the replicated data of the
+    whole-record test, and both the runs of :func:`north_share`)."""
     lab = list(plan.labels)
     lost = _lost_days(scen, v, plan)
     caps = [str(c) for c in scen.locations["location_id"][scen.capital_indices()]]
@@ -324,6 +383,12 @@ def key_checks(
     out["whole record: p (outside 90 % / 98 % / surprise)"] = (
         f"{cov['outside90_p']:.2f} / {cov['outside98_p']:.3f} / {cov['surprise_p']:.2f}"
     )
+    if all(d <= scen.horizon_days for d in RECORD_NORTH_FALLS) and "region" in scen.provinces.keys():
+        shares = north_share(scen, seed, len(v), tuple(RECORD_NORTH_FALLS), params)
+        for d, (k, n) in RECORD_NORTH_FALLS.items():
+            date = scen.start + dt.timedelta(days=d)
+            label = f"north share of posts lost by {date:%d %b} (record {k / n:.2f})"
+            out[label] = float(np.nanmedian(shares[d]))
     return out
 
 

@@ -548,13 +548,15 @@ def export_fit(
     write_with(out / "generations.csv", lambda p: gens.to_csv(p, index=False))
     fixed, loose = _fixed_overrides(scenario, overrides)
     body = _merge(fixed, _nest(point))
+    warning = ess_warning(gens["ess"].to_numpy(float), len(population))
     fit = (
         f"# @package _global_\n"
         f"# Posterior of an ABC-SMC calibration of {scenario} (sim.inference.abc), written\n"
         f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC from {out}: {len(post)} equally\n"
         f"# weighted draws, ESS {ess:.0f} of {len(population)} particles, "
         f"{int(gens['evaluations'].sum())} simulations.\n"
-        f"# The values below are the posterior medians (posterior.draw=point runs them)"
+        + (f"# WARNING: {warning}\n" if warning else "")
+        + "# The values below are the posterior medians (posterior.draw=point runs them)"
         + (f", with the calibration's fixed overrides ({', '.join(_fixed_list(overrides))})" if fixed else "")
         + ".\n"
         + (
@@ -586,7 +588,32 @@ def export_fit(
         f"calibrate: {len(gens)} generation(s), {int(gens['evaluations'].sum())} simulations, final epsilon "
         f"{gens['epsilon'].iloc[-1]:.2f}, ESS {ess:.0f} of {len(population)}; wrote {out}"
     )
+    if warning:
+        log(f"calibrate: warning: {warning}")
     return CalibrationResult(out.name, out, post, population, gens, ess, point, meta)
+
+
+#: An ESS below this share of the population is reported as a degenerate posterior.
+ESS_WARN_SHARE = 0.05
+
+
+def ess_warning(ess_by_generation: np.ndarray, population: int) -> str | None:
+    """A one-line warning when the last generation's effective sample size (Kish's ESS,
+    1 / sum w_i^2 of the normalised importance weights) is below ``ESS_WARN_SHARE`` of the
+    population, else None: the posterior then rests on a handful of particles, and its spread
+    (and every predictive check made with it) understates what the data allow. Names the last
+    generation that was above the line, for a rerun with fewer generations."""
+    ess = np.asarray(ess_by_generation, np.float64)
+    line = ESS_WARN_SHARE * population
+    if len(ess) == 0 or ess[-1] >= line:
+        return None
+    ok = np.flatnonzero(ess >= line)
+    last = f"generation {int(ok[-1])} was the last above it" if len(ok) else "no generation was above it"
+    return (
+        f"ESS {ess[-1]:.0f} of {population} particles is below {line:.0f} ({ESS_WARN_SHARE:.0%}): the "
+        f"posterior rests on a handful of parameter sets ({last}); rerun with a larger population, "
+        "fewer free parameters or fewer generations before trusting its spread"
+    )
 
 
 def _fixed_list(overrides: Sequence[str]) -> list[str]:

@@ -134,12 +134,12 @@ class Observations:
         return Observations(keep, self.path, self.sha256)
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write the table in the documented format."""
-        path = Path(path)
+        """Write the table in the documented format (atomically: :func:`sim.io.write_with`)."""
+        from sim.io import write_with
+
         df = self.table.copy()
         df["date"] = [d.isoformat() for d in df["date"]]
-        df.to_csv(path, index=False, columns=list(COLUMNS))
-        return path
+        return write_with(path, lambda p: df.to_csv(p, index=False, columns=list(COLUMNS)))
 
 
 def _err(path: str, line: int, col: str, value: object, allowed: str) -> ScenarioError:

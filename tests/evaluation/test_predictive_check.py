@@ -140,3 +140,63 @@ def test_coverage_reads_bounds_and_holds_as_the_record_does() -> None:
     c = coverage_test(plan, v)
     assert c["surprise_observed"] == pytest.approx(-np.log(2 * 40 / 101))
     assert c["outside90_observed"] == 0.0
+
+
+def test_the_record_of_the_north_share_is_recounted_from_its_file() -> None:
+    # RECORD_NORTH_FALLS is the dated falls of raw/observed/district_falls.csv counted on the
+    # model's definition: first falls of district posts not insurgent-held at the start
+    import pandas as pd
+
+    import sim
+    from sim.evaluation.validation import NORTH_REGIONS, RECORD_NORTH_FALLS
+    from sim.scenario.load import scenarios_dir
+
+    data = scenarios_dir() / "data" / "afghanistan_2021"
+    falls = pd.read_csv(data / "raw" / "observed" / "district_falls.csv")
+    region = pd.read_csv(data / "provinces.csv").set_index("province")["region"]
+    scen = sim.load_scenario("afghanistan_2021")
+    loc = pd.DataFrame({k: scen.locations[k] for k in ("location_id", "kind", "initial_control")})
+    f = falls.merge(loc, on="location_id", how="inner")
+    f = f[(f["kind"] == "district") & (f["initial_control"] != 2)]
+    for d, (k, n) in RECORD_NORTH_FALLS.items():
+        g = f[pd.to_datetime(f["date_fell"]) <= pd.Timestamp(scen.start) + pd.Timedelta(days=d)]
+        assert (int(g["province"].map(region).isin(NORTH_REGIONS).sum()), len(g)) == (k, n)
+
+
+def test_north_share_counts_first_falls_of_posts(monkeypatch) -> None:
+    # a hand-made event log on the 2021 scenario's locations: the share of first falls of district
+    # posts (not insurgent-held at the start) that lie in the north and north-east, by day
+    import pandas as pd
+
+    import sim
+    from sim.evaluation import validation as V
+
+    scen = sim.load_scenario("afghanistan_2021")
+    loc = scen.locations
+    region = dict(zip(scen.provinces["province"], scen.provinces["region"], strict=True))
+
+    cols = (loc["location_id"], loc["province"], loc["kind"], loc["initial_control"])
+
+    def post(north: bool, control: int = 0) -> str:
+        for i, p, k, c in zip(*cols, strict=True):
+            if str(k) == "district" and int(c) == control and (region[str(p)] in V.NORTH_REGIONS) == north:
+                return str(i)
+        raise AssertionError("no such post")
+
+    n1, s1, held = post(True), post(False), post(False, control=2)
+    cap = str(loc["location_id"][scen.capital_indices()[0]])
+    rows = [
+        (0, n1, 10, "district_fell"),
+        (0, s1, 50, "district_fell"),
+        (0, n1, 70, "district_fell"),  # fell again after a retake: only the first fall counts
+        (0, held, 20, "district_fell"),  # insurgent-held at the start: not a post lost
+        (0, cap, 30, "capital_fell"),  # a capital is not a district post
+        (0, s1, 5, "handover_agreed"),  # another event
+        (1, s1, 99, "district_fell"),  # after both days
+    ]
+    events = pd.DataFrame(rows, columns=["replicate", "location_id", "day", "event"])
+    monkeypatch.setattr(sim, "run", lambda *a, **k: SimpleNamespace(events=events))
+    out = V.north_share(scen, seed=0, replicates=3, days=(40, 60, 98))
+    np.testing.assert_array_equal(out[40], [1.0, np.nan, np.nan])
+    np.testing.assert_array_equal(out[60], [0.5, np.nan, np.nan])
+    np.testing.assert_array_equal(out[98], [0.5, np.nan, np.nan])

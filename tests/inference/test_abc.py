@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.inference.abc import calibrate, read_priors
+from sim.inference.abc import calibrate, ess_warning, read_priors
 from sim.inference.synthetic import observations_from_run
 from sim.scenario import ScenarioError
 
@@ -154,3 +154,19 @@ def test_variant_priors_are_the_2021_priors_plus_their_own():
     extra = [f"model.abandonment.{k}" for k in ("a0", "isolated", "province_lost", "news", "logistics")]
     assert sorted(p.path for p in aband if p.path not in [b.path for b in base]) == sorted(extra)
     assert [p for p in aband if p.path not in extra] == base
+    both = read_priors("afghanistan_2021_eof_abandonment")
+    assert [p.path for p in both] == [p.path for p in eof] + extra  # the order is the stream's
+    assert [p for p in both if p.path in extra] == [p for p in aband if p.path in extra]
+    assert [p for p in both if p.path not in extra] == eof
+
+
+def test_a_degenerate_posterior_is_said():
+    # the ESS by generation of a real calibration (the province pull-back variant, 2 December
+    # 2026): it collapsed to 3 of 400 in the last four generations
+    ess = np.array([400.0, 126.3, 115.9, 31.4, 47.9, 6.9, 10.8, 1.3, 3.2])
+    w = ess_warning(ess, 400)
+    assert w is not None and "\n" not in w
+    assert "ESS 3 of 400" in w and "below 20" in w and "generation 4 was the last above it" in w
+    assert ess_warning(np.array([400.0, 90.0, 114.0]), 400) is None  # the shipped fit's ESS: fine
+    assert "no generation was above it" in ess_warning(np.array([5.0]), 400)
+    assert ess_warning(np.array([]), 400) is None
