@@ -24,6 +24,7 @@ these files, never in-memory state, since launchers run jobs in other processes.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -127,9 +128,23 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def job_status(job_dir: Path, chash: str, data_fp: str | None = None) -> str:
-    """``"done"`` when ``job_dir`` holds a complete, intact result of this config (and data),
-    else why not: ``"not run"``, ``"other config"``, ``"other data"`` or ``"damaged: FILE"``.
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A short hash of the ``sim`` package's Python sources (every ``*.py`` under it, by relative
+    path and bytes): part of a job's identity, so a sweep resumed after the model's code changed
+    runs its points again instead of merging results of two versions of the model."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        h.update(f.read_bytes())
+    return f"code:{h.hexdigest()[:16]}"
+
+
+def job_status(job_dir: Path, chash: str, data_fp: str | None = None, code_fp: str | None = None) -> str:
+    """``"done"`` when ``job_dir`` holds a complete, intact result of this config (and data, and
+    code: :func:`code_fingerprint`), else why not: ``"not run"``, ``"other config"``, ``"other
+    data"``, ``"other code"`` or ``"damaged: FILE"``.
 
     A result is intact when every file listed in ``done.json`` has the size and SHA-256 recorded
     there when it was written: a truncated or replaced file beside a valid marker is run again.
@@ -145,6 +160,8 @@ def job_status(job_dir: Path, chash: str, data_fp: str | None = None) -> str:
         return "other config"
     if data_fp is not None and marker.get("data_fingerprint") != data_fp:
         return "other data"
+    if code_fp is not None and marker.get("code_fingerprint") != code_fp:
+        return "other code"
     files = marker.get("files")
     if not isinstance(files, dict) or set(files) != set(JOB_FILES):
         return f"damaged: {DONE}"
@@ -170,9 +187,10 @@ def write_job(
     chash: str,
     job_num: int,
     data_fp: str = "",
+    code_fp: str = "",
 ) -> None:
     """Write one job's tables into its directory; ``done.json`` (with each file's size and
-    SHA-256, the config hash and the data fingerprint) last."""
+    SHA-256, the config hash and the data and code fingerprints) last."""
     (job_dir / DONE).unlink(missing_ok=True)
     (job_dir / FAILURE).unlink(missing_ok=True)
 
@@ -196,6 +214,7 @@ def write_job(
         {
             "config_hash": chash,
             "data_fingerprint": data_fp,
+            "code_fingerprint": code_fp,
             "job": job_num,
             "swept": {k: str(v) for k, v in swept.items()},
             "replicates": len(res.seeds),
@@ -413,6 +432,7 @@ def merge_sweep(sweep_dir: str | os.PathLike) -> dict[str, int]:
     runs, events, series, failures = [], [], {}, []
     missing = n_jobs - len(jobs)
     damaged = 0
+    codes: set[str] = set()
     for jd in jobs:
         if (jd / DONE).is_file():
             try:
@@ -423,6 +443,7 @@ def merge_sweep(sweep_dir: str | os.PathLike) -> dict[str, int]:
             if status != "done":
                 damaged += 1
                 continue
+            codes.add(str(marker.get("code_fingerprint", "")))
             runs.append(pd.read_parquet(jd / "runs.parquet"))
             events.append(pd.read_parquet(jd / "events.parquet"))
             series[int(jd.name)] = pd.read_parquet(jd / "series.parquet").drop(columns="job")
@@ -461,6 +482,7 @@ def merge_sweep(sweep_dir: str | os.PathLike) -> dict[str, int]:
         "missing": missing,
         "damaged": damaged,
         "rows": int(sum(len(r) for r in runs)),
+        "code_versions": len(codes),
     }
 
 
@@ -516,6 +538,11 @@ class MergeCallback(Callback):
             if self.lock is not None:
                 self.lock.release()
         print(f"merged {counts['done']} of {counts['jobs']} jobs ({counts['rows']} runs) into {sweep_dir}")
+        if counts["code_versions"] > 1:
+            print(
+                f"warning: the merged jobs come from {counts['code_versions']} versions of the model's code; "
+                "run the sweep again to bring every point to this one"
+            )
         if counts["done"]:
             with pd.option_context("display.width", 140, "display.max_columns", 20):
                 print(headline_table(open_sweep(sweep_dir).runs).to_string(index=False, max_rows=40))

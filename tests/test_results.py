@@ -36,7 +36,15 @@ def test_jobs_merge_and_resume_marker(tmp_path):
     write_failure(tmp_path / "2", {"reserve.commandos": "-1"}, 2, ValueError("bad"))
     (tmp_path / "3").mkdir()  # a job interrupted before it finished: ignored
     counts = merge_sweep(tmp_path)
-    assert counts == {"jobs": 4, "done": 2, "failed": 1, "missing": 1, "damaged": 0, "rows": 6}
+    assert counts == {
+        "jobs": 4,
+        "done": 2,
+        "failed": 1,
+        "missing": 1,
+        "damaged": 0,
+        "rows": 6,
+        "code_versions": 1,
+    }
     assert job_is_done(tmp_path / "0", "h0") and not job_is_done(tmp_path / "0", "other")
     assert not job_is_done(tmp_path / "3", "h3")
     sw = open_sweep(tmp_path)

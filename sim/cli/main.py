@@ -31,6 +31,7 @@ from sim.engine import SERIES_CELL_LIMIT, run
 from sim.io import check_creatable, ensure_dir
 from sim.outputs import RunResult
 from sim.results import (
+    code_fingerprint,
     config_hash,
     job_status,
     parse_overrides,
@@ -104,13 +105,16 @@ def run_job(
         scenario_root(cfg, roots_of_hydra(HydraConfig.instance().cfg)) if HydraConfig.initialized() else None
     )
     data_fp = data_fingerprint(cfg, root)
+    code_fp = code_fingerprint()
     if multirun:
-        status = job_status(out_dir, chash, data_fp)
+        status = job_status(out_dir, chash, data_fp, code_fp)
         if status == "done":
             print(f"job {job_num}: already complete, skipped ({out_dir})")
             return None
         if status.startswith("damaged"):
             print(f"job {job_num}: {status.split(': ', 1)[1]} does not match done.json; running it again")
+        if status == "other code":
+            print(f"job {job_num}: run by another version of the model's code; running it again")
     scen = scenario_from_config(cfg, overrides, root=root)
     swept = typed_swept(cfg, overrides)
     R = int(cfg.replicates)
@@ -135,7 +139,7 @@ def run_job(
     )
     dt = time.perf_counter() - t0
     if multirun:
-        write_job(res, out_dir, swept, chash, job_num, data_fp)
+        write_job(res, out_dir, swept, chash, job_num, data_fp, code_fp)
         print(
             f"job {job_num} ({' '.join(overrides) or 'defaults'}): {R} replicates in "
             f"{dt:.1f} s ({R / dt:.0f}/s)"

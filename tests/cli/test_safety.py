@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.results import LOCK, SweepLock, open_sweep
+from sim.results import LOCK, SweepLock, merge_sweep, open_sweep
 from sim.scenario import scenarios_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,6 +79,27 @@ def test_same_sweep_resumes_in_any_word_order(tmp_path):
         check=0,
     )
     assert p.stdout.count("already complete, skipped") == 2
+    assert len(open_sweep(out).runs) == 4
+
+
+def test_a_point_run_by_other_code_is_run_again_not_merged(tmp_path):
+    # a job's marker records the code fingerprint of the sim package that ran it; a resumed sweep
+    # runs the points of another version again rather than merging two versions of the model
+    from sim.results import code_fingerprint
+
+    out = tmp_path / "sw"
+    sweep(out, "reserve.commandos=100,1000", cwd=tmp_path)
+    done = out / "0" / "done.json"
+    marker = json.loads(done.read_text())
+    assert marker["code_fingerprint"] == code_fingerprint()
+    marker["code_fingerprint"] = "code:0123456789abcdef"  # as an older version would have left it
+    done.write_text(json.dumps(marker))
+    assert merge_sweep(out)["code_versions"] == 2  # merged as it stands: two versions, said
+    p = sweep(out, "reserve.commandos=100,1000", cwd=tmp_path)
+    assert "job 0: run by another version of the model's code; running it again" in p.stdout
+    assert p.stdout.count("already complete, skipped") == 1
+    assert "versions of the model's code" not in p.stdout  # every merged point is this version's
+    assert json.loads(done.read_text())["code_fingerprint"] == code_fingerprint()
     assert len(open_sweep(out).runs) == 4
 
 
@@ -164,7 +185,15 @@ def test_damaged_file_without_rerun_fails_the_merge(tmp_path):
     f = out / "2" / "events.parquet"
     f.write_bytes(f.read_bytes()[:100])
     counts = merge_sweep(out)
-    assert counts == {"jobs": 3, "done": 2, "failed": 0, "missing": 0, "damaged": 1, "rows": 4}
+    assert counts == {
+        "jobs": 3,
+        "done": 2,
+        "failed": 0,
+        "missing": 0,
+        "damaged": 1,
+        "rows": 4,
+        "code_versions": 1,
+    }
     assert len(open_sweep(out).runs) == 4
 
 
