@@ -627,6 +627,8 @@ class InsurgentUnit(mesa.Agent):
         hold = m.command.tempo(int(S.theatre[here])) < 1.0 and (
             uniform_py(m.seed, t, C.DRAW_TEMPO, self.row) >= P.outside_tempo
         )
+        if self.morale >= P.i_min_attack and self.redeploys(t, here, budget):
+            return
         if loc.is_defended():
             if (
                 self.morale >= P.i_min_attack
@@ -663,6 +665,25 @@ class InsurgentUnit(mesa.Agent):
             budget -= d
             self.location_row = nxt
             self.next_row = nxt
+
+    def redeploys(self, t: int, here: int, budget: float) -> bool:
+        """Leave for the campaign's focus theatres (kernels.movement.move_all, redeployment):
+        outside them, with probability ``redeploy`` a day, head for a staging location
+        ``redeploy_days`` away on the road. Returns whether the unit left."""
+        m, P, S = self.model, self.model.params, self.model.static
+        cmd = m.command
+        if not cmd.staging or cmd.focus(int(S.theatre[here])) != 0.0:
+            return False
+        if uniform_py(m.seed, t, C.DRAW_REDEPLOY, self.row) >= P.redeploy:
+            return False
+        dest = cmd.staging_location(uniform_py(m.seed, t, C.DRAW_STAGE, self.row))
+        self.target = -1
+        self.next_row = dest
+        if P.redeploy_days > budget:
+            self.eta = P.redeploy_days - budget
+        else:
+            self.location_row = dest
+        return True
 
     def withdraw(self, here: int, budget: float) -> None:
         """Break off and besiege from next door (kernels.movement.move_all, break-off branch):
@@ -762,6 +783,7 @@ class GovernmentCommand(mesa.Agent):
 
     def __init__(self, model: ConflictModel) -> None:
         super().__init__(model)
+        self.staging: list[tuple[int, float]] = []
 
     @property
     def reserve(self) -> float:
@@ -800,12 +822,44 @@ class GovernmentCommand(mesa.Agent):
         S, P = self.model.static, self.model.params
         self._focus = [0.0] * S.focus.shape[1]
         self.capitals_are_objectives = True
+        self.staging = []
         if S.campaign == 0:
             return
         started = [k for k in range(len(S.phase_day)) if S.phase_day[k] <= t]
         if started:
             self._focus = [float(v) for v in S.focus[started[-1]]]
         self.capitals_are_objectives = t >= P.capitals_day
+        if P.redeploy > 0.0:
+            self.plan_staging()
+
+    def plan_staging(self) -> None:
+        """Staging locations of a redeployment (kernels.movement.staging_weights): each
+        insurgent-held location in a focus theatre, with the number of government-held
+        candidates within ``radius_days`` as its weight; ``staging`` is [(row, weight), ...]."""
+        m, S, P = self.model, self.model.static, self.model.params
+        for loc in m.locations:
+            if loc.control != C.INSURGENT or self._focus[int(S.theatre[loc.row])] == 0.0:
+                continue
+            w = 0
+            for k in range(S.cand.shape[1]):
+                c = int(S.cand[loc.row, k])
+                if c < 0:
+                    break
+                if m.locations[c].control != C.INSURGENT and S.cand_days[loc.row, k] <= P.radius_days:
+                    w += 1
+            if w > 0:
+                self.staging.append((loc.row, float(w)))
+
+    def staging_location(self, x: float) -> int:
+        """The staging location a redeploying unit heads for: the first whose cumulative weight
+        exceeds ``x`` times the total (x uniform in (0, 1))."""
+        total = sum(w for _, w in self.staging)
+        acc = 0.0
+        for row, w in self.staging:
+            acc += w
+            if acc > x * total:
+                return row
+        return self.staging[-1][0]
 
     def focus(self, theatre: int) -> float:
         """1 when ``theatre`` is a focus of today's campaign phase, else 0."""

@@ -185,6 +185,8 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     ("w_focus", "model.campaign.w_focus", float),
     ("capitals_day", "model.campaign.capitals_day", float),
     ("outside_tempo", "model.campaign.outside_tempo", float),
+    ("redeploy", "model.campaign.redeploy", float),
+    ("redeploy_days", "model.campaign.redeploy_days", float),
     # border crossings and revenue
     ("b_revenue", "model.revenue.b_revenue", float),
     ("g_revenue", "model.revenue.g_revenue", float),

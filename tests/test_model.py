@@ -43,13 +43,17 @@ def _assert_same_run(a, b, tol=1e-9):
     np.testing.assert_array_equal(a._loc_ctrl, b._loc_ctrl)
 
 
-# the economy-of-force rule and the province pull-back on (both off in the shipped scenario)
+# the economy-of-force rule, the province pull-back, posts abandoned and redeployment between
+# theatres on (all off in the shipped scenario)
 TEMPO = ("model.campaign.outside_tempo=0.3",)
 PULL_BACK = ("+fit=afghanistan_2021_pull_back", "posterior.draw=point")
 ABANDON = ("model.abandonment.enabled=true", "model.abandonment.a0=-5")
+REDEPLOY = ("model.campaign.redeploy=0.03",)
 
 
-@pytest.mark.parametrize("seed,extra", [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK), (4, ABANDON)])
+@pytest.mark.parametrize(
+    "seed,extra", [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK), (4, ABANDON), (5, REDEPLOY)]
+)
 def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
     scen = sim.load_scenario("afghanistan_2021", list(extra)) if extra else afg
     py = sim.ConflictModel(scen, backend="python", seed=seed).run(120)

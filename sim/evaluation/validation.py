@@ -34,6 +34,7 @@ ABLATIONS: dict[str, list[str]] = {
     "all mechanisms (posterior)": [],
     "no negotiated handovers": ["model.negotiation.enabled=false"],
     "no campaign sequencing": ["model.campaign.enabled=false"],
+    "no redeployment between theatres": ["model.campaign.redeploy=0"],
     # off in the shipped scenario: this row is the variant with it on, with its own posterior
     "economy of force on (its own posterior)": ["+fit=afghanistan_2021_economy_of_force"],
     "one support schedule (linear)": [

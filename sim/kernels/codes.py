@@ -98,6 +98,8 @@ DRAW_NEGOTIATE = 9
 DRAW_COLLAPSE = 10
 DRAW_TEMPO = 11  # campaign tempo outside the focus theatres (movement)
 DRAW_ABANDON = 12  # a garrison abandons its post (negotiation phase)
+DRAW_REDEPLOY = 13  # a unit outside the focus theatres leaves for them (movement)
+DRAW_STAGE = 14  # the staging location a redeploying unit heads for (movement)
 
 # How a garrison broke today (int8 ``broke``)
 BROKE_NONE = 0

@@ -38,6 +38,15 @@ of today's phase score ``w_focus`` more, and before ``capitals_day`` a provincia
 objective - a hopeless or not-yet-allowed capital may only be invested (as above), and a unit
 that reaches one breaks off.
 
+Redeployment between theatres (``campaign.redeploy``): while today's phase names focus theatres,
+a unit outside them that is ready to act (not on the road, morale at least the minimum attack
+morale; at a defended place it breaks off) leaves for them with probability ``redeploy`` (uniform
+keyed (seed, day, REDEPLOY, unit)). It heads for a staging location drawn (uniform keyed (seed,
+day, STAGE, unit)) among the insurgent-held locations of the focus theatres, each weighted by the
+number of government-held candidates within ``radius_days`` of it (:func:`staging_weights`), and
+is on the road ``redeploy_days`` (not present anywhere) before it arrives and chooses targets
+there.
+
 Units are independent within a day (they read yesterday's targets and today's control), so the
 result does not depend on the order in which they are visited.
 
@@ -118,7 +127,46 @@ def move_units(X, G, P, seed: int, t: int) -> None:
         defended[j] = not held[j] and (gov[j] > 0.0 or (ms[j] == C.MIL_ACTIVE and mil[j] > 0.0))
     focus_now = np.zeros(G.focus.shape[1])
     cap_ok = campaign_state(G.flags[L.F_CAMPAIGN], G.phase_day, G.focus, P.capitals_day, t, focus_now)
-    move_all(X.uf, X.ui, tgt, ins, deff, teff, defended, held, l8[L.L8_ISO], G, focus_now, cap_ok, P, seed, t)
+    stage = np.zeros(n)
+    if P.redeploy > 0.0:
+        staging_weights(G, held, focus_now, P.radius_days, stage)
+    move_all(
+        X.uf,
+        X.ui,
+        tgt,
+        ins,
+        deff,
+        teff,
+        defended,
+        held,
+        l8[L.L8_ISO],
+        G,
+        focus_now,
+        cap_ok,
+        stage,
+        P,
+        seed,
+        t,
+    )
+
+
+@njit(cache=True, no_cpython_wrapper=True)
+def staging_weights(G, held, focus_now, radius: float, cum) -> None:
+    """Cumulative staging weights of a redeployment (``campaign.redeploy``) into ``cum`` (N,):
+    location j weighs the number of government-held candidates within ``radius`` days when it
+    is insurgent-held and in a focus theatre of today's phase, else 0, so ``cum[-1]`` is the
+    total (0: nowhere to stage)."""
+    cand, cand_days, theatre = G.cand, G.cand_days, G.gi[L.G_THEATRE]
+    total = 0.0
+    for j in range(len(cum)):
+        if held[j] and focus_now[theatre[j]] > 0.0:
+            for k in range(cand.shape[1]):
+                c = cand[j, k]
+                if c < 0:
+                    break
+                if not held[c] and cand_days[j, k] <= radius:
+                    total += 1.0
+        cum[j] = total
 
 
 @njit(cache=True, no_cpython_wrapper=True)
@@ -174,6 +222,7 @@ def move_all(
     G,
     focus_now,
     cap_ok: int,
+    stage,
     P,
     seed: int,
     t: int,
@@ -184,7 +233,8 @@ def move_all(
     eta; location, next node, target, id); ``tgt_count``, ``ins``, ``iso`` the state's rows and
     ``deff``, ``teff``, ``defended``, ``held`` today's location view (:func:`move_units`). ``focus_now``
     (n_theatres,) is 1 for the focus theatres of today's campaign phase and ``cap_ok`` is 0 while
-    provincial capitals are not yet objectives (:func:`campaign_state`).
+    provincial capitals are not yet objectives (:func:`campaign_state`); ``stage`` (N,) the
+    cumulative staging weights of a redeployment (:func:`staging_weights`; all 0: none).
     """
     s, uq, um, ueta = uf[L.U_S], uf[L.U_Q], uf[L.U_M], uf[L.U_ETA]
     uloc, unext, utgt, uid = ui[L.UI_LOC], ui[L.UI_NEXT], ui[L.UI_TGT], ui[L.UI_ID]
@@ -192,6 +242,8 @@ def move_all(
     indptr, indices, edge_days = G.indptr, G.indices, G.edge_days
     is_capital, theatre = G.gb[L.G_IS_CAPITAL], G.gi[L.G_THEATRE]
     slow_outside = P.outside_tempo < 1.0 and focus_now.sum() > 0.0
+    stage_total = stage[-1] if len(stage) > 0 else 0.0
+    redeploy = P.redeploy > 0.0 and stage_total > 0.0
     k_max = cand.shape[1]
     score = np.empty(k_max)
     ok = np.empty(k_max, np.bool_)
@@ -220,6 +272,22 @@ def move_all(
             and focus_now[theatre[here]] == 0.0
             and uniform(seed, t, C.DRAW_TEMPO, uid[u]) >= P.outside_tempo
         )
+        if (
+            redeploy
+            and um[u] >= P.i_min_attack
+            and focus_now[theatre[here]] == 0.0
+            and uniform(seed, t, C.DRAW_REDEPLOY, uid[u]) < P.redeploy
+        ):
+            # leave for the focus theatres: the first staging location whose cumulative
+            # weight exceeds the draw, redeploy_days on the road
+            dest = np.searchsorted(stage, uniform(seed, t, C.DRAW_STAGE, uid[u]) * stage_total, side="right")
+            utgt[u] = -1
+            unext[u] = dest
+            if P.redeploy_days > budget:
+                ueta[u] = P.redeploy_days - budget
+            else:
+                uloc[u] = dest
+            continue
         if defended[here]:
             n_conv = tgt_count[here] + (0.0 if utgt[u] == here else 1.0)
             ratio = (deff[here] + 1.0) / (max(teff[here], own * n_conv) + 1.0)

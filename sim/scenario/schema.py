@@ -296,7 +296,11 @@ class CampaignParams:
     outside it run at ``outside_tempo`` of a normal day: a unit there presses on with that
     probability a day, else it holds (at a defended place it breaks off and invests it from next
     door, elsewhere it stays put), and a handover there happens with ``outside_tempo`` times its
-    odds (economy of force; 1 = no effect).
+    odds (economy of force; 1 = no effect). Redeployment: while a phase names focus theatres,
+    each day a unit outside them that is ready to act (not on the road, morale at least the
+    minimum attack morale; at a defended place it breaks off) leaves for them with probability
+    ``redeploy`` (0 = off), to an insurgent-held staging location there drawn in
+    proportion to the government-held targets within its reach, ``redeploy_days`` on the road.
     """
 
     enabled: bool = False
@@ -305,6 +309,10 @@ class CampaignParams:
     outside_tempo: float = param(
         1.0, "share of a day", 0.0, 1.0, "offensive tempo outside the focus theatres of a phase"
     )
+    redeploy: float = param(
+        0.0, "per day", 0.0, 1.0, "daily chance a unit outside the focus theatres leaves for them"
+    )
+    redeploy_days: float = param(3.0, "days", 0.0, 30.0, "days on the road between theatres")
     phases: list[CampaignPhase] = field(default_factory=list)
 
 

@@ -1,9 +1,9 @@
 """The mechanisms of the 2021 record against known answers (issue 14).
 
 Negotiated handovers, campaign sequencing, the three support schedules, border revenue, the
-political collapse of the centre, the province pull-back and the posts abandoned ahead of the
-insurgents: each checked where its answer is known by hand, on the synthetic world (phase
-kernels on a prepared state) or on the schedule arithmetic.
+political collapse of the centre, the province pull-back, the posts abandoned ahead of the
+insurgents and the redeployment between theatres: each checked where its answer is known by
+hand, on the synthetic world (phase kernels on a prepared state) or on the schedule arithmetic.
 """
 
 from __future__ import annotations
@@ -224,6 +224,57 @@ def test_units_outside_the_focus_hold_at_tempo_zero(world):
     inside = ready & (S2.theatre[loc0] == 0)
     np.testing.assert_array_equal(X0t.ui[L.UI_LOC][inside], X1.ui[L.UI_LOC][inside])
     np.testing.assert_array_equal(X0t.ui[L.UI_TGT][inside], X1.ui[L.UI_TGT][inside])
+
+
+def test_units_outside_the_focus_redeploy_to_staging_locations(world):
+    """Redeployment (campaign.redeploy) by hand: at rate 1 every unit outside the focus theatre
+    that is ready to act leaves for a staging location, drawn by its keyed uniform from the
+    cumulative weights (government-held candidates within the radius of each insurgent-held
+    location in the focus); units inside the focus do as they would with the rule off."""
+    from sim.kernels.movement import move_units_nb
+
+    _scen, S, P, X0 = world
+    t = 12
+    S2 = _focused(S)
+    days = 2.5
+    loc0, s0, uid = X0.ui[L.UI_LOC], X0.uf[L.U_S], X0.ui[L.UI_ID]
+    ready = (s0 > 0) & (X0.uf[L.U_ETA] <= 0) & (X0.uf[L.U_M] >= P.i_min_attack)
+    outside = ready & (S2.theatre[loc0] != 0)
+    assert outside.sum() >= 5
+    # the staging weights by hand
+    held = X0.l8[L.L8_CTRL] == C.INSURGENT
+    weight = np.zeros(S.n_loc)
+    for j in range(S.n_loc):
+        if held[j] and S2.theatre[j] == 0:
+            row = [k for k in range(S.cand.shape[1]) if S.cand[j, k] >= 0]
+            weight[j] = sum(1 for k in row if not held[S.cand[j, k]] and S.cand_days[j, k] <= P.radius_days)
+    assert (weight > 0).sum() >= 2  # a real choice among staging locations
+    cum = np.cumsum(weight)
+    X1 = _run(move_units_nb, X0, S2, replace_params(P, redeploy=1.0, redeploy_days=days), 3, t)
+    for u in np.flatnonzero(outside):
+        x = uniform(3, t, C.DRAW_STAGE, uid[u]) * cum[-1]
+        dest = int(np.flatnonzero(cum > x)[0])
+        assert weight[dest] > 0
+        assert X1.ui[L.UI_NEXT, u] == dest and X1.ui[L.UI_TGT, u] == -1
+        assert X1.uf[L.U_ETA, u] == pytest.approx(days - 1.0)  # one day of the road done
+        assert X1.ui[L.UI_LOC, u] == loc0[u]  # still where it left, not present anywhere
+    # inside the focus: as with the rule off
+    off = _run(move_units_nb, X0, S2, replace_params(P, redeploy=0.0), 3, t)
+    inside = ready & (S2.theatre[loc0] == 0)
+    for row in (L.UI_LOC, L.UI_NEXT, L.UI_TGT):
+        np.testing.assert_array_equal(X1.ui[row][inside], off.ui[row][inside])
+    # in between: a unit leaves when its draw is below the rate
+    X = _run(move_units_nb, X0, S2, replace_params(P, redeploy=0.4, redeploy_days=days), 3, t)
+    left = (X.ui[L.UI_TGT] == -1) & np.isclose(X.uf[L.U_ETA], days - 1.0) & (weight[X.ui[L.UI_NEXT]] > 0)
+    for u in np.flatnonzero(outside):
+        assert left[u] == (uniform(3, t, C.DRAW_REDEPLOY, uid[u]) < 0.4), u
+    assert 0 < left[outside].sum() < outside.sum()
+    # no focus theatre (a phase naming none), or none of it held: nobody leaves
+    for S3 in (S2._replace(focus=np.zeros_like(S2.focus)), S2._replace(theatre=np.ones_like(S2.theatre))):
+        X = _run(move_units_nb, X0, S3, replace_params(P, redeploy=1.0), 3, t)
+        ref = _run(move_units_nb, X0, S3, replace_params(P, redeploy=0.0), 3, t)
+        np.testing.assert_array_equal(X.ui, ref.ui)
+        np.testing.assert_array_equal(X.uf, ref.uf)
 
 
 def test_schedules_are_curves_over_the_withdrawals_progress():

@@ -61,6 +61,37 @@ def test_phase_equals_plain_twin(mid_run, name, jitted, t):
         np.testing.assert_array_equal(x, y, err_msg=f"{name}: {field}")
 
 
+@pytest.fixture(scope="module")
+def early_run():
+    """Day 20 of a 2021 run with the redeployment off: units still stand in every theatre."""
+    scen = sim.load_scenario("afghanistan_2021", ["model.campaign.redeploy=0"])
+    S = build_static(scen)
+    ptab = param_table(scen, 1)
+    st = initial_state(scen, 1, ptab=ptab)
+    run_batch(st, S, ptab, np.array([3]), 0, 20, *_no_outputs())
+    return geo(S), ptab[0], st
+
+
+@pytest.mark.parametrize("t", [20, 40])  # the northern phase: units redeploy to the north
+def test_redeployment_equals_plain_twin(early_run, t):
+    """Movement with the redeployment on: compiled and plain twin equal, and units left for the
+    focus theatres."""
+    G, P, st = early_run
+    P = replace_params(P, redeploy=0.2, redeploy_days=3.0)
+    a, b = working_rows(st), working_rows(st)
+    call_phase(movement.move_units_nb, a, G, P, 3, t)
+    pure(movement.move_units_nb)(b, G, P, 3, t)
+    for field, x, y in zip(a._fields, a, b, strict=True):
+        np.testing.assert_array_equal(x, y, err_msg=field)
+    off = working_rows(st)
+    call_phase(movement.move_units_nb, off, G, replace_params(P, redeploy=0.0), 3, t)
+
+    def left(X):  # units on the road with no target, one day of the three done
+        return int(((X.uf[L.U_ETA] == 2.0) & (X.ui[L.UI_TGT] == -1)).sum())
+
+    assert left(a) > left(off) + 10
+
+
 @pytest.mark.parametrize("t", [40, 70, 98])
 def test_pull_back_equals_plain_twin(mid_run, t):
     """The events phase with the province pull-back on (off in the scenario): compiled and plain

@@ -61,6 +61,7 @@ PINNED_2021 = (
     "model.campaign.w_focus=1.0",
     "model.campaign.capitals_day=92",
     "model.campaign.outside_tempo=1.0",  # not in the model at 8043d70 (1 = no effect)
+    "model.campaign.redeploy=0.0",  # not in the model at 8043d70 (0 = no effect)
     "model.revenue.b_revenue=2.0",
     "model.collapse.k0=-12.0",
 )
