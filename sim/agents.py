@@ -835,7 +835,8 @@ class GovernmentCommand(mesa.Agent):
     def plan_staging(self) -> None:
         """Staging locations of a redeployment (kernels.movement.staging_weights): each
         insurgent-held location in a focus theatre, with the number of government-held
-        candidates within ``radius_days`` as its weight; ``staging`` is [(row, weight), ...]."""
+        candidates within ``radius_days`` as its weight; ``staging`` is [(row, cumulative weight), ...]
+        over the locations with a weight."""
         m, S, P = self.model, self.model.static, self.model.params
         for loc in m.locations:
             if loc.control != C.INSURGENT or self._focus[int(S.theatre[loc.row])] == 0.0:
@@ -848,16 +849,15 @@ class GovernmentCommand(mesa.Agent):
                 if m.locations[c].control != C.INSURGENT and S.cand_days[loc.row, k] <= P.radius_days:
                     w += 1
             if w > 0:
-                self.staging.append((loc.row, float(w)))
+                total = self.staging[-1][1] if self.staging else 0.0
+                self.staging.append((loc.row, total + float(w)))
 
     def staging_location(self, x: float) -> int:
         """The staging location a redeploying unit heads for: the first whose cumulative weight
         exceeds ``x`` times the total (x uniform in (0, 1))."""
-        total = sum(w for _, w in self.staging)
-        acc = 0.0
-        for row, w in self.staging:
-            acc += w
-            if acc > x * total:
+        target = x * self.staging[-1][1]
+        for row, cum in self.staging:
+            if cum > target:
                 return row
         return self.staging[-1][0]
 
