@@ -35,6 +35,7 @@ KEYS = {
     "assimilate": "condition on the observations up to the cut-off: true/false (default true)",
     "resample": "resample when the effective sample size falls below this share, 0 < r <= 1 (default 0.5)",
     "weigh_provinces": "also weigh particles by the province counts imposed: true/false (default false)",
+    "weigh_district_events": "weigh particles by the district losses imposed: true/false (default true)",
     "islands": "independent particle filters the particles are split into, >= 1 (default 1)",
     "workers": "local worker processes that run the islands (default 1: in this process)",
     "dask": "address of a Dask scheduler to run the islands on (tcp://HOST:8786)",
@@ -66,7 +67,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
         flags = {
             key: check_value(key, own.get(key, default), "bool")
-            for key, default in (("assimilate", "true"), ("weigh_provinces", "false"))
+            for key, default in (
+                ("assimilate", "true"),
+                ("weigh_provinces", "false"),
+                ("weigh_district_events", "true"),
+            )
         }
         fc = make_forecast(
             own.get("scenario", "afghanistan_2021"),
@@ -78,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             assimilate=flags["assimilate"],
             resample=float(own.get("resample", 0.5)),
             weigh_provinces=flags["weigh_provinces"],
+            weigh_district_events=flags["weigh_district_events"],
             out_dir=out,
             islands=islands,
             executor=executor,

@@ -82,6 +82,7 @@ def make_forecast(
     assimilate: bool = True,
     resample: float = 0.5,
     weigh_provinces: bool = False,
+    weigh_district_events: bool = True,
     params: Any = None,
     out_dir: str | Path | None = None,
     parallel: bool | int = True,
@@ -119,6 +120,9 @@ def make_forecast(
     weigh_provinces : bool, default False
         Weigh the particles by the per-province district counts as well as impose them
         (:func:`sim.inference.assimilate.assimilate`).
+    weigh_district_events : bool, default True
+        Weigh the particles by the observed losses of district posts as well as impose them
+        (False: impose only).
     params : None, "point" or a table, optional
         Particle parameters, as :func:`sim.run` (default: the scenario's posterior draws).
     out_dir : str or Path, optional
@@ -191,6 +195,7 @@ def make_forecast(
         assimilate=assimilate,
         resample=resample,
         weigh_provinces=weigh_provinces,
+        weigh_district_events=weigh_district_events,
         params=params,
         parallel=parallel,
         backend=backend,
@@ -266,6 +271,7 @@ def make_forecast(
         ),
         "resample": float(resample),
         "weigh_provinces": bool(weigh_provinces),
+        "weigh_district_events": bool(weigh_district_events),
         "islands": int(islands),
         "observations": (obs.path if obs is not None else None),
         "observations_sha256": (obs.sha256 if obs is not None else None),
@@ -343,6 +349,7 @@ def run_island(
     parallel: bool | int,
     backend: str,
     weigh_provinces: bool = False,
+    weigh_district_events: bool = True,
 ) -> IslandResult:
     """Particles ``first .. first + particles - 1`` of a forecast (seeds ``seed + first + r``):
     filtered on ``observations`` up to ``cutoff_day`` when ``assimilate``, resampled to equal
@@ -375,6 +382,7 @@ def run_island(
             parallel=parallel,
             backend=backend,
             weigh_provinces=weigh_provinces,
+            weigh_district_events=weigh_district_events,
         )
         ens, report, nudged, n_terms = a.ensemble, a.report, a.nudged, plan.n_terms
         if not np.allclose(a.weights, 1.0 / particles):  # equal weights from here on

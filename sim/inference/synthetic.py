@@ -20,6 +20,8 @@ from sim.kernels import codes as C
 from sim.scenario import Scenario, load_scenario
 from sim.world import param_table
 
+#: Dating error (days) of an observed district loss: as the 2021 table's border crossings.
+DISTRICT_EVENT_SD = 5.0
 _MODE = {C.NEGOTIATED: "without_fight", C.SURRENDER: "without_fight", C.LOST_AIRPORT: "airport"}
 
 
@@ -42,6 +44,7 @@ def observations_from_run(
     until_day: int | None = None,
     provinces: bool = False,
     modes: bool = False,
+    district_events: Sequence[str] = (),
     source: str = "synthetic truth",
 ) -> Observations:
     """Run the model once and write what it did as an observation table.
@@ -66,6 +69,10 @@ def observations_from_run(
     until_day : int, optional
         Last day observed; default ``max(count_days)``.
     provinces, modes : bool, default False
+    district_events : sequence of str
+        District centres (location ids, not capitals) whose loss is observed too, as the 2021
+        table observes the border crossings: a ``fell`` row on the day the truth lost it, with
+        the crossings' dating error (sd 5 days, weight 0.5), if by ``until_day``.
     source : str
         The ``source`` column.
     """
@@ -126,6 +133,23 @@ def observations_from_run(
                     "kind": "not_fallen_by",
                     "quantity": "capital",
                     "location": lid,
+                    "source": source,
+                }
+            )
+    ids = [str(x) for x in loc["location_id"]]
+    for lid in district_events:
+        if str(lid) not in ids or is_cap[ids.index(str(lid))]:
+            raise ValueError(f"district_events: {lid!r} is not a district post of {scen.name}")
+        d = int(lost[ids.index(str(lid))])
+        if 0 <= d <= last:
+            rows.append(
+                {
+                    "date": scen.date_of(d).isoformat(),
+                    "kind": "fell",
+                    "quantity": "district",
+                    "location": str(lid),
+                    "sd": DISTRICT_EVENT_SD,
+                    "weight": 0.5,
                     "source": source,
                 }
             )

@@ -80,6 +80,11 @@ def test_help(cmd, flag, tmp_path):
         ("conflict-sim-forecast", ["islands=0"], "islands = '0' is invalid; allowed: an integer 1 <= value"),
         ("conflict-sim-forecast", ["workers=two"], "workers = 'two' is invalid; allowed: an integer"),
         ("conflict-sim-forecast", ["weigh_provinces=maybe"], "weigh_provinces = 'maybe' is invalid"),
+        (
+            "conflict-sim-forecast",
+            ["weigh_district_events=1x"],
+            "weigh_district_events = '1x' is invalid; allowed: true or",
+        ),
         ("conflict-sim-forecast", ["assimilate=nope"], "assimilate = 'nope' is invalid; allowed: true or"),
         ("conflict-sim-forecast", ["seed=99999999999999999999"], "seed = '99999999999999999999' is invalid"),
         (

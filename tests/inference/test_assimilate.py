@@ -226,3 +226,32 @@ def test_province_counts_are_imposed_and_weigh_only_when_asked(scen):
     assert a.report["nudged_districts"].sum() > 0 and b.report["nudged_districts"].sum() > 0
     assert np.allclose(a.report["ess"], 32.0)
     assert (b.report["ess"] < 32.0 - 1e-6).any()
+
+
+def test_district_losses_are_imposed_and_weigh_unless_asked_not_to(scen):
+    """An observed loss of a district post (not a capital) is imposed on every particle that has
+    not lost it by its day; by default it weighs as a capital's loss does, and with
+    ``weigh_district_events=False`` it leaves the weights alone (a particle that lost it earlier
+    is not weighted down)."""
+    from sim.inference.observations import from_frame
+
+    loc = scen.locations
+    posts = [str(i) for i, c in zip(loc["location_id"], loc["is_capital"], strict=True) if not c][::8]
+    obs = observations_from_run(
+        scen, values=TRUTHS[1], seed=20_001, count_days=(), until_day=30, district_events=posts
+    )
+    t = obs.table
+    only = t[t["quantity"] == "district"]
+    assert len(only) >= 3, "the truth lost district posts by day 30"
+    plan = prepare_plan(from_frame(only.astype({"date": str}), path="districts.csv"), scen, 30)
+    assert np.allclose(plan.e_sd, 5.0) and np.allclose(plan.e_w, 0.5)
+    a = assimilate(scen, plan, particles=32, seed=2, params=_prior(32))
+    b = assimilate(scen, plan, particles=32, seed=2, params=_prior(32), weigh_district_events=False)
+    assert a.report["nudged_events"].sum() > 0 and b.report["nudged_events"].sum() > 0
+    assert (a.report["ess"] < 32.0 - 1e-6).any()
+    assert np.allclose(b.report["ess"], 32.0)
+    for x in (a, b):
+        lost = x.ensemble.field("lost_day")
+        for k in range(plan.n_events):
+            d = lost[:, plan.e_loc[k]]
+            assert ((d >= 0) & (d <= plan.e_day[k])).all(), (k, np.unique(d))
