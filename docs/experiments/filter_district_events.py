@@ -11,7 +11,9 @@ of the capital falls (days) against what the truth did to its horizon.
 
 from __future__ import annotations
 
+import runpy
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,18 +23,14 @@ from sim.evaluation.scoring import score_forecast
 from sim.inference.forecast import make_forecast
 from sim.inference.synthetic import observations_from_run
 
-WORLD = [
-    "synthetic.n_locations=120",
-    "synthetic.n_units=200",
-    "synthetic.capital_every=15",
-    "model.negotiation.enabled=true",
-    "model.negotiation.n0=-4",
-]
-CUT = 25
-TRUTHS = [
-    {"model.morale.b0": 1.2, "model.combat.beta_ins": 0.02},
-    {"model.morale.b0": 0.2, "model.combat.beta_ins": 0.04},
-    {"model.morale.b0": 0.7, "model.combat.beta_ins": 0.01},
+# the test world, its cut-off, its three truths and its prior, from the test itself
+_ROOT = Path(__file__).resolve().parents[2]
+_TEST = runpy.run_path(str(_ROOT / "tests" / "inference" / "test_assimilate.py"))
+WORLD: list[str] = _TEST["WORLD"]
+CUT: int = _TEST["CUT"]
+prior = _TEST["_prior"]
+TRUTHS: list[dict[str, float]] = [
+    *_TEST["TRUTHS"],
     {"model.morale.b0": 0.0, "model.combat.beta_ins": 0.015},
     {"model.morale.b0": 1.5, "model.combat.beta_ins": 0.05},
     {"model.morale.b0": 0.4, "model.combat.beta_ins": 0.025},
@@ -45,17 +43,6 @@ TRUTHS += [
     }
     for _ in range(6)
 ]
-
-
-def prior(n: int, seed: int) -> pd.DataFrame:
-    """The particles' parameters: the test's prior over two parameters."""
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame(
-        {
-            "model.morale.b0": rng.uniform(-1.0, 2.0, n),
-            "model.combat.beta_ins": np.exp(rng.uniform(np.log(0.005), np.log(0.08), n)),
-        }
-    )
 
 
 def main(particles: int) -> pd.DataFrame:
