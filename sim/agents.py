@@ -257,6 +257,7 @@ class Location(FixedAgent):
             m.command.news_national = m.command.news_national + P.news_capital
             m.log(t, C.LOG_CAPITAL_FELL, self.row, float(mode))
         else:
+            m.command.news_national = m.command.news_national + P.news_district_national
             m.log(t, C.LOG_DISTRICT_FELL, self.row, float(mode))
         self.news = self.news + P.news_district
         for k in range(S.cand.shape[1]):

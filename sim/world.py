@@ -118,6 +118,7 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     ("news_lambda", "model.morale.news_lambda_days", float),
     ("news_capital", "model.morale.news_capital_weight", float),
     ("news_district", "model.morale.news_district_weight", float),
+    ("news_district_national", "model.morale.news_district_national", float),
     ("surrender_base", "model.morale.surrender_base", float),
     ("surrender_affinity", "model.morale.surrender_affinity", float),
     ("retreat_prob", "model.morale.retreat_prob", float),

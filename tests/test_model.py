@@ -49,10 +49,12 @@ TEMPO = ("model.campaign.outside_tempo=0.3",)
 PULL_BACK = ("+fit=afghanistan_2021_pull_back", "posterior.draw=point")
 ABANDON = ("model.abandonment.enabled=true", "model.abandonment.a0=-5")
 REDEPLOY = ("model.campaign.redeploy=0.03",)
+DISTRICT_NEWS = ("model.morale.news_district_national=0.02",)
 
 
 @pytest.mark.parametrize(
-    "seed,extra", [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK), (4, ABANDON), (5, REDEPLOY)]
+    "seed,extra",
+    [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK), (4, ABANDON), (5, REDEPLOY), (6, DISTRICT_NEWS)],
 )
 def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
     scen = sim.load_scenario("afghanistan_2021", list(extra)) if extra else afg
@@ -65,6 +67,9 @@ def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
         off = sim.load_scenario("afghanistan_2021", [*extra, "model.consolidation.enabled=false"])
         other = sim.ConflictModel(off, backend="numba", seed=seed).run(120)
         assert not np.allclose(other._loc_gov, nb._loc_gov)  # garrisons by day and location
+    if extra == DISTRICT_NEWS:  # district falls raised the national news: the run differs
+        other = sim.ConflictModel(afg, backend="numba", seed=seed).run(120)
+        assert not np.array_equal(other._loc_ctrl, nb._loc_ctrl)
     if extra == ABANDON:  # posts were abandoned, in both backends' logs alike
         assert (nb.state.log_kind[0, : int(nb.state.log_n[0])] == C.LOG_POST_ABANDONED).sum() > 5
 

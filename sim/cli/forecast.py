@@ -35,7 +35,7 @@ KEYS = {
     "assimilate": "condition on the observations up to the cut-off: true/false (default true)",
     "resample": "resample when the effective sample size falls below this share, 0 < r <= 1 (default 0.5)",
     "weigh_provinces": "also weigh particles by the province counts imposed: true/false (default false)",
-    "weigh_district_events": "weigh particles by the district losses imposed: true/false (default true)",
+    "weigh_district_events": "weigh particles by the district losses imposed: true/false (default false)",
     "islands": "independent particle filters the particles are split into, >= 1 (default 1)",
     "workers": "local worker processes that run the islands (default 1: in this process)",
     "dask": "address of a Dask scheduler to run the islands on (tcp://HOST:8786)",
@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for key, default in (
                 ("assimilate", "true"),
                 ("weigh_provinces", "false"),
-                ("weigh_district_events", "true"),
+                ("weigh_district_events", "false"),
             )
         }
         fc = make_forecast(

@@ -296,7 +296,9 @@ def build_report(
             "(`+fit=afghanistan_2021_economy_of_force`, `+fit=afghanistan_2021_pull_back`, "
             "`+fit=afghanistan_2021_abandonment`; the row after the last is the same draws with the "
             "rule off; why they are not shipped: docs/calibration.md); they were fitted before the "
-            "redeployment between theatres and keep it off. D = share of district "
+            "redeployment between theatres and keep it off. The last two rows are the national news "
+            "of district falls (`+fit=afghanistan_2021_district_news`, fitted with the redeployment "
+            "on), with its own posterior and the same draws with the rule off. D = share of district "
             "centres held by the insurgents; north share = share of the district posts lost that lie "
             "in the north and north-east (the record's from the dated falls, above); days count from "
             "1 May 2021.",

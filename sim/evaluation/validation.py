@@ -58,6 +58,13 @@ ABLATIONS: dict[str, list[str]] = {
         "+fit=afghanistan_2021_abandonment",
         "model.abandonment.enabled=false",
     ],
+    # off in the shipped scenario: the variant with it on, with its own posterior (fitted with
+    # the redeployment between theatres on), and the same draws with it off
+    "national news of district falls on (its own posterior)": ["+fit=afghanistan_2021_district_news"],
+    "national news of district falls: the same posterior, rule off": [
+        "+fit=afghanistan_2021_district_news",
+        "model.morale.news_district_national=0",
+    ],
 }
 
 #: The what-if questions of the product (label -> overrides), each against the baseline.

@@ -14,13 +14,14 @@ e.g. Ward, Evans and Malleson 2016, Lueck et al. 2019):
    0.6) it left one particle standing, whose early capital losses every later particle
    inherited. Without that weight the filter forecasts better on the model's own runs as well
    (docs/calibration.md, "The filter"); ``weigh_provinces=True`` restores it. The observed
-   losses of district posts (not capitals: the border crossings of 2021) weigh by default;
-   ``weigh_district_events=False`` only imposes them (step 3), as the province counts are: a
-   particle that lost a post weeks before its date already holds the state the observation asks
-   for on that date. Measured, not made the default: on synthetic truths the two are level; on
-   the 2021 splits imposing alone keeps the ESS above 170 of 1,000 (weighing: 22-38 on 5 July,
-   where the model takes Ishkashim weeks early) and forecasts better from 15 July and worse from
-   31 July (docs/calibration.md, "District losses: weighed or only imposed"). Where a particle
+   losses of district posts (not capitals: the border crossings of 2021) are only imposed (step
+   3) by default, as the province counts are: a particle that lost a post weeks before its date
+   already holds the state the observation asks for on that date. ``weigh_district_events=True``
+   weighs by them too. Measured before it became the default (2 December 2026): on synthetic
+   truths the two are level; on the 2021 splits imposing alone keeps the ESS above 170 of 1,000
+   (weighing: 22-38 on 5 July, where the model takes Ishkashim weeks early) and forecasts better
+   from 30 June and 15 July and worse from 31 July (docs/calibration.md, "District losses:
+   weighed or only imposed"). Where a particle
    lost a location before the day it was observed lost, the particles are resampled at once so
    that those that agree replace it;
 3. **hard events are imposed, not hoped for**: where a named location was lost on that date (a
@@ -102,7 +103,7 @@ def assimilate(
     parallel: bool | int = True,
     backend: str = "numba",
     weigh_provinces: bool = False,
-    weigh_district_events: bool = True,
+    weigh_district_events: bool = False,
 ) -> Assimilation:
     """Condition an ensemble on the observations of ``plan`` up to its cut-off.
 
@@ -124,7 +125,7 @@ def assimilate(
         Impose observed losses of named locations, and observed district counts per province.
     weigh_provinces : bool, default False
         Weigh the particles by the province counts too, not only impose them (step 2).
-    weigh_district_events : bool, default True
+    weigh_district_events : bool, default False
         Weigh the particles by the observed losses of district posts as well as impose them
         (False: impose only; step 2).
     parallel : bool or int, default True

@@ -82,7 +82,7 @@ def make_forecast(
     assimilate: bool = True,
     resample: float = 0.5,
     weigh_provinces: bool = False,
-    weigh_district_events: bool = True,
+    weigh_district_events: bool = False,
     params: Any = None,
     out_dir: str | Path | None = None,
     parallel: bool | int = True,
@@ -120,7 +120,7 @@ def make_forecast(
     weigh_provinces : bool, default False
         Weigh the particles by the per-province district counts as well as impose them
         (:func:`sim.inference.assimilate.assimilate`).
-    weigh_district_events : bool, default True
+    weigh_district_events : bool, default False
         Weigh the particles by the observed losses of district posts as well as impose them
         (False: impose only).
     params : None, "point" or a table, optional
@@ -349,7 +349,7 @@ def run_island(
     parallel: bool | int,
     backend: str,
     weigh_provinces: bool = False,
-    weigh_district_events: bool = True,
+    weigh_district_events: bool = False,
 ) -> IslandResult:
     """Particles ``first .. first + particles - 1`` of a forecast (seeds ``seed + first + r``):
     filtered on ``observations`` up to ``cutoff_day`` when ``assimilate``, resampled to equal

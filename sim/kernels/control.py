@@ -11,7 +11,8 @@ insurgents present:
   for a holdout).
 
 An insurgent-held location with government personnel and no insurgents present is retaken.
-A fall raises national news (capitals) and local news at the K nearest locations
+A fall raises national news (``news_capital`` for a capital, ``news_district_national`` for any
+other location) and local news at the K nearest locations
 (weight exp(-days/lambda)), frees prisoners where there is a prison (they join the local pool)
 and leaves captured equipment for the units there.
 """
@@ -101,6 +102,7 @@ def fall_nb(X, G, P, t: int, i: int, mode: int) -> None:
         X.rf[L.RF_NEWS_G] += P.news_capital
         log_event_nb(X, t, C.LOG_CAPITAL_FELL, i, float(mode))
     else:
+        X.rf[L.RF_NEWS_G] += P.news_district_national
         log_event_nb(X, t, C.LOG_DISTRICT_FELL, i, float(mode))
     news = lf[L.L_NEWS]
     news[i] += P.news_district

@@ -98,6 +98,9 @@ class MoraleParams:
     news_lambda_days: float = param(1.5, "travel days", 0.01, 100.0, "distance decay of local news")
     news_capital_weight: float = param(0.5, "news units", 0.0, 10.0, "national news of a capital falling")
     news_district_weight: float = param(0.3, "news units", 0.0, 10.0, "local news of a district falling")
+    news_district_national: float = param(
+        0.0, "news units", 0.0, 1.0, "national news of a district falling (0 = capitals only)"
+    )
     surrender_base: float = param(-0.5, "logit", -10.0, 10.0, "baseline logit of surrender when broken")
     surrender_affinity: float = param(3.0, "logit", 0.0, 20.0, "weight of local insurgent affinity")
     retreat_prob: float = param(

@@ -228,11 +228,11 @@ def test_province_counts_are_imposed_and_weigh_only_when_asked(scen):
     assert (b.report["ess"] < 32.0 - 1e-6).any()
 
 
-def test_district_losses_are_imposed_and_weigh_unless_asked_not_to(scen):
+def test_district_losses_are_imposed_and_weigh_only_when_asked(scen):
     """An observed loss of a district post (not a capital) is imposed on every particle that has
-    not lost it by its day; by default it weighs as a capital's loss does, and with
-    ``weigh_district_events=False`` it leaves the weights alone (a particle that lost it earlier
-    is not weighted down)."""
+    not lost it by its day; by default it leaves the weights alone (a particle that lost it
+    earlier is not weighted down), and with ``weigh_district_events=True`` it weighs as a
+    capital's loss does."""
     from sim.inference.observations import from_frame
 
     loc = scen.locations
@@ -245,8 +245,8 @@ def test_district_losses_are_imposed_and_weigh_unless_asked_not_to(scen):
     assert len(only) >= 3, "the truth lost district posts by day 30"
     plan = prepare_plan(from_frame(only.astype({"date": str}), path="districts.csv"), scen, 30)
     assert np.allclose(plan.e_sd, 5.0) and np.allclose(plan.e_w, 0.5)
-    a = assimilate(scen, plan, particles=32, seed=2, params=_prior(32))
-    b = assimilate(scen, plan, particles=32, seed=2, params=_prior(32), weigh_district_events=False)
+    a = assimilate(scen, plan, particles=32, seed=2, params=_prior(32), weigh_district_events=True)
+    b = assimilate(scen, plan, particles=32, seed=2, params=_prior(32))
     assert a.report["nudged_events"].sum() > 0 and b.report["nudged_events"].sum() > 0
     assert (a.report["ess"] < 32.0 - 1e-6).any()
     assert np.allclose(b.report["ess"], 32.0)

@@ -321,6 +321,34 @@ def test_revenue_lost_is_the_share_of_seized_crossings(world):
     assert view(X).revenue_lost == pytest.approx(S2.revenue[held].sum())
 
 
+def test_district_falls_add_national_news(world):
+    """model.morale.news_district_national by hand: every location other than a capital that
+    falls today adds the weight to the national news; capitals add news_capital as before, and
+    nothing else of the control phase changes."""
+    _scen, S, P, X0 = world
+    X1 = _copy(X0)
+    v = view(X1)
+    rows = [i for i in range(S.n_loc) if v.ctrl[i] == C.GOVERNMENT and not S.is_capital[i]][:4]
+    caps = [i for i in range(S.n_loc) if v.ctrl[i] == C.GOVERNMENT and S.is_capital[i]][:1]
+    assert len(rows) == 4 and len(caps) == 1
+    for i in rows + caps:  # garrisons gone, insurgents inside: these fall today
+        X1.lf[L.L_GOV, i] = 0.0
+        X1.l8[L.L8_MSTATE, i] = C.MIL_NONE
+        X1.lf[L.L_INS, i] = 50.0
+    t = 12
+    off = _run(update_control_nb, X1, S, replace_params(P, news_district_national=0.0), 0, t)
+    on = _run(update_control_nb, X1, S, replace_params(P, news_district_national=0.07), 0, t)
+    fell = off.li[L.LI_FELL_DAY] == t
+    n_districts = int((fell & ~S.is_capital).sum())
+    n_capitals = int((fell & S.is_capital).sum())
+    assert n_districts >= 4 and n_capitals >= 1
+    before = view(X1).news_g * P.news_decay
+    assert view(off).news_g == pytest.approx(before + n_capitals * P.news_capital)
+    assert view(on).news_g == pytest.approx(view(off).news_g + 0.07 * n_districts)
+    np.testing.assert_array_equal(on.l8[L.L8_CTRL], off.l8[L.L8_CTRL])
+    np.testing.assert_array_equal(on.lf[L.L_NEWS], off.lf[L.L_NEWS])
+
+
 def test_collapse_certain_and_impossible(world):
     _scen, S, P, X0 = world
     hub = S.hub

@@ -696,8 +696,9 @@ def test_error_is_a_value_error_with_one_line_message():
         ("+sweep=nosuch", "one of demo, militia, reserve, withdrawal (in scenarios/sweep/)"),
         (
             "+fit=nosuch",
-            "one of afghanistan_2021_abandonment, afghanistan_2021_economy_of_force, "
-            "afghanistan_2021_posterior, afghanistan_2021_pull_back (in scenarios/fit/)",
+            "one of afghanistan_2021_abandonment, afghanistan_2021_district_news, "
+            "afghanistan_2021_economy_of_force, afghanistan_2021_posterior, "
+            "afghanistan_2021_pull_back (in scenarios/fit/)",
         ),
     ],
 )
