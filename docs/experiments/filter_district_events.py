@@ -1,4 +1,4 @@
-"""District losses in the particle filter: weighed (the default) or only imposed, on synthetic truths.
+"""District losses in the particle filter: weighed, or only imposed (the default), on synthetic truths.
 
 The measurement of docs/calibration.md, "District losses: weighed or only imposed": twelve truths
 of the test world of ``tests/inference/test_assimilate.py`` (its three, and nine more drawn from
