@@ -108,6 +108,10 @@ def test_readme_runs_as_written(tmp_path):
         "STAMP": str(stamp),
         "MPLBACKEND": "Agg",
         "PYTHONPATH": str(ROOT),
+        # `python -c` would put the copy first on sys.path and import its `sim`: numba keys its
+        # cache by the source file's path, so the first block would compile every kernel again
+        # (90 s). The commands import this checkout's `sim`, and so do the blocks.
+        "PYTHONSAFEPATH": "1",
     }
     env.pop("PYTEST_CURRENT_TEST", None)
     log = []
