@@ -552,8 +552,6 @@ def run_all(quick: bool, baseline: Path | None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.io import write_text
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run (small sizes, no cold start)")
     ap.add_argument(
@@ -568,6 +566,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, os.getcwd())
         _emit(WORKERS[a.worker](json.loads(a.params)))
         return 0
+    # Imported here, not above: a worker may run in an older checkout whose ``sim`` has no ``sim.io``.
+    from sim.io import write_text
+
     sys.path.insert(0, str(HERE))
     import report
 
