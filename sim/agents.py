@@ -259,6 +259,11 @@ class Location(FixedAgent):
         else:
             m.command.news_national = m.command.news_national + P.news_district_national
             m.log(t, C.LOG_DISTRICT_FELL, self.row, float(mode))
+        if P.news_district_region > 0.0 and not self.is_capital:
+            # regional news: every district post of the region, in row order as the kernel
+            for other in m.locations:
+                if S.theatre[other.row] == S.theatre[self.row] and not other.is_capital:
+                    other.news = other.news + P.news_district_region
         self.news = self.news + P.news_district
         for k in range(S.cand.shape[1]):
             j = int(S.cand[self.row, k])
@@ -677,6 +682,8 @@ class InsurgentUnit(mesa.Agent):
             return False
         if uniform_py(m.seed, t, C.DRAW_REDEPLOY, self.row) >= P.redeploy:
             return False
+        if uniform_py(m.seed, 0, C.DRAW_MOBILE, self.row) >= P.mobile_share:
+            return False  # a local unit: it fights where it is
         dest = cmd.staging_location(uniform_py(m.seed, t, C.DRAW_STAGE, self.row))
         self.target = -1
         self.next_row = dest

@@ -119,6 +119,7 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     ("news_capital", "model.morale.news_capital_weight", float),
     ("news_district", "model.morale.news_district_weight", float),
     ("news_district_national", "model.morale.news_district_national", float),
+    ("news_district_region", "model.morale.news_district_region", float),
     ("surrender_base", "model.morale.surrender_base", float),
     ("surrender_affinity", "model.morale.surrender_affinity", float),
     ("retreat_prob", "model.morale.retreat_prob", float),
@@ -188,6 +189,7 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     ("outside_tempo", "model.campaign.outside_tempo", float),
     ("redeploy", "model.campaign.redeploy", float),
     ("redeploy_days", "model.campaign.redeploy_days", float),
+    ("mobile_share", "model.campaign.mobile_share", float),
     # border crossings and revenue
     ("b_revenue", "model.revenue.b_revenue", float),
     ("g_revenue", "model.revenue.g_revenue", float),

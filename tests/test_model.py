@@ -43,18 +43,29 @@ def _assert_same_run(a, b, tol=1e-9):
     np.testing.assert_array_equal(a._loc_ctrl, b._loc_ctrl)
 
 
-# the economy-of-force rule, the province pull-back, posts abandoned and redeployment between
-# theatres on (all off in the shipped scenario)
+# the economy-of-force rule, the province pull-back, posts abandoned, redeployment between
+# theatres, national and regional news of district falls and local units on (all off or
+# different in the shipped scenario)
 TEMPO = ("model.campaign.outside_tempo=0.3",)
 PULL_BACK = ("+fit=afghanistan_2021_pull_back", "posterior.draw=point")
 ABANDON = ("model.abandonment.enabled=true", "model.abandonment.a0=-5")
 REDEPLOY = ("model.campaign.redeploy=0.03",)
 DISTRICT_NEWS = ("model.morale.news_district_national=0.02",)
+LOCAL_REGION = ("model.campaign.mobile_share=0.5", "model.morale.news_district_region=0.2")
 
 
 @pytest.mark.parametrize(
     "seed,extra",
-    [(0, ()), (1, ()), (2, TEMPO), (3, PULL_BACK), (4, ABANDON), (5, REDEPLOY), (6, DISTRICT_NEWS)],
+    [
+        (0, ()),
+        (1, ()),
+        (2, TEMPO),
+        (3, PULL_BACK),
+        (4, ABANDON),
+        (5, REDEPLOY),
+        (6, DISTRICT_NEWS),
+        (7, LOCAL_REGION),
+    ],
 )
 def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
     scen = sim.load_scenario("afghanistan_2021", list(extra)) if extra else afg
@@ -67,7 +78,7 @@ def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
         off = sim.load_scenario("afghanistan_2021", [*extra, "model.consolidation.enabled=false"])
         other = sim.ConflictModel(off, backend="numba", seed=seed).run(120)
         assert not np.allclose(other._loc_gov, nb._loc_gov)  # garrisons by day and location
-    if extra == DISTRICT_NEWS:  # district falls raised the national news: the run differs
+    if extra in (DISTRICT_NEWS, LOCAL_REGION):  # news and local units changed the run
         other = sim.ConflictModel(afg, backend="numba", seed=seed).run(120)
         assert not np.array_equal(other._loc_ctrl, nb._loc_ctrl)
     if extra == ABANDON:  # posts were abandoned, in both backends' logs alike

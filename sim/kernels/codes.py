@@ -100,6 +100,7 @@ DRAW_TEMPO = 11  # campaign tempo outside the focus theatres (movement)
 DRAW_ABANDON = 12  # a garrison abandons its post (negotiation phase)
 DRAW_REDEPLOY = 13  # a unit outside the focus theatres leaves for them (movement)
 DRAW_STAGE = 14  # the staging location a redeploying unit heads for (movement)
+DRAW_MOBILE = 15  # whether a unit belongs to the mobile forces (movement; day 0, fixed for its life)
 
 # How a garrison broke today (int8 ``broke``)
 BROKE_NONE = 0

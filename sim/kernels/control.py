@@ -12,8 +12,9 @@ insurgents present:
 
 An insurgent-held location with government personnel and no insurgents present is retaken.
 A fall raises national news (``news_capital`` for a capital, ``news_district_national`` for any
-other location) and local news at the K nearest locations
-(weight exp(-days/lambda)), frees prisoners where there is a prison (they join the local pool)
+other location), the local news of every district post (not a provincial capital) of the same
+region when a district post falls (``news_district_region``), and local news at the K nearest
+locations (weight exp(-days/lambda)), frees prisoners where there is a prison (they join the local pool)
 and leaves captured equipment for the units there.
 """
 
@@ -105,6 +106,12 @@ def fall_nb(X, G, P, t: int, i: int, mode: int) -> None:
         X.rf[L.RF_NEWS_G] += P.news_district_national
         log_event_nb(X, t, C.LOG_DISTRICT_FELL, i, float(mode))
     news = lf[L.L_NEWS]
+    if P.news_district_region > 0.0 and not G.gb[L.G_IS_CAPITAL, i]:
+        # regional news: every district post of the fallen post's region hears of it
+        region, is_capital = G.gi[L.G_THEATRE], G.gb[L.G_IS_CAPITAL]
+        for j in range(len(news)):
+            if region[j] == region[i] and not is_capital[j]:
+                news[j] += P.news_district_region
     news[i] += P.news_district
     for k in range(G.cand.shape[1]):
         j = G.cand[i, k]

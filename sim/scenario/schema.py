@@ -101,6 +101,13 @@ class MoraleParams:
     news_district_national: float = param(
         0.0, "news units", 0.0, 1.0, "national news of a district falling (0 = capitals only)"
     )
+    news_district_region: float = param(
+        0.0,
+        "news units",
+        0.0,
+        1.0,
+        "news of a district falling at every district post of its region (0 = off)",
+    )
     surrender_base: float = param(-0.5, "logit", -10.0, 10.0, "baseline logit of surrender when broken")
     surrender_affinity: float = param(3.0, "logit", 0.0, 20.0, "weight of local insurgent affinity")
     retreat_prob: float = param(
@@ -316,6 +323,9 @@ class CampaignParams:
         0.0, "per day", 0.0, 1.0, "daily chance a unit outside the focus theatres leaves for them"
     )
     redeploy_days: float = param(3.0, "days", 0.0, 30.0, "days on the road between theatres")
+    mobile_share: float = param(
+        1.0, "share of units", 0.0, 1.0, "share of insurgent units that may redeploy (the rest stay local)"
+    )
     phases: list[CampaignPhase] = field(default_factory=list)
 
 

@@ -164,6 +164,13 @@ def test_variant_priors_are_the_2021_priors_plus_their_own():
     assert [p.path for p in both] == [p.path for p in eof] + extra  # the order is the stream's
     assert [p for p in both if p.path in extra] == [p for p in aband if p.path in extra]
     assert [p for p in both if p.path not in extra] == eof
+    # fitted with the redeployment on: the shipped priors, then its own two
+    lr = read_priors("afghanistan_2021_local_regional")
+    assert [p.path for p in lr] == [p.path for p in shipped] + [
+        "model.campaign.mobile_share",
+        "model.morale.news_district_region",
+    ]
+    assert lr[: len(shipped)] == shipped
 
 
 def test_a_degenerate_posterior_is_said():

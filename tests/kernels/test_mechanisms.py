@@ -2,7 +2,8 @@
 
 Negotiated handovers, campaign sequencing, the three support schedules, border revenue, the
 political collapse of the centre, the province pull-back, the posts abandoned ahead of the
-insurgents and the redeployment between theatres: each checked where its answer is known by
+insurgents, the redeployment between theatres, local units that stay and the national and regional
+news of district falls: each checked where its answer is known by
 hand, on the synthetic world (phase kernels on a prepared state) or on the schedule arithmetic.
 """
 
@@ -347,6 +348,78 @@ def test_district_falls_add_national_news(world):
     assert view(on).news_g == pytest.approx(view(off).news_g + 0.07 * n_districts)
     np.testing.assert_array_equal(on.l8[L.L8_CTRL], off.l8[L.L8_CTRL])
     np.testing.assert_array_equal(on.lf[L.L_NEWS], off.lf[L.L_NEWS])
+
+
+def test_district_falls_add_regional_news(world):
+    """model.morale.news_district_region by hand: each district post (not a capital) that falls
+    today adds the weight to the local news of every district post of its region; capitals,
+    the other region and the national news are as with the rule off."""
+    _scen, S, P, X0 = world
+    S2 = _focused(S)  # two regions: even and odd rows
+    X1 = _copy(X0)
+    v = view(X1)
+    rows = [i for i in range(S.n_loc) if v.ctrl[i] == C.GOVERNMENT and not S.is_capital[i] and i % 2 == 0][:3]
+    caps = [i for i in range(S.n_loc) if v.ctrl[i] == C.GOVERNMENT and S.is_capital[i]][:2]
+    assert len(rows) == 3 and len(caps) >= 1
+    for i in rows + caps:  # garrisons gone, insurgents inside: these fall today
+        X1.lf[L.L_GOV, i] = 0.0
+        X1.l8[L.L8_MSTATE, i] = C.MIL_NONE
+        X1.lf[L.L_INS, i] = 50.0
+    t, w = 12, 0.07
+    off = _run(update_control_nb, X1, S2, replace_params(P, news_district_region=0.0), 0, t)
+    on = _run(update_control_nb, X1, S2, replace_params(P, news_district_region=w), 0, t)
+    fell = off.li[L.LI_FELL_DAY] == t
+    falls = [int((fell & ~S.is_capital & (S2.theatre == r)).sum()) for r in (0, 1)]
+    assert falls[0] >= 3
+    expected = off.lf[L.L_NEWS] + np.where(S.is_capital, 0.0, w * np.array(falls)[S2.theatre])
+    np.testing.assert_allclose(on.lf[L.L_NEWS], expected, rtol=0, atol=1e-12)
+    assert (on.lf[L.L_NEWS] > off.lf[L.L_NEWS]).sum() >= S.n_loc // 2 - int(S.is_capital.sum())
+    assert view(on).news_g == view(off).news_g
+    np.testing.assert_array_equal(on.l8[L.L8_CTRL], off.l8[L.L8_CTRL])
+
+
+def test_staging_search_is_numpys_searchsorted():
+    """The staging draw's binary search gives np.searchsorted(side="right"), plateaus included."""
+    from numba import njit
+
+    from sim.kernels.movement import count_at_most
+
+    search = njit(lambda cum, x: count_at_most(cum, x))  # compiled-only: called from compiled code
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 40):
+        cum = np.cumsum(rng.integers(0, 3, n).astype(float))
+        for x in [*rng.uniform(-1, cum[-1] + 1, 50), *cum]:
+            assert search(cum, float(x)) == np.searchsorted(cum, x, side="right")
+
+
+def test_local_units_do_not_redeploy(world):
+    """model.campaign.mobile_share by hand: a unit may leave for the focus theatres only when its
+    fixed draw (seed, day 0, MOBILE, id) is below the share; the others do as with the
+    redeployment off. Share 1 is the rule off, share 0 no redeployment at all."""
+    from sim.kernels.movement import move_units_nb
+
+    _scen, S, P, X0 = world
+    t, days = 12, 2.5
+    S2 = _focused(S)
+    P1 = replace_params(P, redeploy=1.0, redeploy_days=days)
+    uid = X0.ui[L.UI_ID]
+    everyone = _run(move_units_nb, X0, S2, replace_params(P1, mobile_share=1.0), 3, t)
+    nobody = _run(move_units_nb, X0, S2, replace_params(P1, mobile_share=0.0), 3, t)
+    off = _run(move_units_nb, X0, S2, replace_params(P, redeploy=0.0), 3, t)
+    half = _run(move_units_nb, X0, S2, replace_params(P1, mobile_share=0.5), 3, t)
+    np.testing.assert_array_equal(nobody.ui, off.ui)
+    np.testing.assert_array_equal(nobody.uf, off.uf)
+
+    def left(X):  # units on the road with no target, one day of the road done
+        return (X.ui[L.UI_TGT] == -1) & np.isclose(X.uf[L.U_ETA], days - 1.0)
+
+    gone = left(everyone) & ~left(off)
+    assert gone.sum() >= 5
+    mobile = np.array([uniform(3, 0, C.DRAW_MOBILE, int(k)) < 0.5 for k in uid])
+    np.testing.assert_array_equal(left(half) & ~left(off), gone & mobile)
+    assert 0 < (gone & mobile).sum() < gone.sum()
+    for row in (L.UI_LOC, L.UI_NEXT, L.UI_TGT):  # the local ones do as with the rule off
+        np.testing.assert_array_equal(half.ui[row][gone & ~mobile], off.ui[row][gone & ~mobile])
 
 
 def test_collapse_certain_and_impossible(world):
