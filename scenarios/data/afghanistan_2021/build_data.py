@@ -12,10 +12,18 @@ after 7 August 2021.  Every modelling rule is documented in README.md; the
 ``model_choice_*`` source ids point there.
 
 Run:  python3 scenarios/data/afghanistan_2021/build_data.py
+
+Variant (README.md, "Initial control: the SIGAR 2017 variant"): within each province, rank the
+districts the October 2017 Resolute Support assessment did not count as government-controlled
+or -influenced first (raw/sigar_2017/), and write the tables to another folder under scenarios/:
+
+      python3 scenarios/data/afghanistan_2021/build_data.py --within-province sigar2017 \
+          --out scenarios/data/afghanistan_2021_sigar2017
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import heapq
 import math
@@ -27,6 +35,28 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw" / "districts.csv"
+SIGAR_2017 = HERE / "raw" / "sigar_2017"
+WITHIN_PROVINCE = ("score", "sigar2017")  # how contested and held centres are picked in a province
+# the tables written, in sim.scenario.load's order (this script is standalone: it imports no sim)
+TABLES = (
+    "sources",
+    "provinces",
+    "locations",
+    "roads",
+    "garrisons",
+    "militias",
+    "insurgents",
+    "insurgent_pools",
+)
+SIGAR_SOURCE = (
+    "sigar_rs_2017_10",
+    "SIGAR, Addendum to the January 2018 Quarterly Report to the United States Congress (February "
+    "2018), Table 2: Resolute Support's district stability assessment as of 15 October 2017, as "
+    "transcribed in the public replication data of Tai, Nair, Mehra and Blumenstock (GitHub "
+    "Global-Policy-Lab/afghanistan-civil-conflict-and-labor-flows, commit 0bf0c75c, "
+    "covariates.rds column notGovt: contested, insurgent influence or control = 1; Apache-2.0). "
+    "Used only by the sigar2017 variant; raw/sigar_2017/README.md",
+)
 
 # --------------------------------------------------------------------------
 # Global targets (documented in README.md)
@@ -784,8 +814,8 @@ def largest_remainder(total: int, weights: list[float]) -> list[int]:
     return base
 
 
-def write_csv(name: str, header: list[str], rows: list[dict]):
-    path = HERE / name
+def write_csv(out: Path, name: str, header: list[str], rows: list[dict]):
+    path = out / name
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
         w.writeheader()
@@ -799,7 +829,20 @@ def write_csv(name: str, header: list[str], rows: list[dict]):
 # --------------------------------------------------------------------------
 
 
-def build():
+def sigar_2017_flags() -> dict[str, int]:
+    """1 for a location whose district the 15 October 2017 assessment did not count as government
+    controlled or influenced (contested, or insurgent influence or control), else 0; a location
+    without a match in the crosswalk counts 0. Reads raw/sigar_2017/ (README.md there)."""
+    with (SIGAR_2017 / "districts_2017-10-15.csv").open(encoding="utf-8") as f:
+        flag = {r["esoc_distid"]: int(r["not_govt"]) for r in csv.DictReader(f)}
+    with (SIGAR_2017 / "crosswalk.csv").open(encoding="utf-8") as f:
+        return {r["location_id"]: flag.get(r["esoc_distid"], 0) for r in csv.DictReader(f)}
+
+
+def build(out: Path = HERE, within: str = "score"):
+    """Build every table into ``out``; ``within`` ("score" or "sigar2017") picks the contested and
+    held centres inside a province (README.md, "Initial control")."""
+    flags = sigar_2017_flags() if within == "sigar2017" else {}
     with RAW.open(encoding="utf-8") as f:
         raw = list(csv.DictReader(f))
     assert len(raw) == 392, len(raw)
@@ -917,7 +960,12 @@ def build():
     on_ring = {L(p, d) for p, d in RING_POINTS}
     ranked = sorted(
         (l for l in locs if l["kind"] == "district"),
-        key=lambda l: (l["location_id"] not in forced, -l["score"], l["location_id"]),
+        key=lambda l: (
+            l["location_id"] not in forced,
+            -flags.get(l["location_id"], 0),
+            -l["score"],
+            l["location_id"],
+        ),
     )
     per_prov = defaultdict(int)
     n_dist = defaultdict(int)
@@ -1455,20 +1503,31 @@ def build():
     for l in locs:
         l["lat"] = f"{l['lat']:.6f}"
         l["lon"] = f"{l['lon']:.6f}"
-    write_csv("sources.csv", ["source_id", "citation"], [dict(source_id=s, citation=c) for s, c in SOURCES])
+    sources = SOURCES
+    if flags:
+        sources = [*SOURCES, SIGAR_SOURCE]
+        for l in locs:
+            if l["kind"] == "district":
+                l["source"] += ";" + SIGAR_SOURCE[0]
     write_csv(
-        "provinces.csv", ["province", "capital_location_id", "population", "region", "source"], provinces
+        out, "sources.csv", ["source_id", "citation"], [dict(source_id=s, citation=c) for s, c in sources]
     )
-    write_csv("locations.csv", loc_header, locs)
-    write_csv("roads.csv", ["from_id", "to_id", "road_class", "distance_km", "travel_days", "source"], roads)
     write_csv(
+        out, "provinces.csv", ["province", "capital_location_id", "population", "region", "source"], provinces
+    )
+    write_csv(out, "locations.csv", loc_header, locs)
+    write_csv(
+        out, "roads.csv", ["from_id", "to_id", "road_class", "distance_km", "travel_days", "source"], roads
+    )
+    write_csv(
+        out,
         "garrisons.csv",
         ["location_id", "type", "personnel_nominal", "quality", "morale", "supply_days", "source"],
         garrisons,
     )
-    write_csv("militias.csv", ["location_id", "patron", "personnel", "loyalty", "source"], militias)
-    write_csv("insurgents.csv", ["unit_id", "location_id", "strength", "morale", "source"], insurgents)
-    write_csv("insurgent_pools.csv", ["location_id", "part_time", "source"], pools)
+    write_csv(out, "militias.csv", ["location_id", "patron", "personnel", "loyalty", "source"], militias)
+    write_csv(out, "insurgents.csv", ["unit_id", "location_id", "strength", "morale", "source"], insurgents)
+    write_csv(out, "insurgent_pools.csv", ["location_id", "part_time", "source"], pools)
 
     return dict(
         locs=locs,
@@ -1492,20 +1551,11 @@ def build():
 # --------------------------------------------------------------------------
 
 
-def check(info) -> int:
+def check(info, out: Path = HERE) -> int:
     errors = []
     tables = {}
-    for name in [
-        "sources",
-        "provinces",
-        "locations",
-        "roads",
-        "garrisons",
-        "militias",
-        "insurgents",
-        "insurgent_pools",
-    ]:
-        with (HERE / f"{name}.csv").open(encoding="utf-8") as f:
+    for name in TABLES:
+        with (out / f"{name}.csv").open(encoding="utf-8") as f:
             tables[name] = list(csv.DictReader(f))
         print(f"{name + '.csv':22s} rows={len(tables[name])}")
     src_ids = {r["source_id"] for r in tables["sources"]}
@@ -1704,5 +1754,21 @@ def check(info) -> int:
     return 0
 
 
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--within-province", choices=WITHIN_PROVINCE, default="score")
+    ap.add_argument("--out", type=Path, default=HERE, help="folder for the tables (default: here)")
+    a = ap.parse_args(argv)
+    out = a.out.resolve()
+    if out.exists() and not out.is_dir():
+        ap.error(f"--out {a.out}: not a folder")
+    if out != HERE and out.exists():
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in {f"{t}.csv" for t in TABLES})
+        if foreign:  # never overwrite or mix with what this script did not write
+            ap.error(f"--out {a.out}: holds files this script did not write ({', '.join(foreign[:3])})")
+    out.mkdir(parents=True, exist_ok=True)
+    return check(build(out, a.within_province), out)
+
+
 if __name__ == "__main__":
-    sys.exit(check(build()))
+    sys.exit(main())
