@@ -354,6 +354,55 @@ PROVINCE_POP = {
     "Zabul": 391_000,
 }
 POP_UNVERIFIED = {"Badakhshan", "Baghlan", "Kapisa"}
+# Where the 1400 print is wrong or short: those three, Nimroz (printed 166,000, Nuristan's figure,
+# against 180,200 two years earlier in NSIA's own yearbook) and Kabul (printed "5.3 million").
+# ``--population corrected`` takes NSIA's exact 1400 figure where one is quoted with its citation
+# (raw/population/nsia_1400_exact.csv) and otherwise, for Kapisa, NSIA's 1398 yearbook figure
+# times the median 1400/1398 ratio of the other provinces (raw/population/README.md).
+POP_PRINT_WRONG = ("Badakhshan", "Baghlan", "Kabul", "Kapisa", "Nimroz")
+POPULATIONS = ("print", "corrected")
+POP_SOURCES = [
+    (
+        "nsia_pop_1400_exact",
+        "NSIA, 'Estimated Population of Afghanistan 2021-22' (April 2021): the exact province totals of "
+        "Badakhshan 1,072,785, Baghlan 1,033,760, Kabul 5,385,526 and Nimroz 186,963, as quoted with that "
+        "citation in Wikipedia and Wikidata (raw/population/nsia_1400_exact.csv), rounded to thousands. "
+        "Used only by the corrected populations (build_data.py --population corrected)",
+    ),
+    (
+        "nsia_yearbook_2019",
+        "NSIA, Afghanistan Statistical Yearbook 2019, first version (May 2020), settled population by province "
+        "in 1398 (2019-20), as copied in GitHub ktjkim/ISO_3166_2_POPULATION_DATA (subdivision_populations.py, "
+        "commit 1d93bdc2): Kapisa 479,875, scaled by the median 1400/1398 ratio of the 29 provinces the 1400 "
+        "print gives (raw/population/). Used only by the corrected populations",
+    ),
+]
+
+
+def _pop_source(prov: str, corrected: bool) -> str:
+    """Source id of a province total (the print's, flagged, or the correction's)."""
+    if corrected and prov in POP_PRINT_WRONG:
+        return "nsia_yearbook_2019" if prov == "Kapisa" else "nsia_pop_1400_exact"
+    return "model_choice_population_unverified" if prov in POP_UNVERIFIED else "nsia_pop_1400"
+
+
+def corrected_populations() -> dict[str, int]:
+    """PROVINCE_POP with the rows the 1400 print got wrong replaced (POP_PRINT_WRONG): NSIA's exact
+    1400 figure where quoted, else the 1398 yearbook figure x the median 1400/1398 ratio of the
+    provinces the print gives correctly; rounded to thousands like the print."""
+    raw = HERE / "raw" / "population"
+    with (raw / "nsia_1400_exact.csv").open(encoding="utf-8") as f:
+        exact = {r["province"]: int(r["population"]) for r in csv.DictReader(f)}
+    with (raw / "nsia_1398_yearbook2019.csv").open(encoding="utf-8") as f:
+        y1398 = {r["province"]: int(r["population"]) for r in csv.DictReader(f)}
+    ratios = sorted(PROVINCE_POP[p] / y1398[p] for p in PROVINCE_POP if p not in POP_PRINT_WRONG)
+    m = len(ratios) // 2
+    growth = ratios[m] if len(ratios) % 2 else 0.5 * (ratios[m - 1] + ratios[m])
+    out = dict(PROVINCE_POP)
+    for p in POP_PRINT_WRONG:
+        out[p] = int(round(exact[p] if p in exact else y1398[p] * growth, -3))
+    return out
+
 
 # Regions (theatres of the campaign): UN OCHA's eight regions of Afghanistan (ocha_regions).
 REGIONS = {
@@ -839,10 +888,12 @@ def sigar_2017_flags() -> dict[str, int]:
         return {r["location_id"]: flag.get(r["esoc_distid"], 0) for r in csv.DictReader(f)}
 
 
-def build(out: Path = HERE, within: str = "score"):
+def build(out: Path = HERE, within: str = "score", population: str = "print"):
     """Build every table into ``out``; ``within`` ("score" or "sigar2017") picks the contested and
-    held centres inside a province (README.md, "Initial control")."""
+    held centres inside a province (README.md, "Initial control"); ``population`` ("print" or
+    "corrected") the province totals (README.md, "Population")."""
     flags = sigar_2017_flags() if within == "sigar2017" else {}
+    prov_pop = corrected_populations() if population == "corrected" else PROVINCE_POP
     with RAW.open(encoding="utf-8") as f:
         raw = list(csv.DictReader(f))
     assert len(raw) == 392, len(raw)
@@ -912,7 +963,7 @@ def build(out: Path = HERE, within: str = "score"):
         l["ruggedness"] = round(clamp(r), 2)
 
     # ---------------- population
-    for prov, ppop in PROVINCE_POP.items():
+    for prov, ppop in prov_pop.items():
         cap = cap_of[prov]
         cpop = min(CAPITALS[prov][2], int(round(0.8 * ppop, -3)))
         cap["population"] = cpop
@@ -1460,14 +1511,9 @@ def build(out: Path = HERE, within: str = "score"):
         dict(
             province=p,
             capital_location_id=cap_of[p]["location_id"],
-            population=PROVINCE_POP[p],
+            population=prov_pop[p],
             region=REGION_OF[p],
-            source=(
-                "model_choice_population_unverified;barialay_districts"
-                if p in POP_UNVERIFIED
-                else "nsia_pop_1400;barialay_districts"
-            )
-            + ";ocha_regions",
+            source=_pop_source(p, prov_pop is not PROVINCE_POP) + ";barialay_districts;ocha_regions",
         )
         for p in sorted(PROVINCE_POP)
     ]
@@ -1504,8 +1550,13 @@ def build(out: Path = HERE, within: str = "score"):
         l["lat"] = f"{l['lat']:.6f}"
         l["lon"] = f"{l['lon']:.6f}"
     sources = SOURCES
+    if prov_pop is not PROVINCE_POP:
+        sources = [*sources, *POP_SOURCES]
+        for l in locs:
+            if l["province"] in POP_PRINT_WRONG:
+                l["source"] += ";" + _pop_source(l["province"], True)
     if flags:
-        sources = [*SOURCES, SIGAR_SOURCE]
+        sources = [*sources, SIGAR_SOURCE]
         for l in locs:
             if l["kind"] == "district":
                 l["source"] += ";" + SIGAR_SOURCE[0]
@@ -1757,6 +1808,7 @@ def check(info, out: Path = HERE) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--within-province", choices=WITHIN_PROVINCE, default="score")
+    ap.add_argument("--population", choices=POPULATIONS, default="print")
     ap.add_argument("--out", type=Path, default=HERE, help="folder for the tables (default: here)")
     a = ap.parse_args(argv)
     out = a.out.resolve()
@@ -1767,7 +1819,7 @@ def main(argv: list[str] | None = None) -> int:
         if foreign:  # never overwrite or mix with what this script did not write
             ap.error(f"--out {a.out}: holds files this script did not write ({', '.join(foreign[:3])})")
     out.mkdir(parents=True, exist_ok=True)
-    return check(build(out, a.within_province), out)
+    return check(build(out, a.within_province, a.population), out)
 
 
 if __name__ == "__main__":
