@@ -33,8 +33,8 @@ KEYS = {
     "ablation": "include the ablation table: true/false (default true)",
     "what_ifs": "include the what-if table: true/false (default true)",
     "prior": "include the prior predictive share (needs scenarios/priors/SCENARIO.yaml): true/false",
-    "record_runs": "runs of the prior and the posterior for the share that reproduce the record, >= 1 "
-    "(default 3000)",
+    "record_runs": "runs of the prior and the posterior for the share that reproduce the record, and of "
+    "the posterior for the whole-record test's verdict, >= 1 (default 3000)",
     "oos": "a conflict-sim-score directory of an out-of-sample forecast to include (optional)",
     "out": "the report (default docs/validation.md; its figure goes beside it in figures/)",
 }
@@ -248,11 +248,15 @@ def build_report(
         "test quantity T below defines a 90 % predictive region for the whole record (T no larger than "
         "for 90 % of the runs); the record lies inside it when p = P(T(runs) >= T(record)) > 0.1 "
         "(posterior predictive p-values, Gelman, Meng and Stern 1996). The three weigh different "
-        "failures; on synthetic truths none is strong alone (`tests/evaluation/test_predictive_check.py`). "
-        f"Each is computed on this report's {replicates} runs and on the posterior's {max(covs)} runs "
-        "of the record share below; the verdict reads the larger, since the far-miss count of the "
-        "2021 posterior sits at its edge and 300 runs decide it only to about +-0.05 (docs/"
-        "calibration.md, 'How firm the whole-record verdict is').",
+        "failures; on synthetic truths none is strong alone (`tests/evaluation/test_predictive_check.py`)."
+        + (
+            f" Each is computed on this report's {replicates} runs and on a posterior ensemble of "
+            f"{max(covs)} runs (`record_runs`, the same seeds first); the verdict reads the larger, "
+            "since the far-miss count of the 2021 posterior sits at its edge and 300 runs decide it "
+            "only to about +-0.05 (docs/calibration.md, 'How firm the whole-record verdict is')."
+            if len(covs) > 1
+            else ""
+        ),
         "",
         _md(_coverage_table(covs)),
         "",
