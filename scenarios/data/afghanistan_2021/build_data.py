@@ -27,7 +27,9 @@ import argparse
 import csv
 import heapq
 import math
+import os
 import re
+import statistics
 import sys
 import unicodedata
 from collections import defaultdict
@@ -395,9 +397,7 @@ def corrected_populations() -> dict[str, int]:
         exact = {r["province"]: int(r["population"]) for r in csv.DictReader(f)}
     with (raw / "nsia_1398_yearbook2019.csv").open(encoding="utf-8") as f:
         y1398 = {r["province"]: int(r["population"]) for r in csv.DictReader(f)}
-    ratios = sorted(PROVINCE_POP[p] / y1398[p] for p in PROVINCE_POP if p not in POP_PRINT_WRONG)
-    m = len(ratios) // 2
-    growth = ratios[m] if len(ratios) % 2 else 0.5 * (ratios[m - 1] + ratios[m])
+    growth = statistics.median(PROVINCE_POP[p] / y1398[p] for p in PROVINCE_POP if p not in POP_PRINT_WRONG)
     out = dict(PROVINCE_POP)
     for p in POP_PRINT_WRONG:
         out[p] = int(round(exact[p] if p in exact else y1398[p] * growth, -3))
@@ -864,12 +864,15 @@ def largest_remainder(total: int, weights: list[float]) -> list[int]:
 
 
 def write_csv(out: Path, name: str, header: list[str], rows: list[dict]):
+    """Write one table whole or not at all (a temporary file renamed over it)."""
     path = out / name
-    with path.open("w", newline="", encoding="utf-8") as f:
+    tmp = path.with_name(f".{name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in header})
+    os.replace(tmp, path)
     return path
 
 
@@ -893,7 +896,8 @@ def build(out: Path = HERE, within: str = "score", population: str = "print"):
     held centres inside a province (README.md, "Initial control"); ``population`` ("print" or
     "corrected") the province totals (README.md, "Population")."""
     flags = sigar_2017_flags() if within == "sigar2017" else {}
-    prov_pop = corrected_populations() if population == "corrected" else PROVINCE_POP
+    corrected = population == "corrected"
+    prov_pop = corrected_populations() if corrected else PROVINCE_POP
     with RAW.open(encoding="utf-8") as f:
         raw = list(csv.DictReader(f))
     assert len(raw) == 392, len(raw)
@@ -1513,7 +1517,7 @@ def build(out: Path = HERE, within: str = "score", population: str = "print"):
             capital_location_id=cap_of[p]["location_id"],
             population=prov_pop[p],
             region=REGION_OF[p],
-            source=_pop_source(p, prov_pop is not PROVINCE_POP) + ";barialay_districts;ocha_regions",
+            source=_pop_source(p, corrected) + ";barialay_districts;ocha_regions",
         )
         for p in sorted(PROVINCE_POP)
     ]
@@ -1550,7 +1554,7 @@ def build(out: Path = HERE, within: str = "score", population: str = "print"):
         l["lat"] = f"{l['lat']:.6f}"
         l["lon"] = f"{l['lon']:.6f}"
     sources = SOURCES
-    if prov_pop is not PROVINCE_POP:
+    if corrected:
         sources = [*sources, *POP_SOURCES]
         for l in locs:
             if l["province"] in POP_PRINT_WRONG:
@@ -1815,7 +1819,8 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists() and not out.is_dir():
         ap.error(f"--out {a.out}: not a folder")
     if out != HERE and out.exists():
-        foreign = sorted(p.name for p in out.iterdir() if p.name not in {f"{t}.csv" for t in TABLES})
+        ours = {f"{t}.csv" for t in TABLES} | {f".{t}.csv.tmp" for t in TABLES}
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in ours)
         if foreign:  # never overwrite or mix with what this script did not write
             ap.error(f"--out {a.out}: holds files this script did not write ({', '.join(foreign[:3])})")
     out.mkdir(parents=True, exist_ok=True)
