@@ -101,13 +101,19 @@ def test_out_refuses_a_folder_it_did_not_write(build_data, tmp_path):
 
 
 def test_corrected_populations_replace_only_the_print_s_errors(build_data, tmp_path):
-    """``--population corrected``: the five totals the NSIA 1400 print got wrong, from NSIA's
-    exact figures (Kapisa: its 1398 figure x the median growth of the rest); nothing else."""
-    assert build_data.main(["--population", "corrected", "--out", str(tmp_path)]) == 0
-    shipped = {r["province"]: r for r in _rows(ROOT / "afghanistan_2021", "provinces")}
-    fixed = {r["province"]: r for r in _rows(tmp_path, "provinces")}
+    """``--population corrected`` (the default, what the tables ship) against ``print``: the five
+    totals the NSIA 1400 print got wrong, from NSIA's exact figures (Kapisa: its 1398 figure x the
+    median growth of the rest); nothing else."""
+    printed_dir, fixed_dir = tmp_path / "print", tmp_path / "corrected"
+    assert build_data.main(["--population", "print", "--out", str(printed_dir)]) == 0
+    assert build_data.main(["--population", "corrected", "--out", str(fixed_dir)]) == 0
+    for t in build_data.TABLES:  # the default is the corrected totals
+        shipped = (ROOT / "afghanistan_2021" / f"{t}.csv").read_bytes()
+        assert (fixed_dir / f"{t}.csv").read_bytes() == shipped, t
+    printed = {r["province"]: r for r in _rows(printed_dir, "provinces")}
+    fixed = {r["province"]: r for r in _rows(fixed_dir, "provinces")}
     changed = {
-        p: int(fixed[p]["population"]) for p in fixed if fixed[p]["population"] != shipped[p]["population"]
+        p: int(fixed[p]["population"]) for p in fixed if fixed[p]["population"] != printed[p]["population"]
     }
     assert changed == {
         "Badakhshan": 1_073_000,
@@ -116,11 +122,12 @@ def test_corrected_populations_replace_only_the_print_s_errors(build_data, tmp_p
         "Kapisa": 497_000,  # 479,875 x 1.0354 (median of the 29 provinces the print gives right)
         "Nimroz": 187_000,  # the print's 166,000 is Nuristan's figure
     }
+    assert printed["Nimroz"]["population"] == "166000"
     assert fixed["Kapisa"]["source"].startswith("nsia_yearbook_2019")
     assert fixed["Nimroz"]["source"].startswith("nsia_pop_1400_exact")
-    locs = _rows(tmp_path, "locations")
+    locs = _rows(fixed_dir, "locations")
     for p, total in changed.items():  # the locations still sum to their province
         assert sum(int(r["population"]) for r in locs if r["province"] == p) == total
-    base = {r["location_id"]: r for r in _rows(ROOT / "afghanistan_2021", "locations")}
+    base = {r["location_id"]: r for r in _rows(printed_dir, "locations")}
     moved = {r["province"] for r in locs if r["population"] != base[r["location_id"]]["population"]}
     assert moved == set(changed)

@@ -891,7 +891,7 @@ def sigar_2017_flags() -> dict[str, int]:
         return {r["location_id"]: flag.get(r["esoc_distid"], 0) for r in csv.DictReader(f)}
 
 
-def build(out: Path = HERE, within: str = "score", population: str = "print"):
+def build(out: Path = HERE, within: str = "score", population: str = "corrected"):
     """Build every table into ``out``; ``within`` ("score" or "sigar2017") picks the contested and
     held centres inside a province (README.md, "Initial control"); ``population`` ("print" or
     "corrected") the province totals (README.md, "Population")."""
@@ -1812,7 +1812,7 @@ def check(info, out: Path = HERE) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--within-province", choices=WITHIN_PROVINCE, default="score")
-    ap.add_argument("--population", choices=POPULATIONS, default="print")
+    ap.add_argument("--population", choices=POPULATIONS, default="corrected")
     ap.add_argument("--out", type=Path, default=HERE, help="folder for the tables (default: here)")
     a = ap.parse_args(argv)
     out = a.out.resolve()
