@@ -108,6 +108,19 @@ def _fight(uloc, strength, garrison):
         strength[u] *= keep[uloc[u]]
 
 
+@njit(cache=True)
+def exp_floor(n_units: int, seed: int) -> float:
+    """The transcendental floor of :func:`numba_day`: the ``K`` exponentials per unit of its
+    softmax and nothing else (arguments in the same range, -1 .. 0; summed so the loop is not
+    optimised away). :func:`numba_day` cannot run faster than this with libm's ``exp``; the
+    benchmark times it beside the toy day."""
+    s = 0.0
+    for u in range(n_units):
+        for k in range(K):
+            s += math.exp(-(((u + seed) * 7 + k * 13) % 101) * 0.01)
+    return s
+
+
 def numba_day(w: dict[str, np.ndarray], seed: int, day: int) -> None:
     """One toy day on the arrays of ``w`` (changed in place)."""
     _choose_move(w["uloc"], w["strength"], w["cand"], w["days"], w["value"], w["garrison"], seed, day)
