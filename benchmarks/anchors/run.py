@@ -31,48 +31,40 @@ sys.path.insert(0, str(HERE.parents[1]))
 import toy  # noqa: E402
 
 
-def _time_numba(w0: dict, days: int, repeats: int) -> tuple[list[float], tuple[float, float]]:
-    out = []
-    for _ in range(repeats):
-        w = copy.deepcopy(w0)
-        t0 = time.perf_counter()
-        for d in range(days):
-            toy.numba_day(w, 7, d)
-        out.append((time.perf_counter() - t0) / days)
-    return out, toy.numba_totals(w)
+def _time_numba(w0: dict, days: int) -> tuple[float, tuple[float, float]]:
+    """Seconds per day of ``days`` numba toy days from a copy of ``w0``, and the final totals."""
+    w = copy.deepcopy(w0)
+    t0 = time.perf_counter()
+    for d in range(days):
+        toy.numba_day(w, 7, d)
+    return (time.perf_counter() - t0) / days, toy.numba_totals(w)
 
 
-def _time_exp_floor(n_units: int, days: int, repeats: int) -> list[float]:
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for d in range(days):
-            toy.exp_floor(n_units, d)
-        out.append((time.perf_counter() - t0) / days)
-    return out
+def _time_exp_floor(n_units: int, days: int) -> float:
+    """Seconds per day of the numba day's exponentials alone (``toy.exp_floor``)."""
+    t0 = time.perf_counter()
+    for d in range(days):
+        toy.exp_floor(n_units, d)
+    return (time.perf_counter() - t0) / days
 
 
-def _time_mesa(w0: dict, days: int, repeats: int) -> tuple[list[float], tuple[float, float]]:
-    out = []
-    for _ in range(repeats):
-        m = toy.MesaToy(copy.deepcopy(w0), seed=7)
-        t0 = time.perf_counter()
-        for _d in range(days):
-            m.step()
-        out.append((time.perf_counter() - t0) / days)
-    return out, m.totals()
+def _time_mesa(w0: dict, days: int) -> tuple[float, tuple[float, float]]:
+    """Seconds per day of ``days`` Mesa toy steps (model built outside the clock), and the totals."""
+    m = toy.MesaToy(copy.deepcopy(w0), seed=7)
+    t0 = time.perf_counter()
+    for _d in range(days):
+        m.step()
+    return (time.perf_counter() - t0) / days, m.totals()
 
 
-def _time_agentpy(w0: dict, days: int, repeats: int) -> tuple[list[float], tuple[float, float]]:
-    out = []
-    for _ in range(repeats):
-        m = toy.AgentpyToy({"world": copy.deepcopy(w0), "seed": 7})
-        m.sim_setup(steps=days)
-        t0 = time.perf_counter()
-        for _d in range(days):
-            m.sim_step()
-        out.append((time.perf_counter() - t0) / days)
-    return out, m.totals()
+def _time_agentpy(w0: dict, days: int) -> tuple[float, tuple[float, float]]:
+    """Seconds per day of ``days`` agentpy toy steps (model set up outside the clock), and the totals."""
+    m = toy.AgentpyToy({"world": copy.deepcopy(w0), "seed": 7})
+    m.sim_setup(steps=days)
+    t0 = time.perf_counter()
+    for _d in range(days):
+        m.sim_step()
+    return (time.perf_counter() - t0) / days, m.totals()
 
 
 def _same(tot_a: tuple[float, float], tot_b: tuple[float, float]) -> bool:
@@ -99,14 +91,14 @@ def main(argv: list[str] | None = None) -> None:
         # machine is shared: two runs two days apart differed 2x in Mesa's time, 15 % in numba's)
         t_nb, t_ex, t_me, t_ap = [], [], [], []
         for _ in range(a.repeats):
-            t, tot_nb = _time_numba(w0, a.days, 1)
-            t_nb += t
-            t_ex += _time_exp_floor(n_units, a.days, 1)
-            t, tot_me = _time_mesa(w0, a.days, 1)
-            t_me += t
+            t, tot_nb = _time_numba(w0, a.days)
+            t_nb.append(t)
+            t_ex.append(_time_exp_floor(n_units, a.days))
+            t, tot_me = _time_mesa(w0, a.days)
+            t_me.append(t)
             if toy.ap is not None:
-                t, tot_ap = _time_agentpy(w0, a.days, 1)
-                t_ap += t
+                t, tot_ap = _time_agentpy(w0, a.days)
+                t_ap.append(t)
         if not _same(tot_nb, tot_me):
             raise SystemExit(f"anchors: totals differ at {n_units} units: numba {tot_nb}, mesa {tot_me}")
         row = {
