@@ -12,7 +12,10 @@ What goes in, and with which weight and observation error (``sd``):
   "just over half" as a lower bound), sd 0.03 of the total; LWJ, US and dpa counts of the same
   quantity are kept with weight 0 (other definitions of "held", and not independent of AAN);
 * province statements of 2021 reporting (LWJ, provincial officials), sd 0.10, 0.15 where the
-  report is approximate, with ``upper`` where it counts "fallen or contested";
+  report is approximate, with ``upper`` where it counts "fallen or contested" and ``lower`` where
+  it is LWJ's count of "controlled" districts (LWJ keeps contested districts apart, and a
+  contested district's centre may be held by either side, so the centres the Taliban held were at
+  least that many);
 * AAN's four provinces with every centre in government hands on 14 July (0 lost since 1 May);
 * the per-province counts compiled from dated falls (30 June, 14 July, 24 July) as **lower
   bounds** of centres lost since 1 May, sd 0.10, weight 0.5 (about 60 % complete);
@@ -153,6 +156,8 @@ def build() -> list[dict[str, str]]:
             if any(o["date"] == r["date"] and o["province"] == r["province"] for o in out):
                 continue  # one statement per province and date (the first listed)
             bound, sd = PROVINCE_STATEMENTS[key]
+            if r["count_type"] == "controlled_LWJ" and not bound:
+                bound = "lower"  # LWJ's "controlled" leaves out its contested districts
             out.append(
                 row(
                     date=r["date"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -85,6 +86,23 @@ def prog_name() -> str:
     import os
 
     return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "conflict-sim"
+
+
+def _format_warning(
+    message: Any, category: type[Warning], filename: str, lineno: int, line: str | None = None
+) -> str:
+    """``prog: warning: message`` for the project's own warnings (a user acts on the message, not
+    on a source line); every other warning in Python's default format."""
+    from sim.scenario import FitDataWarning
+
+    if issubclass(category, FitDataWarning):
+        return f"{prog_name()}: warning: {message}\n"
+    return _DEFAULT_FORMAT(message, category, filename, lineno, line)
+
+
+_DEFAULT_FORMAT = warnings.formatwarning
+warnings.formatwarning = _format_warning  # the commands are applications: their warnings, their format
+warnings.filterwarnings("once", category=UserWarning)  # a command shows each warning once
 
 
 def fail(message: str, prog: str | None = None) -> NoReturn:

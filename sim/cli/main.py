@@ -44,6 +44,7 @@ from sim.scenario.load import (
     DIR_RULE,
     check_group_overrides,
     data_fingerprint,
+    fit_mismatches,
     register_fits,
     roots_of_hydra,
     scenario_root,
@@ -116,6 +117,8 @@ def run_job(
         if status == "other code":
             print(f"job {job_num}: run by another version of the model's code; running it again")
     scen = scenario_from_config(cfg, overrides, root=root)
+    for msg in fit_mismatches(scen):
+        print(f"conflict-sim: warning: {msg}", file=sys.stderr)
     swept = typed_swept(cfg, overrides)
     R = int(cfg.replicates)
     T = int(scen.horizon_days)

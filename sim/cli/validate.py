@@ -323,11 +323,12 @@ def build_report(
             "redeployment between theatres and keep it off. The last two rows are the national news "
             "of district falls (`+fit=afghanistan_2021_district_news`, fitted with the redeployment "
             "on), with its own posterior and the same draws with the rule off. The four variant fits "
-            "were made on the print's province populations (before 3 December 2026) and run here on "
-            "the checked ones (docs/calibration.md, 'Province populations checked'). D = share of district "
-            "centres held by the insurgents; north share = share of the district posts lost that lie "
-            "in the north and north-east (the record's from the dated falls, above); days count from "
-            "1 May 2021.",
+            "were made on the print's province populations and on the observation table before LWJ's "
+            "counts of 7 July became lower bounds (both before 3 December 2026), and run here on the "
+            "checked populations (docs/calibration.md, 'Province populations checked'). D = share of "
+            "district centres held by the insurgents; north share = share of the district posts lost "
+            "that lie in the north and north-east (the record's from the dated falls, above); days "
+            "count from 1 May 2021.",
             "",
             _md(ab),
             "",

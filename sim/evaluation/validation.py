@@ -27,6 +27,7 @@ from sim.inference.observations import read_observations
 from sim.inference.posterior import replicate_params
 from sim.inference.simulate import simulate_terms
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.load import warn_if_fit_elsewhere
 from sim.scenario.scenario import CONTROL_NAMES
 
 #: Mechanisms switched off one at a time in the ablation (label -> overrides).
@@ -120,6 +121,7 @@ def predictive_check(
     """
     scen = load_scenario(scenario, list(overrides))
     obs = read_observations(observations or scenario)
+    warn_if_fit_elsewhere(scen, obs.sha256, data=False)
     cut = None if cutoff is None else (dt.date.fromisoformat(cutoff) - scen.start).days
     plan = prepare_plan(obs, scen, cut)
     seeds = np.arange(seed, seed + replicates)

@@ -478,6 +478,7 @@ def calibrate(
         settings=settings,
         log=say,
         fit_file=fit_file,
+        fitted_on={"data": scen.data_fingerprint, "observations": obs.sha256[:16]},
     )
 
 
@@ -499,6 +500,7 @@ def export_fit(
     settings: dict | None = None,
     log: Callable[[str], None] = print,
     fit_file: Path | None = None,
+    fitted_on: dict[str, str] | None = None,
 ) -> CalibrationResult:
     """Write the posterior of a pyabc history: draws, point estimate, fit config and figures.
 
@@ -506,6 +508,9 @@ def export_fit(
     resampling of the last population), ``population.parquet`` (its particles, weights and
     distances), ``generations.csv``, ``fit.yaml`` (a Hydra fit: ``+fit=NAME`` after copying it
     to ``scenarios/fit/``, or ``posterior.samples=PATH``), ``trace.png`` and ``pairs.png``.
+    ``fitted_on`` (``data``, ``observations``) goes into the fit's ``posterior`` block, so a
+    scenario that uses the draws with other tables or observations says so
+    (:func:`sim.scenario.load.fit_mismatches`).
     """
     from sim.plot.inference import pair_plot, trace_plot
 
@@ -566,7 +571,16 @@ def export_fit(
             else ""
         )
         + yaml.safe_dump(
-            {"posterior": {"samples": str((out / "posterior.parquet").resolve()), "draw": "sample"}, **body},
+            {
+                "posterior": {
+                    "samples": str((out / "posterior.parquet").resolve()),
+                    "draw": "sample",
+                    # both keys always, so a fit never inherits the base scenario's record
+                    "data": (fitted_on or {}).get("data", ""),
+                    "observations": (fitted_on or {}).get("observations", ""),
+                },
+                **body,
+            },
             sort_keys=False,
         )
     )

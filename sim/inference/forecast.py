@@ -43,6 +43,7 @@ from sim.evaluation.scores import quantile
 from sim.inference.observations import Observations, check_data_rule, read_observations, resolve_path
 from sim.io import atomic_dir, check_new_dir, file_mode, save_figure
 from sim.scenario import ScenarioError, load_scenario, scenarios_dir
+from sim.scenario.load import warn_if_fit_elsewhere
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -154,6 +155,7 @@ def make_forecast(
             else read_observations(resolve_path(observations))
         )
         check_data_rule(scenario, obs)
+        warn_if_fit_elsewhere(scen, obs.sha256, data=False)
     if cutoff is None:
         if obs is None:
             raise ScenarioError(

@@ -2,6 +2,7 @@
 
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import (
+    FitDataWarning,
     available_scenarios,
     compose_config,
     load_scenario,
@@ -15,6 +16,7 @@ __all__ = [
     "PARAM_ALIASES",
     "Control",
     "Event",
+    "FitDataWarning",
     "Scenario",
     "ScenarioError",
     "Table",

@@ -287,6 +287,7 @@ def store(key: str, scen: Scenario) -> Path | None:
         "tables": tables,
         "posterior_file": scen.posterior_file,
         "posterior_sha256": scen.posterior_sha256,
+        "data_fingerprint": scen.data_fingerprint,
         "pinned": sorted(scen.pinned),
         "fingerprint": scen.fingerprint,
     }
@@ -347,6 +348,7 @@ def fetch(key: str, roots: Sequence[Path]) -> Scenario | None:
             campaign=campaign,
             posterior_file=post,
             posterior_sha256=meta["posterior_sha256"],
+            data_fingerprint=meta["data_fingerprint"],
             pinned=frozenset(meta["pinned"]),
             **tables,
         )

@@ -488,12 +488,56 @@ def load_scenario(name: str = "afghanistan_2021", overrides: Sequence[str] = ())
         key = cache.scenario_key(name, list(overrides), roots, _paths.OUTPUTS)
         hit = cache.fetch(key, roots) if key else None
         if hit is not None:
+            warn_if_fit_elsewhere(hit)
             return hit
     cfg = compose_config(name, overrides)
     scen = scenario_from_config(cfg, overrides)
     if key is not None:
         cache.store(key, scen)
+    warn_if_fit_elsewhere(scen)
     return scen
+
+
+class FitDataWarning(UserWarning):
+    """A fit's posterior draws used with other data than they were calibrated on."""
+
+
+def fit_mismatches(scen: Scenario, observations_sha256: str | None = None, data: bool = True) -> list[str]:
+    """Why the scenario's posterior draws are not the fit of its data: one line per mismatch.
+
+    Compares ``posterior.data`` with the tables the scenario read (unless ``data`` is false) and,
+    when given, ``posterior.observations`` with the SHA-256 of an observation file (the first 16
+    hex digits are compared). Empty when the fit records nothing, matches, or there is no
+    posterior.
+    """
+    post = scen.config.get("posterior", None)
+    if post is None or not scen.posterior_file:
+        return []
+    fit = Path(scen.posterior_file).stem
+    out = []
+    want = str(post.get("data", "") or "")
+    if data and want and scen.data_fingerprint and want != scen.data_fingerprint:
+        out.append(
+            f"the posterior {fit} was calibrated on the data tables {want}; this scenario reads "
+            f"{scen.config.data.dir} ({scen.data_fingerprint}): its draws are not this data's fit "
+            "(recalibrate with conflict-sim-calibrate, or read the fit's header)"
+        )
+    want = str(post.get("observations", "") or "")
+    if want and observations_sha256 and not observations_sha256.startswith(want):
+        out.append(
+            f"the posterior {fit} was calibrated against observations {want}; these are "
+            f"{observations_sha256[:16]}: its draws are not their fit "
+            "(recalibrate with conflict-sim-calibrate)"
+        )
+    return out
+
+
+def warn_if_fit_elsewhere(scen: Scenario, observations_sha256: str | None = None, data: bool = True) -> None:
+    """Warn (:class:`FitDataWarning`) for each of :func:`fit_mismatches`."""
+    import warnings
+
+    for msg in fit_mismatches(scen, observations_sha256, data):
+        warnings.warn(msg, FitDataWarning, stacklevel=3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -613,6 +657,7 @@ def scenario_from_config(
         check_world(obj.synthetic.n_locations, obj.synthetic.n_units, where("synthetic.n_locations"))
         frames = synthetic_tables(obj.synthetic)
         base = "synthetic"
+        data_fp = "synthetic"
     elif obj.data.kind == "tables":
         if not obj.data.dir:
             raise ScenarioError(
@@ -626,6 +671,7 @@ def scenario_from_config(
             )
         frames = {t: _read_csv(data_dir, t) for t in TABLE_SPECS}
         base = f"scenarios/{obj.data.dir}"
+        data_fp = data_fingerprint(cfg, base_dir)
     else:
         raise ScenarioError(where("data.kind"), "data.kind", obj.data.kind, "'tables' or 'synthetic'")
 
@@ -826,6 +872,7 @@ def scenario_from_config(
         campaign=campaign,
         posterior_file=posterior_file,
         posterior_sha256=posterior_sha,
+        data_fingerprint=data_fp,
         pinned=frozenset(pinned) | {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o},
     )
 

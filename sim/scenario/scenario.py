@@ -121,6 +121,8 @@ class Scenario:
     campaign: Mapping[str, Any]  # theatres, phase start days, focus weights (load._campaign)
     posterior_file: str = ""  # resolved path of posterior.samples ("" without one)
     posterior_sha256: str = ""  # SHA-256 of that file (part of the fingerprint)
+    #: :func:`sim.scenario.load.data_fingerprint` of the tables read ("synthetic" for a synthetic world)
+    data_fingerprint: str = ""
     #: Config paths set by overrides (``model.morale.b0=1.2``): posterior draws leave them as set.
     pinned: frozenset[str] = frozenset()
 

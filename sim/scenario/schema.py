@@ -526,10 +526,19 @@ class PosteriorConfig:
     replicate r of an ensemble takes the draw chosen by its seed (so a lone run with the same
     seed takes the same one): parameter uncertainty plus stochasticity. ``draw: point`` runs the
     scenario's own values (the fit's point estimate where the fit sets them).
+
+    ``data`` and ``observations`` say what the draws were calibrated on (written by
+    ``conflict-sim-calibrate``; "" = not recorded): the data tables' fingerprint
+    (:func:`sim.scenario.load.data_fingerprint`, ``tables:<16 hex>``) and the first 16 hex digits
+    of the observation file's SHA-256. A scenario that loads the fit with other tables, or a
+    forecast or validation against other observations, warns (:class:`FitDataWarning`): the draws
+    are then a sensitivity run on other data, not that data's fit.
     """
 
     samples: str = ""
     draw: str = "sample"  # sample | point
+    data: str = ""  # fingerprint of the tables the draws were calibrated on
+    observations: str = ""  # SHA-256 (16 hex) of the observation file they were calibrated against
 
 
 @dataclass

@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -113,6 +115,9 @@ def test_same_posterior_on_any_executor_and_after_resume(priors, tmp_path):
         _cal(priors, obs, tmp_path / "resumed", **{**kw, "seed": 2})
     fit = yaml.safe_load((tmp_path / "inline" / "fit.yaml").read_text())
     assert fit["posterior"]["draw"] == "sample"
+    # what it was fitted on: a synthetic world (no tables) and this observation file
+    assert fit["posterior"]["data"] == "synthetic"
+    assert fit["posterior"]["observations"] == hashlib.sha256(Path(obs).read_bytes()).hexdigest()[:16]
     # the calibration's fixed overrides are in the fit, so +fit runs the model that was calibrated
     assert fit["synthetic"] == {"n_locations": 60, "n_units": 100}
     assert "synthetic.n_locations=60" in (tmp_path / "inline" / "fit.yaml").read_text()

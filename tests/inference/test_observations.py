@@ -70,6 +70,34 @@ def test_shipped_table_holds_the_facts_of_the_shared_file(obs2021):
             assert (same_day["of_total"] == 421).any(), f
 
 
+def test_shipped_table_is_the_builder_s_output_and_lwj_controlled_counts_are_lower_bounds():
+    import csv
+    import importlib.util
+    import io
+
+    path = REPO / "scenarios" / "observations" / "build_afghanistan_2021.py"
+    spec = importlib.util.spec_from_file_location("build_observations_2021", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    rows = mod.build()
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=mod.COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    assert buf.getvalue() == (REPO / "scenarios" / "observations" / "afghanistan_2021.csv").read_text(
+        encoding="utf-8"
+    )
+    # LWJ's "controlled" leaves its contested districts out, so a province's count is a lower
+    # bound on the district centres the Taliban held (four statements of 7 July 2021)
+    lwj = [r for r in rows if r["province"] and r["note"].startswith("LWJ:")]
+    assert {r["province"] for r in lwj} == {"Badakhshan", "Badghis", "Kunduz", "Takhar"}
+    assert {r["bound"] for r in lwj} == {"lower"}
+    helmand = next(
+        r for r in rows if r["province"] == "Helmand" and r["quantity"] == "districts_insurgent_held"
+    )
+    assert helmand["bound"] == "upper"  # "fallen or being fought over"
+
+
 def test_2021_table_maps_district_counts_as_fractions(obs2021):
     scen = sim.load_scenario("afghanistan_2021")
     plan = prepare_plan(obs2021, scen)

@@ -3,10 +3,15 @@ draw, the point estimate, and a user's override winning over the draws."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 import sim
 from sim.inference.posterior import draw_index, read_samples, replicate_params
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _posterior(scen):
@@ -46,3 +51,35 @@ def test_an_override_wins_over_the_draws():
     again = scenario_with_params(scen, overrides=["reserve.commandos=100"])
     assert {"model.morale.b0", "reserve.commandos"} <= again.pinned
     assert all("model.morale.b0" not in r for r in replicate_params(again, np.arange(3)))
+
+
+def test_a_fit_used_on_other_data_says_so(tmp_path):
+    """A fit records the tables and observations it was calibrated on; used with others it warns
+    in one line (the draws are then a sensitivity run, not the data's fit)."""
+    import hashlib
+    import importlib
+    import warnings
+
+    from sim.scenario import FitDataWarning
+    from sim.scenario.load import fit_mismatches
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FitDataWarning)
+        scen = sim.load_scenario("afghanistan_2021")  # the shipped fit, on the shipped data: silent
+    obs = REPO / "scenarios" / "observations" / "afghanistan_2021.csv"
+    assert fit_mismatches(scen, hashlib.sha256(obs.read_bytes()).hexdigest()) == []
+    other = fit_mismatches(scen, "f" * 64)
+    assert (
+        len(other) == 1 and "calibrated against observations" in other[0] and "ffffffffffffffff" in other[0]
+    )
+    # the variant fits were made on the print's populations: loading one warns, naming both
+    with pytest.warns(FitDataWarning, match=r"calibrated on the data tables tables:ab9ce27bffb58238") as rec:
+        pb = sim.load_scenario("afghanistan_2021", ["+fit=afghanistan_2021_pull_back"])
+    assert scen.data_fingerprint in str(rec[0].message) and "\n" not in str(rec[0].message)
+    assert pb.data_fingerprint == scen.data_fingerprint
+    # the commands print it as one line
+    importlib.import_module("sim.cli.args")  # installs the commands' warning format
+
+    line = warnings.formatwarning(rec[0].message, FitDataWarning, "x.py", 1)
+    assert line.count("\n") == 1 and ": warning: the posterior afghanistan_2021_pull_back" in line
+    assert "UserWarning" in warnings.formatwarning("x", UserWarning, "x.py", 1)  # others as before

@@ -65,13 +65,13 @@ def _summary(seed: int = 0, **params) -> str:
     return run_summary(sim.ConflictModel("afghanistan_2021", seed=seed, **params).run())
 
 
-#: A fixed seed whose posterior draw and chance let the reserve matter: on some draws the first
-#: capital is lost before any reserve could arrive (the centre collapses, or a capital is handed
-#: over by a deal), and 20,000 commandos change nothing there (with the posterior of 3 December
-#: 2026, on the checked province populations: 19 of seeds 0-23; on seed 21 the first fall moves
-#: from 17 July to 7 August; with the posteriors before it seeds 19, 13 and 8 did). The direction
-#: over 100 paired replicates is tested in tests/test_plausibility.py.
-LEVER_SEED = 21
+#: Seeds searched for one whose posterior draw and chance let the reserve matter: on most draws
+#: the first capital is lost before any reserve could arrive (the centre collapses, or a capital is
+#: handed over by a deal), and 20,000 commandos change nothing there (with the posterior of
+#: 3 December 2026 refitted after the LWJ recoding: 18 of seeds 0-23; on seed 4 the first fall
+#: moves from 20 July to 11 August). The seed is found, not fixed, so a recalibration does not
+#: break the test; the direction over 100 paired replicates is tested in tests/test_plausibility.py.
+LEVER_SEEDS = range(24)
 
 
 def test_page_renders_the_map_and_step_advances_the_day(server, browser_context, shots):
@@ -91,17 +91,31 @@ def test_page_renders_the_map_and_step_advances_the_day(server, browser_context,
     p.close()
 
 
+def _lever_seed() -> tuple[int, str, str]:
+    """The first seed of :data:`LEVER_SEEDS` on which 20,000 commandos delay the first fall, with
+    the two run summaries."""
+    from datetime import datetime
+
+    first = re.compile(r"first capital fell (\d\d \w\w\w 2021)")
+    for seed in LEVER_SEEDS:
+        base, more = _summary(seed), _summary(seed, reserve_commandos=20_000)
+        b, m = first.search(base), first.search(more)
+        if b and m and datetime.strptime(m.group(1), "%d %b %Y") > datetime.strptime(b.group(1), "%d %b %Y"):
+            return seed, base, more
+    raise AssertionError(f"20,000 commandos delay the first fall on none of seeds {LEVER_SEEDS}")
+
+
 def test_more_commandos_delay_the_first_fall(server, browser_context, shots):
-    base, more = _summary(LEVER_SEED), _summary(LEVER_SEED, reserve_commandos=20_000)
+    seed, base, more = _lever_seed()
     first = re.compile(r"first capital fell (\d\d \w\w\w 2021)")
     assert first.search(base) and first.search(more)
     assert sim.load_scenario("afghanistan_2021").config.reserve.commandos < 20_000
     p = Page(browser_context, server.url)
     _map_drawn(p)
     box = p.page.locator(".lever-seed input").first
-    box.fill(str(LEVER_SEED))
+    box.fill(str(seed))
     box.press("Enter")
-    p.wait_text(".run-summary", rf"^Seed {LEVER_SEED},")
+    p.wait_text(".run-summary", rf"^Seed {seed},")
     _map_drawn(p)
     p.page.locator(".run-to-end").click()
     assert p.wait_text(".run-summary", re.escape(base)) == base
