@@ -29,6 +29,7 @@ What goes in, and with which weight and observation error (``sd``):
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -296,15 +297,22 @@ def read_locations() -> dict[str, tuple[str, str, str]]:
         return {r["location_id"]: (r["name"], r["kind"], r["province"]) for r in csv.DictReader(f)}
 
 
+def render(rows: list[dict[str, str]]) -> str:
+    """The rows as the CSV text of ``afghanistan_2021.csv``."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
 def main() -> None:
     rows = build()
     late = [r for r in rows if r["date"] > "2021-08-07"]
     assert not late, late  # the data rule
     tmp = OUT.with_suffix(".csv.tmp")
     with open(tmp, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+        f.write(render(rows))
     tmp.replace(OUT)
     kinds: dict[str, int] = {}
     for r in rows:

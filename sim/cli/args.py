@@ -93,16 +93,39 @@ def _format_warning(
 ) -> str:
     """``prog: warning: message`` for the project's own warnings (a user acts on the message, not
     on a source line); every other warning in Python's default format."""
-    from sim.scenario import FitDataWarning
-
-    if issubclass(category, FitDataWarning):
+    if _ours(category):
         return f"{prog_name()}: warning: {message}\n"
     return _DEFAULT_FORMAT(message, category, filename, lineno, line)
 
 
+def _ours(category: type[Warning]) -> bool:
+    # matched by name: importing the class here would import the scenario package mid-warning
+    return any(c.__name__ == "FitDataWarning" and c.__module__.startswith("sim.") for c in category.__mro__)
+
+
+def _show_warning(
+    message: Any,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Show each of the project's warnings once per command (a validation loads the same fit for
+    every ensemble; Python's "once" filter forgets across Hydra's config composition)."""
+    if _ours(category):
+        if str(message) in _SHOWN:
+            return
+        _SHOWN.add(str(message))
+    _DEFAULT_SHOW(message, category, filename, lineno, file, line)
+
+
+_SHOWN: set[str] = set()
 _DEFAULT_FORMAT = warnings.formatwarning
-warnings.formatwarning = _format_warning  # the commands are applications: their warnings, their format
-warnings.filterwarnings("once", category=UserWarning)  # a command shows each warning once
+_DEFAULT_SHOW = warnings.showwarning
+# the commands are applications: their warnings, their format
+warnings.formatwarning = _format_warning
+warnings.showwarning = _show_warning
 
 
 def fail(message: str, prog: str | None = None) -> NoReturn:
