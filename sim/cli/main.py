@@ -217,7 +217,6 @@ def _discard_run_dir(out: Path) -> None:
         pass  # best effort: the error the user acts on is printed already
 
 
-_SWEEP_VALUE = ("range(", "choice(", "interval(", "glob(", "shuffle(", "sort(", "tag(")
 #: Hydra flags that only print something (no run): handed to Hydra as they are.
 _INFO_FLAGS = ("--hydra-help", "--version", "--cfg", "-c", "--info", "-i", "--shell-completion", "-sc")
 
@@ -268,8 +267,10 @@ def check_overrides(argv: list[str]) -> None:
     Composes the plain overrides once (a bad key, a value of the wrong type or out of range, a
     missing config-group option get the one-line error), checks every config-group option named
     (sweep values included) and the files they select (no ``hydra.*`` or ``_target_``), refuses
-    ``--config-path`` (use ``--config-dir``), and checks that the run or
-    sweep directory can be written. Sweep values of parameters are checked per job.
+    ``--config-path`` (use ``--config-dir``), refuses a sweep value (``a,b``, ``range(...)``)
+    without ``-m``, and checks that the run or sweep directory can be written. Hydra's parser
+    tells a sweep from a list value (``key=[a,b]``), which is composed and checked like any other
+    value; sweep values of parameters are checked per job.
     """
     flags, words = hydra_argv(argv)
     if any(f.split("=", 1)[0] in _INFO_FLAGS for f in flags):
@@ -281,9 +282,10 @@ def check_overrides(argv: list[str]) -> None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import OverrideParseException
 
+    parsed = {}
     for w in words:
         try:
-            OverridesParser.create().parse_overrides([w])
+            parsed[w] = OverridesParser.create().parse_overrides([w])[0]
         except OverrideParseException:
             raise ScenarioError(
                 "override",
@@ -307,13 +309,22 @@ def check_overrides(argv: list[str]) -> None:
             given[-1],
             "a new run directory (this one holds an earlier run's results/; nothing was changed)",
         )
+    sweeps = [a for a in words if parsed[a].is_sweep_override()]
+    if sweeps and not multirun:
+        a = sweeps[0]
+        raise ScenarioError(
+            "override",
+            a.split("=", 1)[0],
+            a.split("=", 1)[1],
+            "one value; add -m (--multirun) to sweep, write a list as key=[a,b], "
+            "or quote a string with commas as key='a,b'",
+        )
+    # Hydra's parser tells a sweep (a,b / range(...) / choice(...)) from a list value ([a,b]),
+    # which is checked here like any other value rather than left to Hydra's multi-line error.
     plain = [
         a
         for a in words
-        if "=" in a
-        and not a.lstrip("+~").startswith("hydra")
-        and "," not in a.split("=", 1)[1]
-        and not a.split("=", 1)[1].startswith(_SWEEP_VALUE)
+        if "=" in a and not a.lstrip("+~").startswith("hydra") and not parsed[a].is_sweep_override()
     ]
     plain += [a for a in words if a.startswith("hydra.searchpath=")]
     names = [a.split("=", 1)[1] for a in plain if a.split("=", 1)[0] == "scenario"]

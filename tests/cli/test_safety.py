@@ -297,6 +297,21 @@ def test_unparsable_override_is_one_line(tmp_path):
     assert "override: hydra.sweep.dir = " in err and "quote" in err
 
 
+@pytest.mark.parametrize("multirun", [False, True], ids=["run", "multirun"])
+def test_list_for_a_string_field_is_one_line(tmp_path, multirun):
+    """A list value ([a,b]) is a value, not a sweep: checked before Hydra, in one line."""
+    flags = ["-m", f"hydra.sweep.dir={tmp_path}/sw"] if multirun else [f"hydra.run.dir={tmp_path}/r"]
+    err = one_line(cli(*flags, *SYN, "description=[1,2]", cwd=tmp_path))
+    assert "override: description = '[1,2]' is invalid" in err and "Cannot convert 'list'" in err
+    assert not (tmp_path / "sw").exists() and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("value", ["1,2", "range(1,3)"])
+def test_sweep_without_multirun_is_one_line(tmp_path, value):
+    err = one_line(cli(f"hydra.run.dir={tmp_path}/r", *SYN, f"seed={value}", cwd=tmp_path))
+    assert f"override: seed = '{value}' is invalid; allowed: one value; add -m" in err
+
+
 def test_sweep_values_are_typed_and_sort_as_numbers(tmp_path):
     out = tmp_path / "sw"
     sweep(
