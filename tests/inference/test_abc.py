@@ -176,6 +176,10 @@ def test_variant_priors_are_the_2021_priors_plus_their_own():
         "model.morale.news_district_region",
     ]
     assert lr[: len(shipped)] == shipped
+    # the abandoned posts again, with the redeployment on: the shipped priors, then its five
+    ar = read_priors("afghanistan_2021_abandonment_redeploy")
+    assert ar[: len(shipped)] == shipped
+    assert ar[len(shipped) :] == [p for p in aband if p.path in extra]
 
 
 def test_a_degenerate_posterior_is_said():
