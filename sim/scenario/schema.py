@@ -571,7 +571,8 @@ def register_configs() -> None:
     from omegaconf import OmegaConf
 
     cs = ConfigStore.instance()
-    cs.store(name="base_config", node=Config)
+    if "base_config.yaml" not in cs.repo:  # storing converts the dataclass: 0.1 s a job
+        cs.store(name="base_config", node=Config)
     if not OmegaConf.has_resolver("pid"):
         # cached: one value per process, like Hydra's ${now:...}
         OmegaConf.register_new_resolver("pid", lambda: os.getpid(), use_cache=True)
