@@ -678,9 +678,10 @@ class InsurgentUnit(mesa.Agent):
         ``redeploy_days`` away on the road. Returns whether the unit left."""
         m, P, S = self.model, self.model.params, self.model.static
         cmd = m.command
-        if not cmd.staging or cmd.focus(int(S.theatre[here])) != 0.0:
+        leave = cmd.leave[int(S.theatre[here])]
+        if not cmd.staging or leave == 0.0:
             return False
-        if uniform_py(m.seed, t, C.DRAW_REDEPLOY, self.row) >= P.redeploy:
+        if uniform_py(m.seed, t, C.DRAW_REDEPLOY, self.row) >= leave:
             return False
         if uniform_py(m.seed, 0, C.DRAW_MOBILE, self.row) >= P.mobile_share:
             return False  # a local unit: it fights where it is
@@ -792,6 +793,8 @@ class GovernmentCommand(mesa.Agent):
     def __init__(self, model: ConflictModel) -> None:
         super().__init__(model)
         self.staging: list[tuple[int, float]] = []
+        self.leave: list[float] = []
+        self.pull: list[float] = []
 
     @property
     def reserve(self) -> float:
@@ -831,23 +834,55 @@ class GovernmentCommand(mesa.Agent):
         self._focus = [0.0] * S.focus.shape[1]
         self.capitals_are_objectives = True
         self.staging = []
+        self.leave = [0.0] * S.focus.shape[1]  # a ready unit's daily chance of leaving, by theatre
+        self.pull = [0.0] * S.focus.shape[1]  # 1: the theatre draws units leaving
         if S.campaign == 0:
             return
         started = [k for k in range(len(S.phase_day)) if S.phase_day[k] <= t]
         if started:
             self._focus = [float(v) for v in S.focus[started[-1]]]
         self.capitals_are_objectives = t >= P.capitals_day
-        if P.redeploy > 0.0:
+        if sum(self._focus) > 0.0:
+            if P.redeploy > 0.0:  # a redeployment toward the phase's focus
+                self.pull = [1.0 if f > 0.0 else 0.0 for f in self._focus]
+                self.leave = [0.0 if f > 0.0 else float(P.redeploy) for f in self._focus]
+        elif P.rebalance > 0.0:
+            self.plan_rebalance()
+        if sum(self.leave) > 0.0:
             self.plan_staging()
 
+    def plan_rebalance(self) -> None:
+        """The theatres a rebalancing between fronts draws from and sends to
+        (kernels.movement.rebalance_theatres): r_a = g_a / (n_a + 1) government-held places per
+        unit in theatre a against the country's sum g / (sum n + 1); units leave (``leave[a] =
+        rebalance``) where r_a is lower and units are present, and go (``pull[a] = 1``) where it
+        is higher. A unit on the road counts where it is heading."""
+        m, S, P = self.model, self.model.static, self.model.params
+        g = [0.0] * len(self.leave)
+        n = [0.0] * len(self.leave)
+        for loc in m.locations:
+            if loc.control != C.INSURGENT:
+                g[int(S.theatre[loc.row])] += 1.0
+        for u in m.units:
+            if u.strength > 0.0:
+                at = u.next_row if u.eta > 0.0 else u.location_row
+                n[int(S.theatre[at])] += 1.0
+        country = sum(g) / (sum(n) + 1.0)
+        for a in range(len(g)):
+            r = g[a] / (n[a] + 1.0)
+            if n[a] > 0.0 and r < country:
+                self.leave[a] = float(P.rebalance)
+            elif r > country:
+                self.pull[a] = 1.0
+
     def plan_staging(self) -> None:
-        """Staging locations of a redeployment (kernels.movement.staging_weights): each
-        insurgent-held location in a focus theatre, with the number of government-held
-        candidates within ``radius_days`` as its weight; ``staging`` is [(row, cumulative weight), ...]
-        over the locations with a weight."""
+        """Staging locations of a redeployment or rebalancing (kernels.movement.staging_weights):
+        each insurgent-held location in a theatre that draws units (``pull``), with the number of
+        government-held candidates within ``radius_days`` as its weight; ``staging`` is
+        [(row, cumulative weight), ...] over the locations with a weight."""
         m, S, P = self.model, self.model.static, self.model.params
         for loc in m.locations:
-            if loc.control != C.INSURGENT or self._focus[int(S.theatre[loc.row])] == 0.0:
+            if loc.control != C.INSURGENT or self.pull[int(S.theatre[loc.row])] == 0.0:
                 continue
             w = 0
             for k in range(S.cand.shape[1]):

@@ -190,6 +190,7 @@ PARAM_SPEC: tuple[tuple[str, str, Any], ...] = (
     ("redeploy", "model.campaign.redeploy", float),
     ("redeploy_days", "model.campaign.redeploy_days", float),
     ("mobile_share", "model.campaign.mobile_share", float),
+    ("rebalance", "model.campaign.rebalance", float),
     # border crossings and revenue
     ("b_revenue", "model.revenue.b_revenue", float),
     ("g_revenue", "model.revenue.g_revenue", float),

@@ -52,6 +52,7 @@ ABANDON = ("model.abandonment.enabled=true", "model.abandonment.a0=-5")
 REDEPLOY = ("model.campaign.redeploy=0.03",)
 DISTRICT_NEWS = ("model.morale.news_district_national=0.02",)
 LOCAL_REGION = ("model.campaign.mobile_share=0.5", "model.morale.news_district_region=0.2")
+REBALANCE = ("model.campaign.rebalance=0.05",)
 
 
 @pytest.mark.parametrize(
@@ -65,6 +66,7 @@ LOCAL_REGION = ("model.campaign.mobile_share=0.5", "model.morale.news_district_r
         (5, REDEPLOY),
         (6, DISTRICT_NEWS),
         (7, LOCAL_REGION),
+        (8, REBALANCE),
     ],
 )
 def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
@@ -78,7 +80,7 @@ def test_backends_agree_on_2021_for_120_days(afg, seed, extra):
         off = sim.load_scenario("afghanistan_2021", [*extra, "model.consolidation.enabled=false"])
         other = sim.ConflictModel(off, backend="numba", seed=seed).run(120)
         assert not np.allclose(other._loc_gov, nb._loc_gov)  # garrisons by day and location
-    if extra in (DISTRICT_NEWS, LOCAL_REGION):  # news and local units changed the run
+    if extra in (DISTRICT_NEWS, LOCAL_REGION, REBALANCE):  # news, local units, rebalancing acted
         other = sim.ConflictModel(afg, backend="numba", seed=seed).run(120)
         assert not np.array_equal(other._loc_ctrl, nb._loc_ctrl)
     if extra == ABANDON:  # posts were abandoned, in both backends' logs alike

@@ -47,6 +47,11 @@ number of government-held candidates within ``radius_days`` of it (:func:`stagin
 is on the road ``redeploy_days`` (not present anywhere) before it arrives and chooses targets
 there.
 
+Rebalancing between fronts (``campaign.rebalance``): while today's phase names no focus theatre,
+the theatres with fewer government-held places per insurgent unit than the country
+(:func:`rebalance_theatres`) send units, each ready unit leaving with probability ``rebalance``
+a day, to staging locations in those with more, drawn and reached as in a redeployment.
+
 Units are independent within a day (they read yesterday's targets and today's control), so the
 result does not depend on the order in which they are visited.
 
@@ -127,9 +132,22 @@ def move_units(X, G, P, seed: int, t: int) -> None:
         defended[j] = not held[j] and (gov[j] > 0.0 or (ms[j] == C.MIL_ACTIVE and mil[j] > 0.0))
     focus_now = np.zeros(G.focus.shape[1])
     cap_ok = campaign_state(G.flags[L.F_CAMPAIGN], G.phase_day, G.focus, P.capitals_day, t, focus_now)
+    # who leaves (per theatre: the daily chance) and where to: a redeployment toward the
+    # phase's focus, or, in a phase without one, a rebalancing toward the thinly held fronts
+    leave = np.zeros(len(focus_now))
+    pull = np.zeros(len(focus_now))
+    if focus_now.sum() > 0.0:
+        if P.redeploy > 0.0:
+            for a in range(len(focus_now)):
+                if focus_now[a] > 0.0:
+                    pull[a] = 1.0
+                else:
+                    leave[a] = P.redeploy
+    elif P.rebalance > 0.0 and G.flags[L.F_CAMPAIGN] != 0:
+        rebalance_theatres(X.uf, X.ui, held, G, P.rebalance, leave, pull)
     stage = np.zeros(n)
-    if P.redeploy > 0.0:
-        staging_weights(G, held, focus_now, P.radius_days, stage)
+    if leave.sum() > 0.0:
+        staging_weights(G, held, pull, P.radius_days, stage)
     move_all(
         X.uf,
         X.ui,
@@ -143,11 +161,42 @@ def move_units(X, G, P, seed: int, t: int) -> None:
         G,
         focus_now,
         cap_ok,
+        leave,
         stage,
         P,
         seed,
         t,
     )
+
+
+@njit(cache=True)
+def rebalance_theatres(uf, ui, held, G, rate: float, leave, pull) -> None:
+    """The theatres a rebalancing between fronts (``campaign.rebalance``) draws from and sends to.
+
+    Theatre a has r_a = g_a / (n_a + 1) government-held places per insurgent unit, g_a the
+    locations there not held by the insurgents and n_a the live units there (or, on the road,
+    heading there); the country R = sum_a g_a / (sum_a n_a + 1). Sets ``leave[a] = rate`` where
+    units are plentiful (n_a > 0 and r_a < R) and ``pull[a] = 1`` where they are scarce (r_a > R).
+    """
+    theatre = G.gi[L.G_THEATRE]
+    g = np.zeros(len(leave))
+    units = np.zeros(len(leave))
+    for j in range(len(held)):
+        if not held[j]:
+            g[theatre[j]] += 1.0
+    s, ueta = uf[L.U_S], uf[L.U_ETA]
+    uloc, unext = ui[L.UI_LOC], ui[L.UI_NEXT]
+    for u in range(len(s)):
+        if s[u] > 0.0:
+            at = unext[u] if ueta[u] > 0.0 else uloc[u]
+            units[theatre[at]] += 1.0
+    country = g.sum() / (units.sum() + 1.0)
+    for a in range(len(leave)):
+        r = g[a] / (units[a] + 1.0)
+        if units[a] > 0.0 and r < country:
+            leave[a] = rate
+        elif r > country:
+            pull[a] = 1.0
 
 
 @njit(cache=True, no_cpython_wrapper=True)
@@ -167,15 +216,16 @@ def count_at_most(cum, x: float) -> int:
 
 
 @njit(cache=True, no_cpython_wrapper=True)
-def staging_weights(G, held, focus_now, radius: float, cum) -> None:
-    """Cumulative staging weights of a redeployment (``campaign.redeploy``) into ``cum`` (N,):
-    location j weighs the number of government-held candidates within ``radius`` days when it
-    is insurgent-held and in a focus theatre of today's phase, else 0, so ``cum[-1]`` is the
-    total (0: nowhere to stage)."""
+def staging_weights(G, held, pull, radius: float, cum) -> None:
+    """Cumulative staging weights of a redeployment or rebalancing (``campaign.redeploy``,
+    ``campaign.rebalance``) into ``cum`` (N,): location j weighs the number of government-held
+    candidates within ``radius`` days when it is insurgent-held and in a theatre that draws units
+    (``pull`` > 0: a focus theatre of today's phase, or a thinly held front), else 0, so
+    ``cum[-1]`` is the total (0: nowhere to stage)."""
     cand, cand_days, theatre = G.cand, G.cand_days, G.gi[L.G_THEATRE]
     total = 0.0
     for j in range(len(cum)):
-        if held[j] and focus_now[theatre[j]] > 0.0:
+        if held[j] and pull[theatre[j]] > 0.0:
             for k in range(cand.shape[1]):
                 c = cand[j, k]
                 if c < 0:
@@ -238,6 +288,7 @@ def move_all(
     G,
     focus_now,
     cap_ok: int,
+    leave,
     stage,
     P,
     seed: int,
@@ -249,8 +300,10 @@ def move_all(
     eta; location, next node, target, id); ``tgt_count``, ``ins``, ``iso`` the state's rows and
     ``deff``, ``teff``, ``defended``, ``held`` today's location view (:func:`move_units`). ``focus_now``
     (n_theatres,) is 1 for the focus theatres of today's campaign phase and ``cap_ok`` is 0 while
-    provincial capitals are not yet objectives (:func:`campaign_state`); ``stage`` (N,) the
-    cumulative staging weights of a redeployment (:func:`staging_weights`; all 0: none).
+    provincial capitals are not yet objectives (:func:`campaign_state`); ``leave`` (n_theatres,)
+    the daily chance that a ready unit in each theatre leaves it (a redeployment or rebalancing;
+    :func:`move_units`), and ``stage`` (N,) the cumulative weights of the staging locations it
+    heads for (:func:`staging_weights`; all 0: none).
     """
     s, uq, um, ueta = uf[L.U_S], uf[L.U_Q], uf[L.U_M], uf[L.U_ETA]
     uloc, unext, utgt, uid = ui[L.UI_LOC], ui[L.UI_NEXT], ui[L.UI_TGT], ui[L.UI_ID]
@@ -259,7 +312,7 @@ def move_all(
     is_capital, theatre = G.gb[L.G_IS_CAPITAL], G.gi[L.G_THEATRE]
     slow_outside = P.outside_tempo < 1.0 and focus_now.sum() > 0.0
     stage_total = stage[-1] if len(stage) > 0 else 0.0
-    redeploy = P.redeploy > 0.0 and stage_total > 0.0
+    redeploy = stage_total > 0.0
     k_max = cand.shape[1]
     score = np.empty(k_max)
     ok = np.empty(k_max, np.bool_)
@@ -291,8 +344,8 @@ def move_all(
         if (
             redeploy
             and um[u] >= P.i_min_attack
-            and focus_now[theatre[here]] == 0.0
-            and uniform(seed, t, C.DRAW_REDEPLOY, uid[u]) < P.redeploy
+            and leave[theatre[here]] > 0.0
+            and uniform(seed, t, C.DRAW_REDEPLOY, uid[u]) < leave[theatre[here]]
             and uniform(seed, np.int64(0), C.DRAW_MOBILE, uid[u]) < P.mobile_share
         ):
             # leave for the focus theatres: the first staging location whose cumulative

@@ -311,6 +311,11 @@ class CampaignParams:
     minimum attack morale; at a defended place it breaks off) leaves for them with probability
     ``redeploy`` (0 = off), to an insurgent-held staging location there drawn in
     proportion to the government-held targets within its reach, ``redeploy_days`` on the road.
+    Rebalancing between fronts: while today's phase names no focus theatre, theatre a has
+    r_a = g_a / (n_a + 1) government-held places per insurgent unit (g_a the places it holds,
+    n_a the live units there or heading there) against R = sum g / (sum n + 1) for the country; a
+    ready unit in a theatre with r_a < R leaves, with probability ``rebalance`` a day (0 = off),
+    for a staging location in the theatres with r_a > R, drawn and reached as in a redeployment.
     """
 
     enabled: bool = False
@@ -325,6 +330,14 @@ class CampaignParams:
     redeploy_days: float = param(3.0, "days", 0.0, 30.0, "days on the road between theatres")
     mobile_share: float = param(
         1.0, "share of units", 0.0, 1.0, "share of insurgent units that may redeploy (the rest stay local)"
+    )
+    rebalance: float = param(
+        0.0,
+        "per day",
+        0.0,
+        1.0,
+        "daily chance a unit leaves a theatre with fewer government-held places per unit than the "
+        "country's for one with more, while no phase focus is set (0 = off)",
     )
     phases: list[CampaignPhase] = field(default_factory=list)
 

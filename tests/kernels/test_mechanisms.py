@@ -278,6 +278,69 @@ def test_units_outside_the_focus_redeploy_to_staging_locations(world):
         np.testing.assert_array_equal(X.uf, ref.uf)
 
 
+def test_units_rebalance_from_crowded_fronts_to_thin_ones(world):
+    """Rebalancing between fronts (campaign.rebalance) by hand, in a phase that names no focus:
+    theatre a has r_a = g_a / (n_a + 1) government-held places per unit (n_a: live units there,
+    or heading there when on the road) against R = sum g / (sum n + 1); at rate 1 every ready unit
+    in a theatre with r_a < R leaves for a staging location in those with r_a > R (weights as in
+    a redeployment); the others do as with the rule off. A phase with a focus: no rebalancing."""
+    from sim.kernels.movement import move_units_nb, rebalance_theatres
+
+    _scen, S, P, X0 = world
+    t, days = 12, 2.5
+    S3 = S._replace(
+        theatre=(np.arange(S.n_loc) % 3).astype(np.int64),
+        phase_day=np.array([0], np.int64),
+        focus=np.zeros((1, 3)),
+    )
+    held = X0.l8[L.L8_CTRL] == C.INSURGENT
+    X = _copy(X0)
+    loc = X.ui[L.UI_LOC]
+    live = X.uf[L.U_S] > 0
+    on_road = X.uf[L.U_ETA] > 0
+    at = np.where(on_road, X.ui[L.UI_NEXT], loc)
+    g = np.array([(~held & (S3.theatre == a)).sum() for a in range(3)], float)
+    n = np.array([(live & (S3.theatre[at] == a)).sum() for a in range(3)], float)
+    r, country = g / (n + 1.0), g.sum() / (n.sum() + 1.0)
+    leave_hand = np.where((n > 0) & (r < country), 0.7, 0.0)
+    pull_hand = np.where(r > country, 1.0, 0.0)
+    leave, pull = np.zeros(3), np.zeros(3)
+    rebalance_theatres(X.uf, X.ui, held, geo(S3), 0.7, leave, pull)
+    np.testing.assert_array_equal(leave, leave_hand)
+    np.testing.assert_array_equal(pull, pull_hand)
+    assert leave.sum() > 0 and pull.sum() > 0  # this world has both kinds of front
+    # the staging weights by hand, over the pulling theatres
+    weight = np.zeros(S.n_loc)
+    for j in range(S.n_loc):
+        if held[j] and pull[S3.theatre[j]] > 0:
+            row = [k for k in range(S.cand.shape[1]) if S.cand[j, k] >= 0]
+            weight[j] = sum(1 for k in row if not held[S.cand[j, k]] and S.cand_days[j, k] <= P.radius_days)
+    assert weight.sum() > 0
+    cum = np.cumsum(weight)
+    P1 = replace_params(P, redeploy=0.0, rebalance=1.0, redeploy_days=days)
+    X1 = _run(move_units_nb, X0, S3, P1, 3, t)
+    off = _run(move_units_nb, X0, S3, replace_params(P1, rebalance=0.0), 3, t)
+    uid, eta0 = X0.ui[L.UI_ID], X0.uf[L.U_ETA]
+    # ready to act today: not on the road, or arriving today (then with what is left of the day)
+    ready = live & (eta0 <= 1.0) & (X0.uf[L.U_M] >= P.i_min_attack)
+    leaving = ready & (leave[S3.theatre[at]] > 0)
+    assert leaving.sum() >= 5
+    for u in np.flatnonzero(leaving):
+        dest = int(np.flatnonzero(cum > uniform(3, t, C.DRAW_STAGE, uid[u]) * cum[-1])[0])
+        assert X1.ui[L.UI_NEXT, u] == dest and X1.ui[L.UI_TGT, u] == -1
+        assert X1.uf[L.U_ETA, u] == pytest.approx(days - (1.0 - max(eta0[u], 0.0)))
+        assert pull[S3.theatre[dest]] == 1.0
+    stay = ~leaving
+    for row in (L.UI_LOC, L.UI_NEXT, L.UI_TGT):
+        np.testing.assert_array_equal(X1.ui[row][stay], off.ui[row][stay])
+    # a phase with a focus: the redeployment's rule (here off), not the rebalancing
+    S4 = S3._replace(focus=np.array([[1.0, 0.0, 0.0]]))
+    a = _run(move_units_nb, X0, S4, P1, 3, t)
+    b = _run(move_units_nb, X0, S4, replace_params(P1, rebalance=0.0), 3, t)
+    np.testing.assert_array_equal(a.ui, b.ui)
+    np.testing.assert_array_equal(a.uf, b.uf)
+
+
 def test_schedules_are_curves_over_the_withdrawals_progress():
     base = sim.load_scenario("afghanistan_2021")
     s = base.schedules

@@ -48,8 +48,8 @@ def test_militia_shift_persists():
 
 
 @njit
-def _move_all(uf, ui, tgt, ins, deff, teff, defended, held, iso, G, focus_now, cap_ok, stage, P, seed, t):
-    move_all(uf, ui, tgt, ins, deff, teff, defended, held, iso, G, focus_now, cap_ok, stage, P, seed, t)
+def _move_all(*args):
+    move_all(*args)
 
 
 def _line_world(besiege: bool, isolated: int):
@@ -98,6 +98,7 @@ def _line_world(besiege: bool, isolated: int):
         G,
         np.zeros(1),  # focus_now
         1,
+        np.zeros(1),  # leave: nobody leaves the theatre
         np.zeros(n),  # stage: no redeployment
         P,
         0,
