@@ -15,9 +15,7 @@ PYTEST_WORKERS ?= 2
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# --no-compile: no .pyc for every file of every package at install (half the install's time);
-	# Python writes them for the modules it imports, on first import
-	$(BIN)/python -m pip install --quiet --no-compile -e ".[test,viz]"
+	$(BIN)/python -m pip install --quiet -e ".[test,viz]"
 	touch $(STAMP)
 
 demo: $(STAMP)
