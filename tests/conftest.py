@@ -31,10 +31,9 @@ def _warm_numba_cache(config) -> None:
     if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
         return
     try:
-        import sim
+        from warm_numba import warm
 
-        sim.run("afghanistan_2021", seed=0, days=3)
-        sim.run("afghanistan_2021", seed=0, days=3, replicates=2, record_locations=False)
+        warm()
     except Exception:  # the tests themselves report it, with their context
         pass
 
